@@ -1,0 +1,12 @@
+// Each wcloud subcommand registers itself on the root CLI11 app; main wires them together.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace wcloud::cli {
+
+// Every Add*Command adds one subcommand whose callback sets the process exit code through
+// `exit_code`, so main returns it after CLI11 has parsed and dispatched.
+void AddVersionCommand(CLI::App& app, int& exit_code);
+
+}  // namespace wcloud::cli

@@ -1,0 +1,23 @@
+// wcloud: the wasmCloud runtime for Kubernetes in one binary.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "util/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"wcloud: run WebAssembly components on Kubernetes (runtime.wasmcloud.dev/v1alpha1)",
+               "wcloud"};
+  app.set_version_flag("--version", std::string(wcloud::Version()));
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  int exit_code = 0;
+  wcloud::cli::AddVersionCommand(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
