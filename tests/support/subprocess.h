@@ -1,0 +1,48 @@
+// Real servers for integration tests: start a program, wait until its port answers, stop it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace wcloud::testing {
+
+// A free TCP port on 127.0.0.1 (bound, read back, released: racy only against other processes).
+int FreePort();
+
+// A directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A child process with stdout/stderr sent to `log_path`; SIGTERM then SIGKILL on destruction.
+class Subprocess {
+ public:
+  Subprocess(std::vector<std::string> argv, std::filesystem::path log_path);
+  ~Subprocess();
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+
+  bool running() const;
+  // Polls until 127.0.0.1:port accepts connections or the process dies; false on timeout.
+  bool WaitForPort(int port, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
+  std::string Log() const;
+  void Kill(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path log_path_;
+};
+
+}  // namespace wcloud::testing
