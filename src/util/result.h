@@ -91,12 +91,12 @@ inline Status Ok() { return {}; }
 }  // namespace wcloud
 
 // Evaluates a Result expression; on failure returns its Error from the enclosing function.
-#define WCLOUD_TRY_STATUS(expr)                        \
-  do {                                                 \
-    auto wcloud_try_result_ = (expr);                  \
-    if (!wcloud_try_result_) {                         \
-      return wcloud_try_result_.error();               \
-    }                                                  \
+#define WCLOUD_TRY_STATUS(expr)          \
+  do {                                   \
+    auto wcloud_try_result_ = (expr);    \
+    if (!wcloud_try_result_) {           \
+      return wcloud_try_result_.error(); \
+    }                                    \
   } while (false)
 
 #define WCLOUD_CONCAT_INNER_(a, b) a##b
