@@ -8,5 +8,7 @@ namespace wcloud::cli {
 // Every Add*Command adds one subcommand whose callback sets the process exit code through
 // `exit_code`, so main returns it after CLI11 has parsed and dispatched.
 void AddVersionCommand(CLI::App& app, int& exit_code);
+void AddPushCommand(CLI::App& app, int& exit_code);
+void AddPullCommand(CLI::App& app, int& exit_code);
 
 }  // namespace wcloud::cli

@@ -10,6 +10,18 @@
 
 namespace wcloud::testing {
 
+struct CommandResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion with `input` on stdin and returns what it printed.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "");
+
+// The wcloud binary under test (from WCLOUD_BINARY_DIR, which CTest sets).
+std::string WcloudBinary();
+
 // A free TCP port on 127.0.0.1 (bound, read back, released: racy only against other processes).
 int FreePort();
 
