@@ -1,0 +1,66 @@
+// A controller work queue with client-go's semantics: a key waiting in the queue is held once
+// however often it is added; a key is never handed to two workers at once (added while being
+// processed, it is queued again when the worker calls Done); delayed and rate-limited adds.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kube/rate_limiter.h"
+
+namespace wcloud::kube {
+
+class WorkQueue {
+ public:
+  explicit WorkQueue(std::unique_ptr<RateLimiter> limiter = DefaultControllerRateLimiter());
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  void Add(const std::string& key);
+  void AddAfter(const std::string& key, Clock::duration delay);
+  // Adds after the rate limiter's delay for the key (one more failure counted).
+  void AddRateLimited(const std::string& key);
+  // Resets the key's failure count: call after processing it succeeded.
+  void Forget(const std::string& key);
+  int NumRequeues(const std::string& key);
+
+  // Blocks for the next key; empty once the queue is shut down (and drained, for Drain).
+  std::optional<std::string> Get();
+  // Marks `key`, returned by Get, as processed.
+  void Done(const std::string& key);
+
+  // Stops handing out keys; waiting Get calls return empty.
+  void ShutDown();
+  // Stops accepting keys and waits until every key handed out is Done.
+  void ShutDownWithDrain();
+  bool shutting_down() const;
+
+  size_t Len() const;  // keys ready to be handed out now
+
+ private:
+  struct Delayed {
+    Clock::time_point ready;
+    std::string key;
+    bool operator>(const Delayed& o) const { return ready > o.ready; }
+  };
+  void AddLocked(const std::string& key);
+  void PromoteDueLocked(Clock::time_point now);
+
+  std::unique_ptr<RateLimiter> limiter_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> dirty_;       // waiting to be processed
+  std::set<std::string> processing_;  // handed out, not yet Done
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace wcloud::kube
