@@ -18,16 +18,21 @@ class Error {
  public:
   Error() = default;
   explicit Error(std::string message) : message_(std::move(message)) {}
+  // `code` lets callers branch on the kind of failure without parsing the message; its meaning
+  // belongs to the layer that sets it (an HTTP status for Kubernetes API errors). 0: unspecified.
+  Error(std::string message, int code) : message_(std::move(message)), code_(code) {}
 
   const std::string& message() const { return message_; }
+  int code() const { return code_; }
 
   // Returns a copy with "context: " in front, for adding the file or peer on the way up.
   Error Wrap(std::string_view context) const {
-    return Error(std::string(context) + ": " + message_);
+    return Error(std::string(context) + ": " + message_, code_);
   }
 
  private:
   std::string message_;
+  int code_ = 0;
 };
 
 template <typename T>
