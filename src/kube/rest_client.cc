@@ -1,0 +1,251 @@
+#include "kube/rest_client.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace wcloud::kube {
+namespace {
+
+constexpr size_t kMaxResponseBytes = size_t{256} << 20;
+
+struct Body {
+  std::string data;
+  bool too_large = false;
+};
+
+size_t CollectBody(char* ptr, size_t size, size_t count, void* user) {
+  auto* body = static_cast<Body*>(user);
+  size_t n = size * count;
+  if (body->data.size() + n > kMaxResponseBytes) {
+    body->too_large = true;
+    return 0;
+  }
+  body->data.append(ptr, n);
+  return n;
+}
+
+// A Status object's reason and message, or the raw body when the server sent something else.
+Error ApiError(long status, const std::string& method, const std::string& path,
+               const std::string& body) {
+  Json parsed = Json::parse(body, nullptr, false);
+  std::string reason, message;
+  if (parsed.is_object() && parsed.value("kind", "") == "Status") {
+    reason = parsed.value("reason", "");
+    message = parsed.value("message", "");
+  }
+  if (message.empty()) message = body.substr(0, 512);
+  if (reason.empty()) reason = fmt::format("HTTP{}", status);
+  return Error(reason + ": " + message + " (" + method + " " + path + ")",
+               static_cast<int>(status));
+}
+
+Result<std::string> ReadTokenFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error(path + ": cannot read bearer token");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+}  // namespace
+
+RestClient::RestClient(RestConfig config) : config_(std::move(config)) {
+  while (!config_.server.empty() && config_.server.back() == '/') config_.server.pop_back();
+}
+
+RestClient::~RestClient() = default;
+
+RestClient::Handle RestClient::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      Handle h = std::move(idle_.back());
+      idle_.pop_back();
+      curl_easy_reset(h.get());
+      return h;
+    }
+  }
+  return Handle(curl_easy_init(), &curl_easy_cleanup);
+}
+
+void RestClient::Release(Handle handle) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < 8) idle_.push_back(std::move(handle));
+}
+
+Result<std::vector<std::string>> RestClient::Headers(std::string_view content_type) const {
+  std::vector<std::string> headers{"Accept: application/json",
+                                   "Content-Type: " + std::string(content_type)};
+  std::string token = config_.bearer_token;
+  if (!config_.bearer_token_file.empty()) {
+    WCLOUD_ASSIGN_OR_RETURN(token, ReadTokenFile(config_.bearer_token_file));
+  }
+  if (!token.empty()) headers.push_back("Authorization: Bearer " + token);
+  return headers;
+}
+
+void RestClient::Configure(CURL* curl, const std::string& url) const {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, config_.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  // The strings are copied by libcurl for blobs with CURL_BLOB_COPY.
+  if (!config_.certificate_authority_pem.empty()) {
+    curl_blob ca{const_cast<char*>(config_.certificate_authority_pem.data()),
+                 config_.certificate_authority_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
+  }
+  if (!config_.client_certificate_pem.empty()) {
+    curl_blob cert{const_cast<char*>(config_.client_certificate_pem.data()),
+                   config_.client_certificate_pem.size(), CURL_BLOB_COPY};
+    curl_blob key{const_cast<char*>(config_.client_key_pem.data()), config_.client_key_pem.size(),
+                  CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (config_.insecure_skip_tls_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+Result<Json> RestClient::Do(std::string_view method, const std::string& path, const Json* body,
+                            std::string_view content_type) {
+  Handle handle = Acquire();
+  CURL* curl = handle.get();
+  if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
+  WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers(content_type));
+  curl_slist* list = nullptr;
+  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
+
+  std::string url = config_.server + path;
+  Configure(curl, url);
+  std::string method_str(method);
+  std::string payload = body ? body->dump() : "";
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, config_.timeout_seconds);
+  if (method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_str.c_str());
+    if (body) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+    }
+  }
+  Body response;
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  Release(std::move(handle));
+  if (response.too_large) return Error(method_str + " " + url + ": response too large");
+  if (rc != CURLE_OK) return Error(method_str + " " + url + ": " + curl_easy_strerror(rc));
+  if (status < 200 || status >= 300) return ApiError(status, method_str, path, response.data);
+  if (response.data.empty()) return Json::object();
+  Json parsed = Json::parse(response.data, nullptr, false);
+  if (parsed.is_discarded()) return Error(method_str + " " + url + ": response is not JSON");
+  return parsed;
+}
+
+Status RestClient::Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
+                         const std::atomic<bool>* stop) {
+  Handle handle = Acquire();
+  CURL* curl = handle.get();
+  if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
+  WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers("application/json"));
+  curl_slist* list = nullptr;
+  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
+  std::string url = config_.server + path;
+  Configure(curl, url);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+
+  struct Stream {
+    const std::function<bool(const Json&)>* on_event;
+    const std::atomic<bool>* stop;
+    std::string pending;
+    std::string error_body;
+    bool stopped = false;
+    bool bad_json = false;
+    long status = 0;
+    CURL* curl;
+  } stream{&on_event, stop, "", "", false, false, 0, curl};
+
+  auto on_data = +[](char* ptr, size_t size, size_t count, void* user) -> size_t {
+    auto* s = static_cast<Stream*>(user);
+    size_t n = size * count;
+    if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->status != 200) {
+      if (s->error_body.size() < 65536) s->error_body.append(ptr, n);
+      return n;
+    }
+    s->pending.append(ptr, n);
+    // Events are JSON objects, one per line.
+    size_t start = 0;
+    for (size_t nl; (nl = s->pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string_view line(s->pending.data() + start, nl - start);
+      if (line.empty()) continue;
+      Json event = Json::parse(line, nullptr, false);
+      if (event.is_discarded()) {
+        s->bad_json = true;
+        return 0;
+      }
+      if (!(*s->on_event)(event)) {
+        s->stopped = true;
+        return 0;
+      }
+    }
+    s->pending.erase(0, start);
+    if (s->pending.size() > kMaxResponseBytes) {
+      s->bad_json = true;
+      return 0;
+    }
+    return n;
+  };
+  auto on_progress = +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+    auto* s = static_cast<Stream*>(user);
+    if (s->stop != nullptr && s->stop->load()) {
+      s->stopped = true;
+      return 1;
+    }
+    return 0;
+  };
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stream);
+  CURLcode rc = curl_easy_perform(curl);
+  if (stream.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &stream.status);
+  // A watch connection is not reused: the server may still be streaming on it.
+  if (stream.stopped) return Ok();
+  if (stream.bad_json) return Error("watch " + url + ": malformed event");
+  if (rc != CURLE_OK) return Error("watch " + url + ": " + curl_easy_strerror(rc));
+  if (stream.status != 200) return ApiError(stream.status, "WATCH", path, stream.error_body);
+  return Ok();
+}
+
+std::string CollectionPath(const ResourceType& type, std::string_view ns) {
+  std::string path =
+      type.group.empty() ? "/api/" + type.version : "/apis/" + type.group + "/" + type.version;
+  if (type.namespaced && !ns.empty()) path += "/namespaces/" + std::string(ns);
+  return path + "/" + type.plural;
+}
+
+std::string ObjectPath(const ResourceType& type, std::string_view ns, std::string_view name,
+                       std::string_view subresource) {
+  std::string path = CollectionPath(type, ns);
+  path.append("/").append(name);
+  if (!subresource.empty()) path.append("/").append(subresource);
+  return path;
+}
+
+}  // namespace wcloud::kube
