@@ -2,48 +2,32 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <memory>
 
 #include "support/subprocess.h"
+#include "support/test_registry.h"
 
 namespace wcloud {
 namespace {
 
-using testing::FreePort;
 using testing::RunCommand;
-using testing::Subprocess;
 using testing::TempDir;
+using testing::TestRegistry;
 using testing::WcloudBinary;
 
 class PushPullCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = FreePort();
-    auto htpasswd = dir_.path() / "htpasswd";
-    ASSERT_EQ(std::system(("htpasswd -Bbn dev pw > " + htpasswd.string()).c_str()), 0);
-    auto config = dir_.path() / "config.yml";
-    std::ofstream(config) << "version: 0.1\nlog: {level: warn}\n"
-                          << "storage: {filesystem: {rootdirectory: "
-                          << (dir_.path() / "data").string()
-                          << "}}\nhttp: {addr: 127.0.0.1:" << port_ << "}\n"
-                          << "auth: {htpasswd: {realm: test, path: " << htpasswd.string() << "}}\n";
-    registry_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"docker-registry", "serve", config.string()},
-        dir_.path() / "registry.log");
-    ASSERT_TRUE(registry_->WaitForPort(port_)) << registry_->Log();
+    ASSERT_TRUE(registry_.ok()) << registry_.Log();
     // A docker config.json with credentials for the registry: base64("dev:pw") = "ZGV2OnB3".
     docker_config_ = dir_.path() / "config.json";
-    std::ofstream(docker_config_) << R"({"auths":{"127.0.0.1:)" << port_
+    std::ofstream(docker_config_) << R"({"auths":{")" << registry_.host()
                                   << R"(":{"auth":"ZGV2OnB3"}}})";
   }
 
-  std::string Ref(const std::string& rest) {
-    return "127.0.0.1:" + std::to_string(port_) + "/" + rest;
-  }
+  std::string Ref(const std::string& rest) { return registry_.host() + "/" + rest; }
 
   TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<Subprocess> registry_;
+  TestRegistry registry_{"dev", "pw"};
   std::filesystem::path docker_config_;
 };
 

@@ -3,42 +3,22 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 
-#include "support/subprocess.h"
+#include "support/test_registry.h"
 #include "util/sha256.h"
 
 namespace wcloud::oci {
 namespace {
 
-using wcloud::testing::FreePort;
-using wcloud::testing::Subprocess;
-using wcloud::testing::TempDir;
+using wcloud::testing::TestRegistry;
 
 class RegistryClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    port_ = FreePort();
-    auto htpasswd = dir_.path() / "htpasswd";
-    std::string cmd = "htpasswd -Bbn puller s3cret > " + htpasswd.string();
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-    auto config = dir_.path() / "config.yml";
-    std::ofstream(config) << "version: 0.1\n"
-                          << "log: {level: warn}\n"
-                          << "storage: {filesystem: {rootdirectory: "
-                          << (dir_.path() / "data").string() << "}}\n"
-                          << "http: {addr: 127.0.0.1:" << port_ << "}\n"
-                          << "auth: {htpasswd: {realm: test, path: " << htpasswd.string() << "}}\n";
-    registry_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"docker-registry", "serve", config.string()},
-        dir_.path() / "registry.log");
-    ASSERT_TRUE(registry_->WaitForPort(port_)) << registry_->Log();
-  }
+  void SetUp() override { ASSERT_TRUE(registry_->ok()) << registry_->Log(); }
 
   Reference Ref(const std::string& repo_and_tag) {
-    auto ref = ParseReference("127.0.0.1:" + std::to_string(port_) + "/" + repo_and_tag);
+    auto ref = ParseReference(registry_->host() + "/" + repo_and_tag);
     EXPECT_TRUE(ref) << ref.error().message();
     return *ref;
   }
@@ -49,9 +29,7 @@ class RegistryClientTest : public ::testing::Test {
     return RegistryClient(options);
   }
 
-  TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<Subprocess> registry_;
+  std::unique_ptr<TestRegistry> registry_ = std::make_unique<TestRegistry>("puller", "s3cret");
 };
 
 const std::string kComponent = std::string("\0asm\x0d\0\x01\0", 8) + std::string(100000, 'x');
@@ -122,7 +100,7 @@ TEST_F(RegistryClientTest, ComponentLargerThanLimitIsRefused) {
 }
 
 TEST_F(RegistryClientTest, DeadRegistryIsAnError) {
-  registry_.reset();
+  registry_->Stop();
   auto client = Client(Credentials{"puller", "s3cret"});
   auto r = client.ResolveDigest(Ref("c/app:1"));
   ASSERT_FALSE(r);
