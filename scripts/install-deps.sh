@@ -42,6 +42,7 @@ fi
 libnode="$deps/libnode"
 if [[ ! -f "$libnode/usr/lib/x86_64-linux-gnu/libnode.so.108" || ! -f "$libnode/usr/include/node/v8.h" ]]; then
   tmp="$(mktemp -d)"
+  chmod a+rwx "$tmp"  # apt downloads as the _apt user where it can
   (cd "$tmp" && apt-get download -qq libnode108 libnode-dev)
   rm -rf "$libnode"
   mkdir -p "$libnode"
