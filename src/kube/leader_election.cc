@@ -1,8 +1,6 @@
 #include "kube/leader_election.h"
 
-#include <fmt/format.h>
-
-#include <ctime>
+#include "util/timestamp.h"
 
 namespace wcloud::kube {
 namespace {
@@ -10,17 +8,6 @@ namespace {
 const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", true};
 
 }  // namespace
-
-std::string NowMicroTime() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
-  std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
-}
 
 LeaderElector::LeaderElector(RestClient& client, Config config)
     : client_(client), config_(std::move(config)) {}

@@ -59,7 +59,4 @@ class LeaderElector {
   std::chrono::steady_clock::time_point observed_at_{};
 };
 
-// RFC 3339 with microseconds, as Kubernetes MicroTime fields are written.
-std::string NowMicroTime();
-
 }  // namespace wcloud::kube
