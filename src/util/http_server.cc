@@ -1,0 +1,402 @@
+#include "util/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace wcloud {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// Lets the server close every live session on Stop without owning them.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Shutdown() = 0;
+};
+
+struct SessionRegistry {
+  std::mutex mu;
+  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions;
+};
+
+bool ParseTarget(const std::string& target, HttpRequest& req) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return false;
+  req.path = parsed->path();
+  for (auto param : parsed->params()) req.query[param.key] = param.value;
+  return true;
+}
+
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, const HttpServer::Options& options, const HttpHandler& handler,
+          std::string remote)
+      : stream_(std::move(stream)),
+        options_(options),
+        handler_(handler),
+        remote_(std::move(remote)) {}
+
+  void Begin() {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+  void Shutdown() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+  }
+
+  // Called on the session's strand by StreamWriter.
+  void QueueChunk(std::string chunk) {
+    if (!streaming_) return;
+    chunks_.push_back(std::move(chunk));
+    if (!writing_) WriteNextChunk();
+  }
+  void QueueEnd() {
+    if (!streaming_ || end_queued_) return;
+    end_queued_ = true;
+    if (!writing_) WriteNextChunk();
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  class StreamWriter : public ResponseStream {
+   public:
+    explicit StreamWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    bool Write(std::string chunk) override {
+      auto session = session_.lock();
+      if (!session || closed_) return false;
+      net::post(session->executor(),
+                [session, c = std::move(chunk)]() mutable { session->QueueChunk(std::move(c)); });
+      return true;
+    }
+    void Close() override {
+      if (closed_.exchange(true)) return;
+      if (auto session = session_.lock()) {
+        net::post(session->executor(), [session] { session->QueueEnd(); });
+      }
+    }
+    bool closed() const override { return closed_ || session_.expired(); }
+    void MarkClosed() { closed_ = true; }
+
+   private:
+    std::weak_ptr<Session> session_;
+    std::atomic<bool> closed_{false};
+  };
+
+  void Read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser_->body_limit(options_.max_body_bytes);
+    buffer_.max_size(options_.max_header_bytes + options_.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof) return Close();
+    if (ec) {
+      // Malformed or oversized requests get a 4xx before the connection closes.
+      if (ec == http::error::header_limit) return Reject(431, "request header too large");
+      if (ec == http::error::body_limit) return Reject(413, "request body too large");
+      if (ec.category() == http::make_error_code(http::error::bad_method).category())
+        return Reject(400, ec.message());
+      return Close();
+    }
+    auto msg = parser_->release();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.remote = remote_;
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req.headers[name] = std::string(field.value());
+    }
+    req.body = std::move(msg.body());
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    if (!ParseTarget(req.target, req)) return Reject(400, "malformed request target");
+
+    HttpResponse response;
+    try {
+      response = handler_(req);
+    } catch (const std::exception& e) {
+      // A handler bug must not take the server down.
+      response = HttpResponse::Text(500, std::string("internal error: ") + e.what() + "\n");
+    }
+    if (response.stream) return StartStream(std::move(response));
+    Send(std::move(response));
+  }
+
+  void Reject(int status, const std::string& why) {
+    keep_alive_ = false;
+    version_ = 11;
+    Send(HttpResponse::Text(status, why + "\n"));
+  }
+
+  void Send(HttpResponse response) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(response.status));
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive_);
+    res->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (ec || !self->keep_alive_) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void StartStream(HttpResponse response) {
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(response.status));
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    res->keep_alive(keep_alive_);
+    res->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    streaming_ = true;
+    end_queued_ = false;
+    keep_self_ = this->shared_from_this();  // nothing else holds us while waiting for chunks
+    writer_ = std::make_shared<StreamWriter>(this->shared_from_this());
+    // A stream lasts as long as the handler keeps it open; timeouts are the handler's.
+    beast::get_lowest_layer(stream_).expires_never();
+    writing_ = true;
+    http::async_write_header(stream_, *serializer,
+                             [self = this->shared_from_this(), res, serializer,
+                              on_open = std::move(response.stream)](beast::error_code ec, size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->EndStream(false);
+                               on_open(self->writer_);
+                               if (!self->chunks_.empty() || self->end_queued_)
+                                 self->WriteNextChunk();
+                             });
+  }
+
+  void WriteNextChunk() {
+    if (chunks_.empty()) {
+      if (!end_queued_) return;
+      writing_ = true;
+      net::async_write(stream_, http::make_chunk_last(),
+                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                         self->writing_ = false;
+                         self->EndStream(!ec);
+                       });
+      return;
+    }
+    auto data = std::make_shared<std::string>(std::move(chunks_.front()));
+    chunks_.pop_front();
+    writing_ = true;
+    net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+                     [self = this->shared_from_this(), data](beast::error_code ec, size_t) {
+                       self->writing_ = false;
+                       if (ec) return self->EndStream(false);
+                       self->WriteNextChunk();
+                     });
+  }
+
+  void EndStream(bool clean) {
+    streaming_ = false;
+    chunks_.clear();
+    if (writer_) writer_->MarkClosed();
+    writer_.reset();
+    auto self = std::move(keep_self_);
+    if (clean && keep_alive_) return Read();
+    Close();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    if (writer_) writer_->MarkClosed();
+    writer_.reset();
+    keep_self_.reset();
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Stream stream_;
+  const HttpServer::Options& options_;
+  const HttpHandler& handler_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+  bool closed_ = false;
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool end_queued_ = false;
+  std::deque<std::string> chunks_;
+  std::shared_ptr<StreamWriter> writer_;
+  std::shared_ptr<Session> keep_self_;
+};
+
+class BeastHttpServer : public HttpServer {
+ public:
+  BeastHttpServer(Options options, HttpHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioc_) {}
+
+  ~BeastHttpServer() override { Stop(); }
+
+  Status Listen() {
+    std::string host = options_.listen;
+    std::string port = "0";
+    if (auto colon = host.rfind(':'); colon != std::string::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+    beast::error_code ec;
+    auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (ec) return Error("listen " + options_.listen + ": not an IP address");
+    int port_number = 0;
+    try {
+      port_number = std::stoi(port);
+    } catch (...) {
+      return Error("listen " + options_.listen + ": bad port");
+    }
+    if (port_number < 0 || port_number > 65535) {
+      return Error("listen " + options_.listen + ": bad port");
+    }
+    tcp::endpoint endpoint(address, static_cast<uint16_t>(port_number));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Error("listen " + options_.listen + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
+
+    if (options_.tls) {
+      ssl_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+      ssl_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      ssl_->use_certificate_chain(net::buffer(options_.tls->certificate_pem), ec);
+      if (!ec)
+        ssl_->use_private_key(net::buffer(options_.tls->private_key_pem), ssl::context::pem, ec);
+      if (ec) return Error("listen " + options_.listen + ": TLS certificate: " + ec.message());
+    }
+    Accept();
+    for (int i = 0; i < std::max(1, options_.threads); ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    return Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    net::post(ioc_, [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    {
+      std::lock_guard lock(registry_.mu);
+      for (auto& weak : registry_.sessions) {
+        if (auto s = weak.lock()) s->Shutdown();
+      }
+    }
+    // Give sessions a moment to close cleanly, then stop whatever is left.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline && LiveSessions() > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  size_t LiveSessions() {
+    std::lock_guard lock(registry_.mu);
+    for (auto it = registry_.sessions.begin(); it != registry_.sessions.end();) {
+      it = it->expired() ? registry_.sessions.erase(it) : std::next(it);
+    }
+    return registry_.sessions.size();
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || stopped_) return;
+        return Accept();
+      }
+      beast::error_code ignored;
+      auto endpoint = socket.remote_endpoint(ignored);
+      std::string remote = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+      std::shared_ptr<SessionBase> session;
+      if (ssl_) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
+            options_, handler_, remote);
+        s->Begin();
+        session = s;
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                              options_, handler_, remote);
+        s->Begin();
+        session = s;
+      }
+      {
+        std::lock_guard lock(registry_.mu);
+        if (++accepted_ % 256 == 0) {
+          std::erase_if(registry_.sessions, [](const auto& w) { return w.expired(); });
+        }
+        registry_.sessions.insert(session);
+      }
+      Accept();
+    });
+  }
+
+  Options options_;
+  HttpHandler handler_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::unique_ptr<ssl::context> ssl_;
+  std::vector<std::thread> threads_;
+  SessionRegistry registry_;
+  uint16_t port_ = 0;
+  uint64_t accepted_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(Options options, HttpHandler handler) {
+  auto server = std::make_unique<BeastHttpServer>(std::move(options), std::move(handler));
+  WCLOUD_TRY_STATUS(server->Listen());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace wcloud
