@@ -264,7 +264,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 class BeastHttpServer : public HttpServer {
  public:
   BeastHttpServer(Options options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioc_) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        work_(net::make_work_guard(ioc_)),
+        acceptor_(ioc_) {}
 
   ~BeastHttpServer() override { Stop(); }
 
@@ -331,6 +334,7 @@ class BeastHttpServer : public HttpServer {
     while (std::chrono::steady_clock::now() < deadline && LiveSessions() > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    work_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -355,17 +359,19 @@ class BeastHttpServer : public HttpServer {
       beast::error_code ignored;
       auto endpoint = socket.remote_endpoint(ignored);
       std::string remote = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+      // Registered before it starts, so a Stop racing with its first request still sees it.
       std::shared_ptr<SessionBase> session;
+      std::function<void()> begin;
       if (ssl_) {
         auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
             options_, handler_, remote);
-        s->Begin();
+        begin = [s] { s->Begin(); };
         session = s;
       } else {
         auto s = std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
                                                               options_, handler_, remote);
-        s->Begin();
+        begin = [s] { s->Begin(); };
         session = s;
       }
       {
@@ -375,6 +381,11 @@ class BeastHttpServer : public HttpServer {
         }
         registry_.sessions.insert(session);
       }
+      if (stopped_) {
+        session->Shutdown();
+      } else {
+        begin();
+      }
       Accept();
     });
   }
@@ -382,6 +393,9 @@ class BeastHttpServer : public HttpServer {
   Options options_;
   HttpHandler handler_;
   net::io_context ioc_;
+  // Keeps the threads running while sessions idle between stream chunks and during Stop, when
+  // the acceptor is already closed but sessions still have to run their Close.
+  net::executor_work_guard<net::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
   std::unique_ptr<ssl::context> ssl_;
   std::vector<std::thread> threads_;
