@@ -10,5 +10,7 @@ namespace wcloud::cli {
 void AddVersionCommand(CLI::App& app, int& exit_code);
 void AddPushCommand(CLI::App& app, int& exit_code);
 void AddPullCommand(CLI::App& app, int& exit_code);
+void AddCrdsCommand(CLI::App& app, int& exit_code);
+void AddValidateCommand(CLI::App& app, int& exit_code);
 
 }  // namespace wcloud::cli

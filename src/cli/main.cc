@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   wcloud::cli::AddVersionCommand(app, exit_code);
+  wcloud::cli::AddValidateCommand(app, exit_code);
+  wcloud::cli::AddCrdsCommand(app, exit_code);
   wcloud::cli::AddPushCommand(app, exit_code);
   wcloud::cli::AddPullCommand(app, exit_code);
 
