@@ -4,43 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "api/names.h"
+
 namespace wcloud::kube {
 namespace {
-
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-
-// name: at most 63 of [A-Za-z0-9_.-], starting and ending alphanumeric.
-bool IsQualifiedNamePart(std::string_view s) {
-  if (s.empty() || s.size() > 63 || !IsAlnum(s.front()) || !IsAlnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return IsAlnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-// DNS-1123 subdomain: at most 253 of [a-z0-9.-], labels starting and ending alphanumeric.
-bool IsDnsSubdomain(std::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    std::string_view label = s.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    auto alnum_lower = [](char c) {
-      return std::islower(static_cast<unsigned char>(c)) ||
-             std::isdigit(static_cast<unsigned char>(c));
-    };
-    if (label.empty() || !alnum_lower(label.front())) {
-      return false;
-    }
-    for (char c : label) {
-      if (!(std::islower(static_cast<unsigned char>(c)) ||
-            std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-        return false;
-      }
-    }
-    if (label.back() == '-') return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
 
 class Lexer {
  public:
@@ -95,31 +62,20 @@ bool IsInteger(const std::string& s) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-}  // namespace
-
 Status ValidateLabelKey(std::string_view key) {
-  std::string_view name = key;
-  if (size_t slash = key.find('/'); slash != std::string_view::npos) {
-    std::string_view prefix = key.substr(0, slash);
-    if (!IsDnsSubdomain(prefix)) {
-      return Error("label key \"" + std::string(key) + "\": prefix must be a DNS subdomain");
-    }
-    name = key.substr(slash + 1);
-  }
-  if (!IsQualifiedNamePart(name)) {
-    return Error("label key \"" + std::string(key) +
-                 "\": name must be 1-63 characters of [A-Za-z0-9_.-], starting and ending "
-                 "alphanumeric");
-  }
+  if (auto why = api::CheckLabelKey(key))
+    return Error("label key \"" + std::string(key) + "\": " + *why);
   return Ok();
 }
 
 Status ValidateLabelValue(std::string_view value) {
-  if (value.empty() || IsQualifiedNamePart(value)) return Ok();
-  return Error("label value \"" + std::string(value) +
-               "\": must be empty or 1-63 characters of [A-Za-z0-9_.-], starting and ending "
-               "alphanumeric");
+  if (auto why = api::CheckLabelValue(value)) {
+    return Error("label value \"" + std::string(value) + "\": " + *why);
+  }
+  return Ok();
 }
+
+}  // namespace
 
 bool LabelRequirement::Matches(const Labels& labels) const {
   auto it = labels.find(key);

@@ -52,8 +52,4 @@ class LabelSelector {
   std::vector<LabelRequirement> requirements_;
 };
 
-// Checks a label key ([prefix/]name) and value against Kubernetes' rules; the error says which.
-Status ValidateLabelKey(std::string_view key);
-Status ValidateLabelValue(std::string_view value);
-
 }  // namespace wcloud::kube

@@ -75,16 +75,5 @@ TEST(LabelSelectorTest, FromMatch) {
   EXPECT_FALSE(LabelSelector::FromMatch({{"bad key", "x"}}));
 }
 
-TEST(LabelValidationTest, KeysAndValues) {
-  EXPECT_TRUE(ValidateLabelKey("app"));
-  EXPECT_TRUE(ValidateLabelKey("runtime.wasmcloud.dev/template-hash"));
-  EXPECT_FALSE(ValidateLabelKey(""));
-  EXPECT_FALSE(ValidateLabelKey(std::string(64, 'a')));
-  EXPECT_FALSE(ValidateLabelKey("Bad_Prefix/x"));
-  EXPECT_TRUE(ValidateLabelValue(""));
-  EXPECT_TRUE(ValidateLabelValue("v1.2_3-x"));
-  EXPECT_FALSE(ValidateLabelValue("-x"));
-}
-
 }  // namespace
 }  // namespace wcloud::kube
