@@ -22,7 +22,7 @@ packages=(
   # test servers and benchmark references
   nats-server redis-server docker-registry apache2-utils nginx-light wrk
   # test components
-  clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt nodejs
+  clang lld libclang-rt-14-dev wasi-libc libclang-rt-14-dev-wasm32 wabt nodejs
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) in their own tree and runs each for a
+# short while from the sample manifests. Usage: run_fuzzers.sh SOURCE_DIR BUILD_DIR SECONDS
+set -euo pipefail
+src="$1"
+build="$2"
+seconds="${3:-30}"
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DWCLOUD_FUZZ=ON > "$build.configure.log" 2>&1 ||
+  { cat "$build.configure.log"; exit 1; }
+cmake --build "$build" --target manifest_fuzzer -j "$(nproc)"
+corpus="$build/corpus/manifest"
+mkdir -p "$corpus"
+cp "$src"/config/samples/*.yaml "$corpus"/
+"$build/src/api/manifest_fuzzer" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=4096 -print_final_stats=1 "$corpus"
