@@ -1,9 +1,6 @@
 #include "oci/credentials.h"
 
-#include <openssl/evp.h>
-
-#include <vector>
-
+#include "util/base64.h"
 #include "util/json.h"
 
 namespace wcloud::oci {
@@ -24,22 +21,6 @@ bool SameRegistry(std::string_view key_host, std::string_view registry) {
   return key_host == registry || (docker_hub(key_host) && docker_hub(registry));
 }
 
-Result<std::string> DecodeBase64(std::string_view in) {
-  std::string clean;
-  for (char c : in) {
-    if (c != '\n' && c != '\r' && c != ' ') clean.push_back(c);
-  }
-  if (clean.size() % 4 != 0) return Error("auth: not valid base64 (length not a multiple of 4)");
-  std::vector<unsigned char> out(clean.size() / 4 * 3 + 1);
-  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0) return Error("auth: not valid base64");
-  size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  return std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n) - pad);
-}
-
 }  // namespace
 
 Result<std::optional<Credentials>> FindCredentials(std::string_view docker_config_json,
@@ -57,8 +38,8 @@ Result<std::optional<Credentials>> FindCredentials(std::string_view docker_confi
     if (!entry.is_object()) return Error(where + ": expected an object");
     Credentials creds;
     if (auto auth = entry.find("auth"); auth != entry.end() && auth->is_string()) {
-      auto decoded = DecodeBase64(auth->get<std::string>());
-      if (!decoded) return decoded.error().Wrap(where);
+      auto decoded = Base64Decode(auth->get<std::string>());
+      if (!decoded) return decoded.error().Wrap(where + ".auth");
       size_t colon = decoded->find(':');
       if (colon == std::string::npos)
         return Error(where + ".auth: expected base64 of user:password");

@@ -1,12 +1,11 @@
 #include "oci/registry_client.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
 #include "oci/media_types.h"
+#include "util/base64.h"
 #include "util/json.h"
 #include "util/sha256.h"
 
@@ -79,13 +78,7 @@ std::map<std::string, std::string> ChallengeParams(std::string_view challenge) {
 }
 
 std::string BasicAuthorization(const Credentials& creds) {
-  std::string plain = creds.username + ":" + creds.password;
-  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size()));
-  out.resize(static_cast<size_t>(n));
-  return "Basic " + out;
+  return "Basic " + Base64Encode(creds.username + ":" + creds.password);
 }
 
 std::string Escape(CURL* curl, const std::string& s) {

@@ -1,0 +1,435 @@
+#include "apiserver/api_server.h"
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "apiserver/table.h"
+#include "kube/label_selector.h"
+#include "util/version.h"
+
+namespace wcloud::apiserver {
+namespace {
+
+const std::vector<std::string> kVerbs = {"create", "delete", "deletecollection", "get",
+                                         "list",   "patch",  "update",           "watch"};
+
+HttpResponse JsonResponse(int status, const Json& body,
+                          const std::vector<std::string>& warnings = {}) {
+  HttpResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Cache-Control", "no-cache, private");
+  for (const auto& w : warnings) {
+    std::string escaped;
+    for (char c : w) escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    r.headers.emplace_back("Warning", "299 - \"" + escaped + "\"");
+  }
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse FromResult(const ApiResult& r) { return JsonResponse(r.code, r.body, r.warnings); }
+
+HttpResponse NotFoundPath() {
+  return FromResult(
+      StatusResult(404, "NotFound", "the server could not find the requested resource"));
+}
+
+Json ResourceList(const std::string& group, const std::string& version) {
+  Json resources = Json::array();
+  for (const auto& d : AllResources()) {
+    if (d.group != group || d.version != version) continue;
+    Json r = {{"name", d.plural},
+              {"singularName", d.singular},
+              {"namespaced", d.namespaced},
+              {"kind", d.kind},
+              {"verbs", kVerbs},
+              {"storageVersionHash", ""}};
+    if (!d.short_names.empty()) r["shortNames"] = d.short_names;
+    if (!d.categories.empty()) r["categories"] = d.categories;
+    resources.push_back(r);
+    if (d.has_status) {
+      resources.push_back({{"name", d.plural + "/status"},
+                           {"singularName", ""},
+                           {"namespaced", d.namespaced},
+                           {"kind", d.kind},
+                           {"verbs", {"get", "patch", "update"}}});
+    }
+    if (d.has_scale) {
+      resources.push_back({{"name", d.plural + "/scale"},
+                           {"singularName", ""},
+                           {"namespaced", d.namespaced},
+                           {"group", "autoscaling"},
+                           {"version", "v1"},
+                           {"kind", "Scale"},
+                           {"verbs", {"get", "patch", "update"}}});
+    }
+  }
+  return {{"kind", "APIResourceList"},
+          {"apiVersion", "v1"},
+          {"groupVersion", group.empty() ? version : group + "/" + version},
+          {"resources", resources}};
+}
+
+Json GroupOf(const std::string& group) {
+  std::string version;
+  for (const auto& d : AllResources()) {
+    if (d.group == group) version = d.version;
+  }
+  Json gv = {{"groupVersion", group + "/" + version}, {"version", version}};
+  return {{"name", group}, {"versions", Json::array({gv})}, {"preferredVersion", gv}};
+}
+
+std::vector<std::string> Groups() {
+  std::vector<std::string> groups;
+  for (const auto& d : AllResources()) {
+    if (!d.group.empty() && std::find(groups.begin(), groups.end(), d.group) == groups.end()) {
+      groups.push_back(d.group);
+    }
+  }
+  return groups;
+}
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string part = path.substr(start, slash == std::string::npos ? slash : slash - start);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool Truthy(const std::string& v) { return v == "true" || v == "1"; }
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(ObjectStore& store, Options options) {
+  std::unique_ptr<ApiServer> server(new ApiServer(store, std::move(options)));
+  HttpServer::Options http;
+  http.listen = server->options_.listen;
+  http.tls = server->options_.tls;
+  http.threads = server->options_.threads;
+  ApiServer* self = server.get();
+  WCLOUD_ASSIGN_OR_RETURN(server->http_, HttpServer::Start(http, [self](const HttpRequest& r) {
+                            return self->Handle(r);
+                          }));
+  // The default namespace exists from the start, as on a real cluster.
+  (void)server->registry_.EnsureNamespace("default");
+  return server;
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::Stop() {
+  stopping_ = true;
+  if (http_) http_->Stop();
+  std::unique_lock lock(watches_mu_);
+  watches_cv_.wait(lock, [this] { return active_watches_ == 0; });
+}
+
+HttpResponse ApiServer::Handle(const HttpRequest& req) {
+  if (req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez") {
+    return HttpResponse::Text(200, "ok");
+  }
+  if (!options_.token.empty()) {
+    std::string auth = req.Header("authorization");
+    if (auth != "Bearer " + options_.token) {
+      return FromResult(StatusResult(401, "Unauthorized", "Unauthorized"));
+    }
+  }
+  return Serve(req);
+}
+
+HttpResponse ApiServer::Serve(const HttpRequest& req) {
+  const std::string& path = req.path;
+  if (path == "/version") {
+    return JsonResponse(200, {{"major", "1"},
+                              {"minor", "32"},
+                              {"gitVersion", "v1.32.0+wcloud." + std::string(Version())},
+                              {"gitCommit", std::string(GitCommit())},
+                              {"platform", "linux/amd64"}});
+  }
+  if (path == "/api") {
+    return JsonResponse(200, {{"kind", "APIVersions"}, {"versions", {"v1"}}});
+  }
+  if (path == "/apis") {
+    Json groups = Json::array();
+    for (const auto& g : Groups()) groups.push_back(GroupOf(g));
+    return JsonResponse(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
+  }
+  auto parts = Split(path);
+  if (parts.empty()) return NotFoundPath();
+
+  std::string group, version;
+  size_t i = 0;
+  if (parts[0] == "api") {
+    if (parts.size() < 2) return NotFoundPath();
+    version = parts[1];
+    i = 2;
+  } else if (parts[0] == "apis") {
+    if (parts.size() == 2) {
+      for (const auto& g : Groups()) {
+        if (g == parts[1]) {
+          Json doc = GroupOf(g);
+          doc["kind"] = "APIGroup";
+          doc["apiVersion"] = "v1";
+          return JsonResponse(200, doc);
+        }
+      }
+      return NotFoundPath();
+    }
+    if (parts.size() < 3) return NotFoundPath();
+    group = parts[1];
+    version = parts[2];
+    i = 3;
+  } else {
+    return NotFoundPath();
+  }
+  if (i == parts.size()) {
+    Json list = ResourceList(group, version);
+    if (list["resources"].empty()) return NotFoundPath();
+    return JsonResponse(200, list);
+  }
+
+  // [namespaces/{ns}/]{resource}[/{name}[/{subresource}]]
+  std::vector<std::string> rest(parts.begin() + static_cast<long>(i), parts.end());
+  RequestScope scope;
+  if (rest.size() >= 3 && rest[0] == "namespaces" && rest[2] != "status" && rest[2] != "finalize") {
+    scope.ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  scope.def = FindResource(group, version, rest[0]);
+  if (!scope.def) return NotFoundPath();
+  if (rest.size() > 1) scope.name = rest[1];
+  if (rest.size() > 2) scope.subresource = rest[2];
+  if (rest.size() > 3) return NotFoundPath();
+  if (!scope.subresource.empty() && !(scope.subresource == "status" && scope.def->has_status) &&
+      !(scope.subresource == "scale" && scope.def->has_scale)) {
+    return NotFoundPath();
+  }
+  if (scope.def->namespaced && scope.ns.empty() && !scope.name.empty()) return NotFoundPath();
+  scope.field_manager = req.Query("fieldManager");
+  scope.field_validation = req.Query("fieldValidation");
+  if (scope.field_validation.empty()) scope.field_validation = "Warn";
+  scope.dry_run = req.Query("dryRun") == "All";
+  if (scope.field_manager.empty()) {
+    std::string agent = req.Header("user-agent");
+    scope.field_manager = agent.substr(0, agent.find('/'));
+  }
+
+  const std::string& method = req.method;
+  if (scope.name.empty()) {
+    if (method == "GET") {
+      if (Truthy(req.Query("watch"))) return Watch(req, scope);
+      Registry::ListQuery q;
+      q.label_selector = req.Query("labelSelector");
+      q.field_selector = req.Query("fieldSelector");
+      q.continue_token = req.Query("continue");
+      std::string limit = req.Query("limit");
+      if (!limit.empty()) {
+        try {
+          q.limit = static_cast<size_t>(std::stoul(limit));
+        } catch (...) {
+          return FromResult(StatusResult(400, "BadRequest", "invalid limit"));
+        }
+      }
+      ApiResult r = registry_.List(*scope.def, scope.ns, q);
+      if (r.ok() && WantsTable(req.Header("accept"))) {
+        std::vector<Json> items(r.body["items"].begin(), r.body["items"].end());
+        return JsonResponse(200, ToTable(*scope.def, items, req.Query("includeObject"),
+                                         r.body["metadata"]["resourceVersion"],
+                                         r.body["metadata"].value("continue", "")));
+      }
+      return FromResult(r);
+    }
+    if (method == "POST") {
+      if (scope.def->namespaced && scope.ns.empty()) return NotFoundPath();
+      Json body = Json::parse(req.body, nullptr, false);
+      if (body.is_discarded()) {
+        return FromResult(StatusResult(400, "BadRequest", "the request body is not valid JSON"));
+      }
+      return FromResult(registry_.Create(scope, std::move(body)));
+    }
+    if (method == "DELETE") {
+      Registry::ListQuery q;
+      q.label_selector = req.Query("labelSelector");
+      q.field_selector = req.Query("fieldSelector");
+      ApiResult listed = registry_.List(*scope.def, scope.ns, q);
+      if (!listed.ok()) return FromResult(listed);
+      Json options = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+      for (const auto& item : listed.body["items"]) {
+        RequestScope one = scope;
+        one.ns = item["metadata"].value("namespace", "");
+        one.name = item["metadata"].value("name", "");
+        registry_.Delete(one, options);
+      }
+      return FromResult(listed);
+    }
+    return FromResult(StatusResult(405, "MethodNotAllowed", "method not allowed on a collection"));
+  }
+
+  if (method == "GET") {
+    ApiResult r = registry_.Get(scope);
+    if (r.ok() && scope.subresource.empty() && WantsTable(req.Header("accept"))) {
+      return JsonResponse(200, ToTable(*scope.def, {r.body}, req.Query("includeObject"),
+                                       r.body["metadata"].value("resourceVersion", ""), ""));
+    }
+    return FromResult(r);
+  }
+  if (method == "PUT") {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) {
+      return FromResult(StatusResult(400, "BadRequest", "the request body is not valid JSON"));
+    }
+    return FromResult(registry_.Update(scope, std::move(body)));
+  }
+  if (method == "PATCH") {
+    return FromResult(
+        registry_.Patch(scope, req.Header("content-type"), req.body, Truthy(req.Query("force"))));
+  }
+  if (method == "DELETE") {
+    Json options = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+    if (options.is_discarded()) {
+      return FromResult(StatusResult(400, "BadRequest", "DeleteOptions are not valid JSON"));
+    }
+    if (!req.Query("propagationPolicy").empty()) {
+      options["propagationPolicy"] = req.Query("propagationPolicy");
+    }
+    return FromResult(registry_.Delete(scope, options));
+  }
+  return FromResult(StatusResult(405, "MethodNotAllowed", "method not allowed"));
+}
+
+HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope) {
+  const ResourceDef& def = *scope.def;
+  std::string rv = req.Query("resourceVersion");
+  auto selector = kube::LabelSelector::Parse(req.Query("labelSelector"));
+  if (!selector) return FromResult(StatusResult(400, "BadRequest", selector.error().message()));
+  std::string field_selector = req.Query("fieldSelector");
+  bool table = WantsTable(req.Header("accept"));
+  bool bookmarks = Truthy(req.Query("allowWatchBookmarks"));
+  std::string include_object = req.Query("includeObject");
+  int timeout_seconds = 1800;
+  if (!req.Query("timeoutSeconds").empty()) {
+    try {
+      timeout_seconds = std::stoi(req.Query("timeoutSeconds"));
+    } catch (...) {
+      return FromResult(StatusResult(400, "BadRequest", "invalid timeoutSeconds"));
+    }
+  }
+
+  // Without a resourceVersion (or "0"), a watch starts with the current objects as ADDED.
+  std::vector<Json> initial;
+  int64_t from = 0;
+  if (rv.empty() || rv == "0") {
+    Registry::ListQuery q;
+    q.label_selector = req.Query("labelSelector");
+    q.field_selector = field_selector;
+    ApiResult listed = registry_.List(def, scope.ns, q);
+    if (!listed.ok()) return FromResult(listed);
+    initial.assign(listed.body["items"].begin(), listed.body["items"].end());
+    from = std::stoll(listed.body["metadata"]["resourceVersion"].get<std::string>());
+  } else {
+    try {
+      from = std::stoll(rv);
+    } catch (...) {
+      return FromResult(StatusResult(400, "BadRequest", "invalid resourceVersion"));
+    }
+  }
+  auto stream = store_.Watch(def.StoreKey(), def.namespaced ? scope.ns : "", from);
+
+  HttpResponse r;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Cache-Control", "no-cache, private");
+  auto encode = [=, &def](const std::string& type, const Json& object) {
+    Json o = object;
+    if (table && type != "ERROR" && type != "BOOKMARK") {
+      o = ToTable(def, {object}, include_object, object["metadata"].value("resourceVersion", ""),
+                  "");
+    }
+    return Json({{"type", type}, {"object", o}}).dump() + "\n";
+  };
+  auto matches = [=](const Json& o) {
+    kube::Labels labels;
+    if (o.contains("metadata") && o["metadata"].contains("labels")) {
+      for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {
+        if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
+      }
+    }
+    if (!selector->Matches(labels)) return false;
+    if (field_selector.empty()) return true;
+    for (const char* field : {"metadata.name", "metadata.namespace"}) {
+      std::string key = std::string(field) + "=";
+      if (field_selector.rfind(key, 0) == 0) {
+        std::string want = field_selector.substr(key.size());
+        std::string have = o["metadata"].value(std::string(field).substr(9), "");
+        return want == have;
+      }
+    }
+    return true;
+  };
+  auto bookmark_interval = options_.bookmark_interval;
+  std::atomic<bool>* stopping = &stopping_;
+  auto finished = [this] {
+    std::lock_guard lock(watches_mu_);
+    --active_watches_;
+    watches_cv_.notify_all();
+  };
+  std::optional<Json> gone;
+  if (!stream) {
+    // Too old: answer like Kubernetes, with an ERROR event carrying 410 Gone.
+    gone = StatusBody(410, "Expired", stream.error().message());
+  }
+  std::shared_ptr<WatchStream> events = stream ? *stream : nullptr;
+  r.stream = [=, this](std::shared_ptr<ResponseStream> out) {
+    {
+      std::lock_guard lock(watches_mu_);
+      ++active_watches_;
+    }
+    std::thread([=] {
+      struct Done {
+        std::function<void()> f;
+        ~Done() { f(); }
+      } done{finished};
+      if (gone) {
+        out->Write(encode("ERROR", *gone));
+        out->Close();
+        return;
+      }
+      for (const auto& o : initial) {
+        if (!out->Write(encode("ADDED", o))) return events->Close();
+      }
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+      auto next_bookmark = std::chrono::steady_clock::now() + bookmark_interval;
+      int64_t last = from;
+      while (!stopping->load() && !out->closed() && std::chrono::steady_clock::now() < deadline) {
+        auto e = events->Next(std::chrono::milliseconds(200));
+        if (e) {
+          last = e->revision;
+          if (!matches(e->object)) continue;
+          if (!out->Write(encode(e->type, e->object))) break;
+        } else if (events->closed()) {
+          out->Write(encode("ERROR", StatusBody(410, "Expired", events->close_reason())));
+          break;
+        }
+        if (bookmarks && std::chrono::steady_clock::now() >= next_bookmark) {
+          Json mark = {{"kind", def.kind},
+                       {"apiVersion", def.GroupVersion()},
+                       {"metadata", {{"resourceVersion", std::to_string(last)}}}};
+          if (!out->Write(encode("BOOKMARK", mark))) break;
+          next_bookmark = std::chrono::steady_clock::now() + bookmark_interval;
+        }
+      }
+      events->Close();
+      out->Close();
+    }).detach();
+  };
+  return r;
+}
+
+}  // namespace wcloud::apiserver

@@ -1,0 +1,52 @@
+// The Kubernetes-compatible API server of `wcloud up`: discovery, CRUD, patch, watch and Table
+// output over HTTPS with a bearer token, so kubectl and client libraries work unchanged.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "apiserver/object_store.h"
+#include "apiserver/registry.h"
+#include "util/http_server.h"
+#include "util/result.h"
+
+namespace wcloud::apiserver {
+
+class ApiServer {
+ public:
+  struct Options {
+    std::string listen = "127.0.0.1:6443";
+    std::optional<PemKeyPair> tls;  // HTTPS when set
+    std::string token;              // required as "Authorization: Bearer <token>"
+    int threads = 4;
+    std::chrono::seconds bookmark_interval{10};
+  };
+
+  static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);
+  ~ApiServer();
+
+  uint16_t port() const { return http_->port(); }
+  void Stop();
+
+ private:
+  ApiServer(ObjectStore& store, Options options)
+      : store_(store), registry_(store), options_(std::move(options)) {}
+  HttpResponse Handle(const HttpRequest& req);
+  HttpResponse Serve(const HttpRequest& req);
+  HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
+
+  ObjectStore& store_;
+  Registry registry_;
+  Options options_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> stopping_{false};
+  // Watch streams run on their own threads; Stop waits for them to finish.
+  std::mutex watches_mu_;
+  std::condition_variable watches_cv_;
+  int active_watches_ = 0;
+};
+
+}  // namespace wcloud::apiserver

@@ -1,0 +1,632 @@
+#include "apiserver/registry.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+
+#include "kube/label_selector.h"
+#include "util/timestamp.h"
+#include "util/yaml.h"
+
+namespace wcloud::apiserver {
+namespace {
+
+std::string RandomUid() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
+// Kubernetes' generateName suffix alphabet: no vowels, no look-alikes.
+std::string RandomSuffix() {
+  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  unsigned char b[5];
+  RAND_bytes(b, sizeof b);
+  std::string out;
+  for (unsigned char c : b) out += kAlphabet[c % (sizeof kAlphabet - 1)];
+  return out;
+}
+
+std::string Hex(const std::string& s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> Unhex(const std::string& s) {
+  if (s.size() % 2) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    auto v = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      return -1;
+    };
+    int hi = v(s[i]), lo = v(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+Json& Meta(Json& o) {
+  if (!o.contains("metadata") || !o["metadata"].is_object()) o["metadata"] = Json::object();
+  return o["metadata"];
+}
+
+std::string MetaString(const Json& o, const char* field) {
+  if (!o.is_object() || !o.contains("metadata") || !o["metadata"].is_object()) return "";
+  const Json& m = o["metadata"];
+  auto it = m.find(field);
+  return it != m.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int64_t RevisionOf(const Json& o) {
+  std::string rv = MetaString(o, "resourceVersion");
+  try {
+    return rv.empty() ? 0 : std::stoll(rv);
+  } catch (...) {
+    return -1;
+  }
+}
+
+std::string Qualified(const ResourceDef& def) {
+  return def.group.empty() ? def.plural : def.plural + "." + def.group;
+}
+
+ApiResult FromStoreError(const Error& e, const ResourceDef& def, const std::string& name) {
+  const std::string& m = e.message();
+  size_t colon = m.find(": ");
+  std::string reason = colon == std::string::npos ? "InternalError" : m.substr(0, colon);
+  std::string message = colon == std::string::npos ? m : m.substr(colon + 2);
+  // The store names resources by plural; Kubernetes by plural.group.
+  std::string from = def.plural + " \"" + name + "\"";
+  if (size_t at = message.find(from); at != std::string::npos) {
+    message.replace(at, from.size(), Qualified(def) + " \"" + name + "\"");
+  }
+  Json details = {{"name", name}, {"group", def.group}, {"kind", def.plural}};
+  return StatusResult(e.code() == 0 ? 500 : e.code(), reason, message, details);
+}
+
+ApiResult Invalid(const ResourceDef& def, const std::string& name, const api::FieldErrors& errs) {
+  Json causes = Json::array();
+  std::string joined;
+  for (const auto& e : errs) {
+    causes.push_back({{"reason", "FieldValueInvalid"}, {"message", e.message}, {"field", e.path}});
+    joined += (joined.empty() ? "" : ", ") + e.ToString();
+  }
+  std::string message = def.kind + (def.group.empty() ? "" : "." + def.group) + " \"" + name +
+                        "\" is invalid: " + (errs.size() > 1 ? "[" + joined + "]" : joined);
+  return StatusResult(
+      422, "Invalid", message,
+      {{"name", name}, {"group", def.group}, {"kind", def.kind}, {"causes", causes}});
+}
+
+bool SameSpec(const Json& a, const Json& b) {
+  Json sa = a.contains("spec") ? a["spec"] : Json();
+  Json sb = b.contains("spec") ? b["spec"] : Json();
+  return sa == sb;
+}
+
+void RecordManager(Json& object, const std::string& manager, const std::string& operation,
+                   const std::string& api_version) {
+  if (manager.empty()) return;
+  Json& meta = Meta(object);
+  Json fields = meta.contains("managedFields") && meta["managedFields"].is_array()
+                    ? meta["managedFields"]
+                    : Json::array();
+  Json entry = {{"manager", manager}, {"operation", operation},   {"apiVersion", api_version},
+                {"time", NowTime()},  {"fieldsType", "FieldsV1"}, {"fieldsV1", Json::object()}};
+  bool replaced = false;
+  for (auto& f : fields) {
+    if (f.value("manager", "") == manager && f.value("operation", "") == operation) {
+      f = entry;
+      replaced = true;
+    }
+  }
+  if (!replaced) fields.push_back(entry);
+  meta["managedFields"] = fields;
+}
+
+Json ScaleOf(const ResourceDef& def, const Json& o) {
+  Json status = o.contains("status") ? o["status"] : Json::object();
+  return {
+      {"kind", "Scale"},
+      {"apiVersion", "autoscaling/v1"},
+      {"metadata",
+       {{"name", MetaString(o, "name")},
+        {"namespace", MetaString(o, "namespace")},
+        {"uid", MetaString(o, "uid")},
+        {"resourceVersion", MetaString(o, "resourceVersion")},
+        {"creationTimestamp", MetaString(o, "creationTimestamp")}}},
+      {"spec", {{"replicas", o["spec"].value("replicas", 1)}}},
+      {"status",
+       {{"replicas", status.value("replicas", 0)}, {"selector", status.value("selector", "")}}}};
+  (void)def;
+}
+
+// metadata.name=x, metadata.namespace!=y, comma-separated.
+bool MatchesFieldSelector(const Json& o, const std::string& selector, std::string* error) {
+  size_t start = 0;
+  while (start < selector.size()) {
+    size_t comma = selector.find(',', start);
+    std::string term = selector.substr(start, comma == std::string::npos ? comma : comma - start);
+    start = comma == std::string::npos ? selector.size() : comma + 1;
+    if (term.empty()) continue;
+    bool negate = false;
+    size_t op = term.find("!=");
+    size_t len = 2;
+    if (op != std::string::npos) {
+      negate = true;
+    } else if ((op = term.find("==")) == std::string::npos) {
+      op = term.find('=');
+      len = 1;
+    }
+    if (op == std::string::npos) {
+      *error = "invalid field selector \"" + term + "\"";
+      return false;
+    }
+    std::string field = term.substr(0, op), value = term.substr(op + len);
+    std::string actual;
+    if (field == "metadata.name") {
+      actual = MetaString(o, "name");
+    } else if (field == "metadata.namespace") {
+      actual = MetaString(o, "namespace");
+    } else {
+      *error = "field label not supported: " + field;
+      return false;
+    }
+    if ((actual == value) == negate) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Json StatusBody(int code, const std::string& reason, const std::string& message, Json details) {
+  Json s = {{"kind", "Status"},
+            {"apiVersion", "v1"},
+            {"metadata", Json::object()},
+            {"status", code < 300 ? "Success" : "Failure"},
+            {"message", message},
+            {"reason", reason},
+            {"code", code}};
+  if (!details.is_null()) s["details"] = details;
+  return s;
+}
+
+ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
+                       Json details) {
+  return {code, StatusBody(code, reason, message, std::move(details)), {}};
+}
+
+ObjectKey KeyOf(const ResourceDef& def, const std::string& ns, const std::string& name) {
+  return {def.StoreKey(), def.namespaced ? ns : "", name};
+}
+
+ApiResult Registry::EnsureNamespace(const std::string& ns) {
+  const ResourceDef* def = FindResource("", "v1", "namespaces");
+  auto got = store_.Get(KeyOf(*def, "", ns));
+  if (got) {
+    if (!MetaString(*got, "deletionTimestamp").empty()) {
+      return StatusResult(
+          403, "Forbidden",
+          "unable to create new content in namespace " + ns + " because it is being terminated");
+    }
+    return {200, *got, {}};
+  }
+  if (ns != "default") {
+    return StatusResult(404, "NotFound", "namespaces \"" + ns + "\" not found",
+                        {{"name", ns}, {"kind", "namespaces"}});
+  }
+  Json obj = {{"apiVersion", "v1"},
+              {"kind", "Namespace"},
+              {"metadata",
+               {{"name", ns},
+                {"uid", RandomUid()},
+                {"creationTimestamp", NowTime()},
+                {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
+              {"spec", {{"finalizers", Json::array({"kubernetes"})}}},
+              {"status", {{"phase", "Active"}}}};
+  auto created = store_.Create(KeyOf(*def, "", ns), obj);
+  if (!created && created.error().code() != kConflict)
+    return FromStoreError(created.error(), *def, ns);
+  return {200, created ? *created : obj, {}};
+}
+
+ApiResult Registry::Admit(const RequestScope& scope, Json& object) {
+  bool strict = scope.field_validation == "Strict";
+  auto admission = AdmitObject(*scope.def, object, strict);
+  if (!admission.errors.empty())
+    return Invalid(*scope.def, MetaString(object, "name"), admission.errors);
+  ApiResult ok;
+  if (scope.field_validation != "Ignore") {
+    for (const auto& w : admission.warnings)
+      ok.warnings.push_back("unknown field \"" + w.path + "\"");
+  }
+  return ok;
+}
+
+ApiResult Registry::Create(const RequestScope& scope, Json body) {
+  const ResourceDef& def = *scope.def;
+  if (!body.is_object())
+    return StatusResult(400, "BadRequest", "the request body is not an object");
+  std::string api_version = body.value("apiVersion", def.GroupVersion());
+  std::string kind = body.value("kind", def.kind);
+  if (api_version != def.GroupVersion() || kind != def.kind) {
+    return StatusResult(400, "BadRequest",
+                        "the API version in the data (" + api_version + ") and kind (" + kind +
+                            ") do not match " + def.GroupVersion() + ", " + def.kind);
+  }
+  body["apiVersion"] = def.GroupVersion();
+  body["kind"] = def.kind;
+  Json& meta = Meta(body);
+  if (def.namespaced) {
+    std::string ns = meta.value("namespace", "");
+    if (!ns.empty() && ns != scope.ns) {
+      return StatusResult(400, "BadRequest",
+                          "the namespace of the provided object does not match the namespace sent "
+                          "on the request");
+    }
+    meta["namespace"] = scope.ns;
+  } else {
+    meta.erase("namespace");
+  }
+  std::string name = meta.value("name", "");
+  if (name.empty() && meta.contains("generateName") && meta["generateName"].is_string()) {
+    name = meta["generateName"].get<std::string>() + RandomSuffix();
+    meta["name"] = name;
+  }
+  if (name.empty())
+    return Invalid(def, "",
+                   {{"metadata.name", "Required value: name or generateName is required"}});
+  meta["uid"] = RandomUid();
+  meta["creationTimestamp"] = NowTime();
+  meta.erase("resourceVersion");
+  meta.erase("deletionTimestamp");
+  meta.erase("deletionGracePeriodSeconds");
+  if (def.has_spec && def.kind != "Namespace") meta["generation"] = 1;
+  // With a status subresource, status is the controllers' to write, not the creator's.
+  if (def.has_status && def.kind != "Namespace") body.erase("status");
+  if (def.kind == "Namespace") body["status"] = {{"phase", "Active"}};
+  RecordManager(body, scope.field_manager, "Update", def.GroupVersion());
+
+  ApiResult admitted = Admit(scope, body);
+  if (!admitted.ok()) return admitted;
+  if (def.namespaced) {
+    ApiResult ns = EnsureNamespace(scope.ns);
+    if (!ns.ok()) return ns;
+  }
+  if (scope.dry_run) return {201, body, admitted.warnings};
+  auto created = store_.Create(KeyOf(def, scope.ns, name), body);
+  if (!created) return FromStoreError(created.error(), def, name);
+  return {201, *created, admitted.warnings};
+}
+
+ApiResult Registry::Get(const RequestScope& scope) {
+  auto got = store_.Get(KeyOf(*scope.def, scope.ns, scope.name));
+  if (!got) return FromStoreError(got.error(), *scope.def, scope.name);
+  if (scope.subresource == "scale") return {200, ScaleOf(*scope.def, *got), {}};
+  return {200, *got, {}};
+}
+
+// Stores `updated` over `existing`: keeps what clients may not change, counts generations,
+// and finishes deletions whose finalizers are gone.
+ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json updated) {
+  const ResourceDef& def = *scope.def;
+  Json& meta = Meta(updated);
+  const Json& old_meta = existing["metadata"];
+  for (const char* keep : {"uid", "creationTimestamp", "deletionTimestamp",
+                           "deletionGracePeriodSeconds", "generation"}) {
+    if (old_meta.contains(keep)) {
+      meta[keep] = old_meta[keep];
+    } else {
+      meta.erase(keep);
+    }
+  }
+  meta["name"] = scope.name;
+  if (def.namespaced) meta["namespace"] = scope.ns;
+  updated["apiVersion"] = def.GroupVersion();
+  updated["kind"] = def.kind;
+  if (def.has_spec && def.kind != "Namespace" && !SameSpec(existing, updated)) {
+    meta["generation"] = old_meta.value("generation", int64_t{0}) + 1;
+  }
+  ApiResult admitted = Admit(scope, updated);
+  if (!admitted.ok()) return admitted;
+  if (scope.dry_run) return {200, updated, admitted.warnings};
+
+  auto key = KeyOf(def, scope.ns, scope.name);
+  bool finalized =
+      !MetaString(updated, "deletionTimestamp").empty() &&
+      (!updated["metadata"].contains("finalizers") || updated["metadata"]["finalizers"].empty());
+  if (finalized) {
+    auto deleted = store_.Delete(key, RevisionOf(existing));
+    if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
+    CollectGarbage(MetaString(*deleted, "uid"), "Background");
+    return {200, *deleted, admitted.warnings};
+  }
+  auto stored = store_.Update(key, updated, RevisionOf(existing));
+  if (!stored) return FromStoreError(stored.error(), def, scope.name);
+  if (scope.subresource == "scale") return {200, ScaleOf(def, *stored), admitted.warnings};
+  return {200, *stored, admitted.warnings};
+}
+
+ApiResult Registry::Update(const RequestScope& scope, Json body) {
+  const ResourceDef& def = *scope.def;
+  if (!body.is_object())
+    return StatusResult(400, "BadRequest", "the request body is not an object");
+  auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
+  if (!got) return FromStoreError(got.error(), def, scope.name);
+  const Json& existing = *got;
+  std::string body_name = MetaString(body, "name");
+  if (scope.subresource != "scale" && !body_name.empty() && body_name != scope.name) {
+    return StatusResult(400, "BadRequest",
+                        "the name of the object (" + body_name +
+                            ") does not match the name on the URL (" + scope.name + ")");
+  }
+  int64_t precondition = RevisionOf(body);
+  if (precondition < 0) return StatusResult(400, "BadRequest", "invalid resourceVersion");
+  if (precondition != 0 && precondition != RevisionOf(existing)) {
+    return StatusResult(409, "Conflict",
+                        "Operation cannot be fulfilled on " + Qualified(def) + " \"" + scope.name +
+                            "\": the object has been modified; please apply your changes to the "
+                            "latest version and try again",
+                        {{"name", scope.name}, {"group", def.group}, {"kind", def.plural}});
+  }
+  Json updated;
+  if (scope.subresource == "status") {
+    updated = existing;
+    if (body.contains("status")) {
+      updated["status"] = body["status"];
+    } else {
+      updated.erase("status");
+    }
+  } else if (scope.subresource == "scale") {
+    if (!def.has_scale)
+      return StatusResult(404, "NotFound", "the server could not find the requested resource");
+    if (!body.contains("spec") || !body["spec"].contains("replicas") ||
+        !body["spec"]["replicas"].is_number_integer()) {
+      return Invalid(def, scope.name, {{"spec.replicas", "Required value"}});
+    }
+    updated = existing;
+    updated["spec"]["replicas"] = body["spec"]["replicas"];
+  } else {
+    updated = std::move(body);
+    if (def.has_status && def.kind != "Namespace") {
+      if (existing.contains("status")) {
+        updated["status"] = existing["status"];
+      } else {
+        updated.erase("status");
+      }
+    }
+    Json& meta = Meta(updated);
+    if (existing["metadata"].contains("managedFields") && !meta.contains("managedFields")) {
+      meta["managedFields"] = existing["metadata"]["managedFields"];
+    }
+    RecordManager(updated, scope.field_manager, "Update", def.GroupVersion());
+  }
+  return Write(scope, existing, std::move(updated));
+}
+
+ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_type,
+                          const std::string& body, bool force) {
+  (void)force;
+  const ResourceDef& def = *scope.def;
+  bool apply = content_type.find("application/apply-patch") != std::string::npos;
+  Json patch;
+  if (apply) {
+    auto parsed = ParseYaml(body);
+    if (!parsed) return StatusResult(400, "BadRequest", "apply patch: " + parsed.error().message());
+    patch = std::move(*parsed);
+    if (scope.field_manager.empty()) {
+      return StatusResult(400, "BadRequest",
+                          "PATCH with apply requires a fieldManager query parameter");
+    }
+  } else {
+    patch = Json::parse(body, nullptr, false);
+    if (patch.is_discarded()) return StatusResult(400, "BadRequest", "the patch is not valid JSON");
+  }
+  auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
+  if (!got) {
+    if (apply && got.error().code() == kNotFound && scope.subresource.empty()) {
+      Json object = patch;
+      Meta(object)["name"] = scope.name;
+      RequestScope create = scope;
+      ApiResult r = Create(create, object);
+      if (r.ok()) {
+        Json updated = r.body;
+        RecordManager(updated, scope.field_manager, "Apply", def.GroupVersion());
+        auto stored = store_.Update(KeyOf(def, scope.ns, scope.name), updated, RevisionOf(r.body));
+        if (stored) r.body = *stored;
+      }
+      return r;
+    }
+    return FromStoreError(got.error(), def, scope.name);
+  }
+  Json existing = *got;
+  Json target = scope.subresource == "scale" ? ScaleOf(def, existing) : existing;
+  Json patched;
+  try {
+    if (content_type.find("application/json-patch+json") != std::string::npos) {
+      patched = target.patch(patch);
+    } else {
+      if (!patch.is_object()) return StatusResult(400, "BadRequest", "the patch must be an object");
+      patched = target;
+      patched.merge_patch(patch);
+    }
+  } catch (const std::exception& e) {
+    return StatusResult(422, "Invalid", std::string("the patch could not be applied: ") + e.what());
+  }
+  // A patch that names a resourceVersion is conditional on it, as with update.
+  RequestScope inner = scope;
+  if (apply) {
+    RecordManager(patched, scope.field_manager, "Apply", def.GroupVersion());
+    Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
+  } else if (!patch.is_object() || !patch.contains("metadata") ||
+             !patch["metadata"].contains("resourceVersion")) {
+    Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
+  }
+  if (scope.subresource.empty() && !apply) {
+    RecordManager(patched, scope.field_manager, "Update", def.GroupVersion());
+  }
+  // Update() keeps the stored status on main-resource writes; status patches go through /status.
+  RequestScope update_scope = inner;
+  update_scope.field_manager.clear();  // already recorded
+  return Update(update_scope, std::move(patched));
+}
+
+ApiResult Registry::Delete(const RequestScope& scope, const Json& options) {
+  const ResourceDef& def = *scope.def;
+  auto key = KeyOf(def, scope.ns, scope.name);
+  auto got = store_.Get(key);
+  if (!got) return FromStoreError(got.error(), def, scope.name);
+  Json existing = *got;
+  std::string policy = "Background";
+  if (options.is_object()) {
+    policy = options.value("propagationPolicy", policy);
+    if (options.value("orphanDependents", false)) policy = "Orphan";
+    if (options.contains("preconditions") && options["preconditions"].is_object()) {
+      const Json& pre = options["preconditions"];
+      if (pre.contains("uid") && pre["uid"].is_string() &&
+          pre["uid"].get<std::string>() != MetaString(existing, "uid")) {
+        return StatusResult(
+            409, "Conflict",
+            "Precondition failed: UID in precondition: " + pre["uid"].get<std::string>() +
+                ", UID in object meta: " + MetaString(existing, "uid"));
+      }
+      if (pre.contains("resourceVersion") && pre["resourceVersion"].is_string() &&
+          pre["resourceVersion"].get<std::string>() != MetaString(existing, "resourceVersion")) {
+        return StatusResult(409, "Conflict", "Precondition failed: resourceVersion mismatch");
+      }
+    }
+  }
+  if (policy != "Background" && policy != "Foreground" && policy != "Orphan") {
+    return StatusResult(400, "BadRequest", "invalid propagationPolicy \"" + policy + "\"");
+  }
+  if (scope.dry_run) return {200, existing, {}};
+  std::string uid = MetaString(existing, "uid");
+
+  if (def.kind == "Namespace") {
+    // Everything in the namespace goes with it.
+    for (const auto& r : AllResources()) {
+      if (!r.namespaced) continue;
+      auto items = store_.List(r.StoreKey(), scope.name, "", 0);
+      if (!items) continue;
+      for (const auto& item : items->items) {
+        RequestScope child{&r, scope.name, MetaString(item, "name"), "", "", "", false};
+        Delete(child, Json::object());
+      }
+    }
+  }
+  if (policy == "Foreground") CollectGarbage(uid, "Foreground");
+
+  bool has_finalizers = existing["metadata"].contains("finalizers") &&
+                        existing["metadata"]["finalizers"].is_array() &&
+                        !existing["metadata"]["finalizers"].empty();
+  if (has_finalizers) {
+    if (MetaString(existing, "deletionTimestamp").empty()) {
+      Json updated = existing;
+      Meta(updated)["deletionTimestamp"] = NowTime();
+      Meta(updated)["deletionGracePeriodSeconds"] = 0;
+      auto stored = store_.Update(key, updated, RevisionOf(existing));
+      if (!stored) return FromStoreError(stored.error(), def, scope.name);
+      existing = *stored;
+    }
+    return {200, existing, {}};
+  }
+  auto deleted = store_.Delete(key, RevisionOf(existing));
+  if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
+  if (policy != "Foreground") CollectGarbage(uid, policy);
+  return {200, *deleted, {}};
+}
+
+// Dependents of a deleted owner: deleted (Background, Foreground) or released (Orphan).
+void Registry::CollectGarbage(const std::string& owner_uid, const std::string& policy) {
+  if (owner_uid.empty()) return;
+  for (const auto& r : AllResources()) {
+    auto items = store_.List(r.StoreKey(), "", "", 0, [&](const Json& o) {
+      if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
+      for (const auto& ref : o["metadata"]["ownerReferences"]) {
+        if (ref.is_object() && ref.value("uid", "") == owner_uid) return true;
+      }
+      return false;
+    });
+    if (!items) continue;
+    for (const auto& item : items->items) {
+      std::string ns = MetaString(item, "namespace"), name = MetaString(item, "name");
+      if (policy == "Orphan") {
+        Json updated = item;
+        auto& refs = updated["metadata"]["ownerReferences"];
+        refs.erase(
+            std::remove_if(refs.begin(), refs.end(),
+                           [&](const Json& ref) { return ref.value("uid", "") == owner_uid; }),
+            refs.end());
+        if (refs.empty()) updated["metadata"].erase("ownerReferences");
+        (void)store_.Update(KeyOf(r, ns, name), updated, RevisionOf(item));
+        continue;
+      }
+      RequestScope child{&r, ns, name, "", "", "", false};
+      Delete(child, {{"propagationPolicy", policy == "Foreground" ? "Foreground" : "Background"}});
+    }
+  }
+}
+
+ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const ListQuery& query) {
+  auto selector = kube::LabelSelector::Parse(query.label_selector);
+  if (!selector) return StatusResult(400, "BadRequest", selector.error().message());
+  std::string field_error;
+  std::string after;
+  int64_t list_rv = 0;
+  if (!query.continue_token.empty()) {
+    auto raw = Unhex(query.continue_token);
+    Json token = raw ? Json::parse(*raw, nullptr, false) : Json();
+    if (!token.is_object() || !token.contains("k") || !token.contains("rv")) {
+      return StatusResult(400, "BadRequest", "invalid continue token");
+    }
+    after = token["k"].get<std::string>();
+    list_rv = token["rv"].get<int64_t>();
+  }
+  auto keep = [&](const Json& o) {
+    kube::Labels labels;
+    if (o.contains("metadata") && o["metadata"].contains("labels") &&
+        o["metadata"]["labels"].is_object()) {
+      for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {
+        if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
+      }
+    }
+    if (!selector->Matches(labels)) return false;
+    return query.field_selector.empty() ||
+           MatchesFieldSelector(o, query.field_selector, &field_error);
+  };
+  auto listed = store_.List(def.StoreKey(), def.namespaced ? ns : "", after, query.limit, keep);
+  if (!field_error.empty()) return StatusResult(400, "BadRequest", field_error);
+  if (!listed) return FromStoreError(listed.error(), def, "");
+  if (list_rv == 0) list_rv = listed->revision;
+  Json meta = {{"resourceVersion", std::to_string(list_rv)}};
+  if (!listed->next_key.empty()) {
+    meta["continue"] = Hex(Json({{"k", listed->next_key}, {"rv", list_rv}}).dump());
+  }
+  Json items = Json::array();
+  for (auto& item : listed->items) items.push_back(std::move(item));
+  return {200,
+          {{"kind", def.list_kind},
+           {"apiVersion", def.GroupVersion()},
+           {"metadata", meta},
+           {"items", std::move(items)}},
+          {}};
+}
+
+}  // namespace wcloud::apiserver

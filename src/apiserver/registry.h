@@ -1,0 +1,74 @@
+// Object semantics of the Kubernetes API on top of ObjectStore: metadata rules (uid,
+// creationTimestamp, generation on spec changes), admission of our kinds (defaults, validation),
+// the status and scale subresources, patches, finalizers and owner-reference garbage collection.
+// Answers are HTTP-shaped: a code and a body (the object, or a Status).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "apiserver/object_store.h"
+#include "apiserver/resources.h"
+#include "util/json.h"
+
+namespace wcloud::apiserver {
+
+struct ApiResult {
+  int code = 200;
+  Json body;  // the object, a list, or a Status on failure
+  std::vector<std::string> warnings;
+  bool ok() const { return code < 300; }
+};
+
+// A Status object (kind: Status) for an error, with the reason Kubernetes clients branch on.
+Json StatusBody(int code, const std::string& reason, const std::string& message,
+                Json details = nullptr);
+ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
+                       Json details = nullptr);
+
+struct RequestScope {
+  const ResourceDef* def = nullptr;
+  std::string ns;
+  std::string name;
+  std::string subresource;  // "", "status", "scale"
+  std::string field_manager;
+  std::string field_validation;  // Strict, Warn (default), Ignore
+  bool dry_run = false;
+};
+
+class Registry {
+ public:
+  explicit Registry(ObjectStore& store) : store_(store) {}
+
+  ApiResult Create(const RequestScope& scope, Json body);
+  ApiResult Get(const RequestScope& scope);
+  ApiResult Update(const RequestScope& scope, Json body);
+  ApiResult Patch(const RequestScope& scope, const std::string& content_type,
+                  const std::string& body, bool force);
+  ApiResult Delete(const RequestScope& scope, const Json& options);
+
+  struct ListQuery {
+    std::string label_selector;
+    std::string field_selector;
+    size_t limit = 0;
+    std::string continue_token;
+  };
+  // A {Kind}List; body.metadata carries resourceVersion and continue.
+  ApiResult List(const ResourceDef& def, const std::string& ns, const ListQuery& query);
+
+  // Namespaces are created on demand for "default"; others must exist.
+  ApiResult EnsureNamespace(const std::string& ns);
+
+  ObjectStore& store() { return store_; }
+
+ private:
+  ApiResult Write(const RequestScope& scope, const Json& existing, Json updated);
+  ApiResult Admit(const RequestScope& scope, Json& object);
+  void CollectGarbage(const std::string& owner_uid, const std::string& policy);
+
+  ObjectStore& store_;
+};
+
+ObjectKey KeyOf(const ResourceDef& def, const std::string& ns, const std::string& name);
+
+}  // namespace wcloud::apiserver
