@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "apiserver/openapi.h"
 #include "apiserver/table.h"
 #include "kube/label_selector.h"
 #include "util/version.h"
@@ -153,6 +154,12 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
                               {"gitVersion", "v1.32.0+wcloud." + std::string(Version())},
                               {"gitCommit", std::string(GitCommit())},
                               {"platform", "linux/amd64"}});
+  }
+  if (path == "/openapi/v3") return JsonResponse(200, OpenApiIndex());
+  if (path.rfind("/openapi/v3/", 0) == 0) {
+    Json doc = OpenApiGroupVersion(path.substr(std::string("/openapi/v3/").size()));
+    if (doc.is_null()) return NotFoundPath();
+    return JsonResponse(200, doc);
   }
   if (path == "/api") {
     return JsonResponse(200, {{"kind", "APIVersions"}, {"versions", {"v1"}}});

@@ -12,5 +12,6 @@ void AddPushCommand(CLI::App& app, int& exit_code);
 void AddPullCommand(CLI::App& app, int& exit_code);
 void AddCrdsCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
+void AddUpCommand(CLI::App& app, int& exit_code);
 
 }  // namespace wcloud::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   int exit_code = 0;
+  wcloud::cli::AddUpCommand(app, exit_code);
   wcloud::cli::AddVersionCommand(app, exit_code);
   wcloud::cli::AddValidateCommand(app, exit_code);
   wcloud::cli::AddCrdsCommand(app, exit_code);

@@ -1,0 +1,168 @@
+// `wcloud up`: the embedded default. Serves the Kubernetes API for our kinds on this machine
+// (SQLite under --data-dir, TLS with a CA generated there, a bearer token) and writes a
+// kubeconfig, so kubectl works with nothing else installed.
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "apiserver/api_server.h"
+#include "apiserver/object_store.h"
+#include "cli/commands.h"
+#include "kube/kubeconfig.h"
+#include "util/tls_certificates.h"
+
+namespace wcloud::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UpFlags {
+  std::string data_dir;
+  std::string api_listen = "127.0.0.1:6443";
+};
+
+std::optional<std::string> ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Secrets (keys, token, kubeconfig) are written owner-only, through a temporary file.
+Status WritePrivate(const fs::path& p, const std::string& content) {
+  fs::path tmp = p;
+  tmp += ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error(tmp.string() + ": cannot create");
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  std::error_code ec;
+  if (ok) fs::rename(tmp, p, ec);
+  if (!ok || ec) return Error(p.string() + ": cannot write");
+  return Ok();
+}
+
+Result<PemKeyPair> LoadOrCreateCa(const fs::path& dir) {
+  auto cert = ReadFile(dir / "ca.crt");
+  auto key = ReadFile(dir / "ca.key");
+  if (cert && key) return PemKeyPair{*cert, *key};
+  WCLOUD_ASSIGN_OR_RETURN(auto ca, GenerateCertificateAuthority("wcloud-ca", 3650));
+  WCLOUD_TRY_STATUS(WritePrivate(dir / "ca.key", ca.private_key_pem));
+  WCLOUD_TRY_STATUS(WritePrivate(dir / "ca.crt", ca.certificate_pem));
+  return ca;
+}
+
+Result<std::string> LoadOrCreateToken(const fs::path& path) {
+  if (auto token = ReadFile(path)) {
+    std::string t = *token;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    if (!t.empty()) return t;
+  }
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return Error("token: random generator failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char b : bytes) {
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  WCLOUD_TRY_STATUS(WritePrivate(path, token + "\n"));
+  return token;
+}
+
+int Up(const UpFlags& flags) {
+  auto fail = [](const Error& e) {
+    std::cerr << "error: " << e.message() << "\n";
+    return 1;
+  };
+  fs::path dir = flags.data_dir;
+  if (dir.empty()) {
+    const char* home = std::getenv("HOME");
+    dir = fs::path(home ? home : ".") / ".wcloud";
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(Error(dir.string() + ": " + ec.message()));
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  std::string host = flags.api_listen.substr(0, flags.api_listen.rfind(':'));
+  std::string port = flags.api_listen.substr(flags.api_listen.rfind(':') + 1);
+  std::string client_host = host == "0.0.0.0" || host.empty() ? "127.0.0.1" : host;
+
+  auto ca = LoadOrCreateCa(dir);
+  if (!ca) return fail(ca.error());
+  std::vector<std::string> ips = {"127.0.0.1", "::1"};
+  if (client_host != "127.0.0.1" &&
+      client_host.find_first_not_of("0123456789.") == std::string::npos) {
+    ips.push_back(client_host);
+  }
+  auto serving = IssueServerCertificate(*ca, "wcloud-apiserver", {"localhost"}, ips, 365);
+  if (!serving) return fail(serving.error());
+  auto token = LoadOrCreateToken(dir / "token");
+  if (!token) return fail(token.error());
+
+  auto store = apiserver::ObjectStore::Open(dir / "state.db", {});
+  if (!store) return fail(store.error());
+  apiserver::ApiServer::Options options;
+  options.listen = flags.api_listen;
+  options.tls = *serving;
+  options.token = *token;
+  auto server = apiserver::ApiServer::Start(**store, options);
+  if (!server) return fail(server.error());
+
+  std::string server_url = "https://" + client_host + ":" + std::to_string((*server)->port());
+  fs::path kubeconfig = dir / "kubeconfig";
+  auto written = WritePrivate(
+      kubeconfig, kube::RenderKubeconfig("wcloud", server_url, ca->certificate_pem, *token));
+  if (!written) return fail(written.error());
+
+  std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
+            << "\n"
+            << "  data:       " << dir.string() << "\n"
+            << "  kubeconfig: " << kubeconfig.string() << "\n\n"
+            << "export KUBECONFIG=" << kubeconfig.string() << "\n"
+            << "kubectl apply -f config/samples/ && kubectl get wasmcloud\n"
+            << std::flush;
+
+  // SIGINT/SIGTERM were blocked in every thread before the server started; wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cout << "wcloud: stopping (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")\n"
+            << std::flush;
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddUpCommand(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "up", "Run wcloud on this machine: a Kubernetes-compatible API server (kubectl works)");
+  auto flags = std::make_shared<UpFlags>();
+  cmd->add_option("--data-dir", flags->data_dir, "State, certificates and kubeconfig (~/.wcloud)");
+  cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
+  cmd->callback([flags, &exit_code] {
+    // Blocked before any thread exists, so every thread inherits it and sigwait sees the signal.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    exit_code = Up(*flags);
+  });
+}
+
+}  // namespace wcloud::cli
