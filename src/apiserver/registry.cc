@@ -341,11 +341,12 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
   if (def.namespaced) meta["namespace"] = scope.ns;
   updated["apiVersion"] = def.GroupVersion();
   updated["kind"] = def.kind;
-  if (def.has_spec && def.kind != "Namespace" && !SameSpec(existing, updated)) {
-    meta["generation"] = old_meta.value("generation", int64_t{0}) + 1;
-  }
   ApiResult admitted = Admit(scope, updated);
   if (!admitted.ok()) return admitted;
+  // After admission, so defaults filled in again do not count as a change.
+  if (def.has_spec && def.kind != "Namespace" && !SameSpec(existing, updated)) {
+    Meta(updated)["generation"] = old_meta.value("generation", int64_t{0}) + 1;
+  }
   if (scope.dry_run) return {200, updated, admitted.warnings};
 
   auto key = KeyOf(def, scope.ns, scope.name);

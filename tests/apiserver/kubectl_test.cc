@@ -1,0 +1,172 @@
+// The real kubectl against `wcloud up`: apply, get with printer columns, watch, scale, status,
+// finalizers, garbage collection, validation errors, restarts.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "support/wcloud_up.h"
+
+namespace wcloud {
+namespace {
+
+using testing::CommandResult;
+using testing::WcloudUp;
+
+std::string Samples() {
+  const char* src = std::getenv("WCLOUD_SOURCE_DIR");
+  return std::string(src ? src : ".") + "/config/samples/";
+}
+
+class KubectlTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(up_.ok()) << up_.Log(); }
+  CommandResult Ok(std::vector<std::string> args, const std::string& input = "") {
+    auto r = up_.Kubectl(std::move(args), input);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return r;
+  }
+  WcloudUp up_;
+};
+
+TEST_F(KubectlTest, ApplySamplesAndGetWithColumns) {
+  auto applied = Ok({"apply", "-f", Samples()});
+  EXPECT_NE(applied.out.find("workloaddeployment.runtime.wasmcloud.dev/hello-world created"),
+            std::string::npos)
+      << applied.out;
+  auto hosts = Ok({"get", "hosts"});
+  EXPECT_NE(hosts.out.find("HOSTID"), std::string::npos) << hosts.out;
+  EXPECT_NE(hosts.out.find("NABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), std::string::npos) << hosts.out;
+  EXPECT_NE(hosts.out.find("default"), std::string::npos) << hosts.out;
+  auto all = Ok({"get", "wasmcloud"});
+  for (const char* name : {"artifact.runtime.wasmcloud.dev/http-hello-world",
+                           "workloadreplicaset.runtime.wasmcloud.dev/hello-world-v1",
+                           "workload.runtime.wasmcloud.dev/keyvalue-counter"}) {
+    EXPECT_NE(all.out.find(name), std::string::npos) << name << "\n" << all.out;
+  }
+  auto wd = Ok({"get", "wd", "hello-world", "-o",
+                "jsonpath={.spec.deployPolicy} "
+                "{.spec.rollingUpdate.maxSurge} "
+                "{.metadata.generation} {.spec.replicas}"});
+  EXPECT_EQ(wd.out, "RollingUpdate 25% 1 3") << "defaults applied on the server";
+
+  // Applying the same files again changes nothing that counts.
+  Ok({"apply", "-f", Samples()});
+  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o", "jsonpath={.metadata.generation}"}).out, "1");
+}
+
+TEST_F(KubectlTest, InvalidObjectsAreRejectedWithFieldPaths) {
+  std::string bad = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata: {name: bad}
+spec:
+  components: [{name: c, image: ghcr.io/x/c:1}]
+  hostInterfaces:
+    - {name: cache, namespace: wasi, package: keyvalue, interfaces: [store]}
+    - {namespace: wasi, package: keyvalue, interfaces: [store]}
+)";
+  auto r = up_.Kubectl({"apply", "-f", "-"}, bad);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("spec.hostInterfaces[1].name: required when two or more entries share "
+                       "wasi:keyvalue"),
+            std::string::npos)
+      << r.err;
+  auto typo = up_.Kubectl({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Artifact
+metadata: {name: a}
+spec: {image: ghcr.io/x/a:1, imge: typo}
+)");
+  EXPECT_NE(typo.exit_code, 0);
+  EXPECT_NE(typo.err.find("spec.imge"), std::string::npos) << typo.err;
+  auto missing = up_.Kubectl({"get", "ww", "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("workloads.runtime.wasmcloud.dev \"nope\" not found"),
+            std::string::npos)
+      << missing.err;
+}
+
+TEST_F(KubectlTest, ScaleStatusAndGeneration) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloaddeployment.yaml"});
+  Ok({"scale", "wd", "hello-world", "--replicas=7"});
+  EXPECT_EQ(
+      Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.replicas} {.metadata.generation}"})
+          .out,
+      "7 2");
+  // Status goes through /status only; the main resource ignores it.
+  Ok({"patch", "wd", "hello-world", "--subresource=status", "--type=merge", "-p",
+      R"({"status":{"readyReplicas":4,"replicas":7}})"});
+  Ok({"patch", "wd", "hello-world", "--type=merge", "-p", R"({"status":{"readyReplicas":0}})"});
+  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o",
+                "jsonpath={.status.readyReplicas} {.metadata.generation}"})
+                .out,
+            "4 2");
+}
+
+TEST_F(KubectlTest, WatchSeesChanges) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  CommandResult watched;
+  std::thread watcher([&] {
+    watched = up_.Kubectl(
+        {"get", "ww", "-w", "--output-watch-events", "-o", "name", "--request-timeout=4s"});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Ok({"label", "ww", "hello-world", "tier=web"});
+  Ok({"delete", "ww", "hello-world"});
+  watcher.join();
+  EXPECT_NE(watched.out.find("ADDED"), std::string::npos) << watched.out << watched.err;
+  EXPECT_NE(watched.out.find("MODIFIED"), std::string::npos) << watched.out;
+  EXPECT_NE(watched.out.find("DELETED"), std::string::npos) << watched.out;
+}
+
+TEST_F(KubectlTest, FinalizersHoldDeletion) {
+  Ok({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Artifact
+metadata:
+  name: held
+  finalizers: [runtime.wasmcloud.dev/artifact-finalizer]
+spec: {image: ghcr.io/x/a:1}
+)");
+  Ok({"delete", "art", "held", "--wait=false"});
+  auto still = Ok({"get", "art", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"});
+  EXPECT_FALSE(still.out.empty()) << "deletion waits for the finalizer";
+  Ok({"patch", "art", "held", "--type=merge", "-p", R"({"metadata":{"finalizers":null}})"});
+  EXPECT_NE(up_.Kubectl({"get", "art", "held"}).exit_code, 0) << "gone once finalized";
+}
+
+TEST_F(KubectlTest, DeletingAnOwnerDeletesDependents) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
+  ASSERT_FALSE(uid.empty());
+  Ok({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata:
+  name: hello-world-v1-abcde
+  ownerReferences:
+    - {apiVersion: runtime.wasmcloud.dev/v1alpha1, kind: WorkloadReplicaSet, name: hello-world-v1, uid: )" +
+                               uid + R"(, controller: true}
+spec:
+  components: [{name: c, image: ghcr.io/x/c:1}]
+)");
+  Ok({"delete", "wrs", "hello-world-v1"});
+  EXPECT_NE(up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code, 0);
+}
+
+TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  std::string rv =
+      Ok({"get", "art", "http-hello-world", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  up_.Stop(SIGKILL);
+  ASSERT_TRUE(up_.Start()) << up_.Log();
+  Ok({"label", "art", "http-hello-world", "restarted=yes"});
+  std::string after =
+      Ok({"get", "art", "http-hello-world", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  EXPECT_GT(std::stoll(after), std::stoll(rv));
+
+  auto anonymous = testing::RunCommand(
+      {"kubectl", "--kubeconfig", up_.kubeconfig(), "--token", "wrong", "get", "ww"});
+  EXPECT_NE(anonymous.exit_code, 0);
+  EXPECT_NE(anonymous.err.find("Unauthorized"), std::string::npos) << anonymous.err;
+}
+
+}  // namespace
+}  // namespace wcloud
