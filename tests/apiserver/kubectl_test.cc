@@ -106,8 +106,7 @@ TEST_F(KubectlTest, WatchSeesChanges) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
   CommandResult watched;
   std::thread watcher([&] {
-    watched = up_.Kubectl(
-        {"get", "ww", "-w", "--output-watch-events", "-o", "name", "--request-timeout=4s"});
+    watched = up_.Kubectl({"get", "ww", "-w", "--output-watch-events", "--request-timeout=4s"});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   Ok({"label", "ww", "hello-world", "tier=web"});
