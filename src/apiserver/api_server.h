@@ -22,7 +22,7 @@ class ApiServer {
     std::optional<PemKeyPair> tls;  // HTTPS when set
     std::string token;              // required as "Authorization: Bearer <token>"
     int threads = 4;
-    std::chrono::seconds bookmark_interval{10};
+    std::chrono::milliseconds bookmark_interval{10000};
   };
 
   static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);
