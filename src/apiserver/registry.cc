@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "apiserver/field_ownership.h"
 #include "kube/label_selector.h"
 #include "util/timestamp.h"
 #include "util/yaml.h"
@@ -119,26 +120,6 @@ bool SameSpec(const Json& a, const Json& b) {
   Json sa = a.contains("spec") ? a["spec"] : Json();
   Json sb = b.contains("spec") ? b["spec"] : Json();
   return sa == sb;
-}
-
-void RecordManager(Json& object, const std::string& manager, const std::string& operation,
-                   const std::string& api_version) {
-  if (manager.empty()) return;
-  Json& meta = Meta(object);
-  Json fields = meta.contains("managedFields") && meta["managedFields"].is_array()
-                    ? meta["managedFields"]
-                    : Json::array();
-  Json entry = {{"manager", manager}, {"operation", operation},   {"apiVersion", api_version},
-                {"time", NowTime()},  {"fieldsType", "FieldsV1"}, {"fieldsV1", Json::object()}};
-  bool replaced = false;
-  for (auto& f : fields) {
-    if (f.value("manager", "") == manager && f.value("operation", "") == operation) {
-      f = entry;
-      replaced = true;
-    }
-  }
-  if (!replaced) fields.push_back(entry);
-  meta["managedFields"] = fields;
 }
 
 Json ScaleOf(const ResourceDef& def, const Json& o) {
@@ -302,7 +283,10 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   // With a status subresource, status is the controllers' to write, not the creator's.
   if (def.has_status && def.kind != "Namespace") body.erase("status");
   if (def.kind == "Namespace") body["status"] = {{"phase", "Active"}};
-  RecordManager(body, scope.field_manager, "Update", def.GroupVersion());
+  if (!scope.field_manager.empty()) {
+    Meta(body).erase("managedFields");
+    RecordUpdate(Json::object(), body, scope.field_manager, def.GroupVersion());
+  }
 
   ApiResult admitted = Admit(scope, body);
   if (!admitted.ok()) return admitted;
@@ -413,18 +397,23 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
         updated.erase("status");
       }
     }
-    Json& meta = Meta(updated);
-    if (existing["metadata"].contains("managedFields") && !meta.contains("managedFields")) {
-      meta["managedFields"] = existing["metadata"]["managedFields"];
+    // Ownership is the server's record: a writer gains the fields it changed. Internal writes
+    // (server-side apply) arrive with their managedFields already computed.
+    if (!scope.field_manager.empty()) {
+      Json& meta = Meta(updated);
+      if (existing["metadata"].contains("managedFields")) {
+        meta["managedFields"] = existing["metadata"]["managedFields"];
+      } else {
+        meta.erase("managedFields");
+      }
+      RecordUpdate(existing, updated, scope.field_manager, def.GroupVersion());
     }
-    RecordManager(updated, scope.field_manager, "Update", def.GroupVersion());
   }
   return Write(scope, existing, std::move(updated));
 }
 
 ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_type,
                           const std::string& body, bool force) {
-  (void)force;
   const ResourceDef& def = *scope.def;
   bool apply = content_type.find("application/apply-patch") != std::string::npos;
   Json patch;
@@ -432,6 +421,7 @@ ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_
     auto parsed = ParseYaml(body);
     if (!parsed) return StatusResult(400, "BadRequest", "apply patch: " + parsed.error().message());
     patch = std::move(*parsed);
+    if (!patch.is_object()) return StatusResult(400, "BadRequest", "apply patch: not an object");
     if (scope.field_manager.empty()) {
       return StatusResult(400, "BadRequest",
                           "PATCH with apply requires a fieldManager query parameter");
@@ -443,49 +433,73 @@ ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_
   auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
   if (!got) {
     if (apply && got.error().code() == kNotFound && scope.subresource.empty()) {
+      // Apply creates: the applier owns every field it set.
       Json object = patch;
       Meta(object)["name"] = scope.name;
+      Meta(object)["managedFields"] = Json::array({{{"manager", scope.field_manager},
+                                                    {"operation", "Apply"},
+                                                    {"apiVersion", def.GroupVersion()},
+                                                    {"time", NowTime()},
+                                                    {"fieldsType", "FieldsV1"},
+                                                    {"fieldsV1", ToFieldsV1(FieldsOf(patch))}}});
       RequestScope create = scope;
-      ApiResult r = Create(create, object);
-      if (r.ok()) {
-        Json updated = r.body;
-        RecordManager(updated, scope.field_manager, "Apply", def.GroupVersion());
-        auto stored = store_.Update(KeyOf(def, scope.ns, scope.name), updated, RevisionOf(r.body));
-        if (stored) r.body = *stored;
-      }
-      return r;
+      create.field_manager.clear();
+      return Create(create, std::move(object));
     }
     return FromStoreError(got.error(), def, scope.name);
   }
   Json existing = *got;
-  Json target = scope.subresource == "scale" ? ScaleOf(def, existing) : existing;
+  RequestScope update_scope = scope;
   Json patched;
-  try {
-    if (content_type.find("application/json-patch+json") != std::string::npos) {
-      patched = target.patch(patch);
-    } else {
-      if (!patch.is_object()) return StatusResult(400, "BadRequest", "the patch must be an object");
-      patched = target;
-      patched.merge_patch(patch);
-    }
-  } catch (const std::exception& e) {
-    return StatusResult(422, "Invalid", std::string("the patch could not be applied: ") + e.what());
-  }
-  // A patch that names a resourceVersion is conditional on it, as with update.
-  RequestScope inner = scope;
   if (apply) {
-    RecordManager(patched, scope.field_manager, "Apply", def.GroupVersion());
-    Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
-  } else if (!patch.is_object() || !patch.contains("metadata") ||
-             !patch["metadata"].contains("resourceVersion")) {
-    Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
+    // A complete configuration is compared with its defaults filled in, like the live object;
+    // a partial one (e.g. just spec.replicas) as it is.
+    Json intent = patch;
+    Meta(intent)["name"] = scope.name;
+    if (def.namespaced) Meta(intent)["namespace"] = scope.ns;
+    if (!intent.contains("apiVersion")) intent["apiVersion"] = def.GroupVersion();
+    if (!intent.contains("kind")) intent["kind"] = def.kind;
+    Json defaulted = intent;
+    if (!AdmitObject(def, defaulted, false).errors.empty()) defaulted = intent;
+    auto outcome = ApplyConfiguration(existing, intent, defaulted, scope.field_manager, force,
+                                      def.GroupVersion());
+    if (!outcome.conflicts.empty()) {
+      std::string message = "Apply failed with " + std::to_string(outcome.conflicts.size()) +
+                            " conflict" + (outcome.conflicts.size() > 1 ? "s" : "") + ": ";
+      for (size_t i = 0; i < outcome.conflicts.size(); ++i) {
+        message += (i ? "; " : "") + outcome.conflicts[i];
+      }
+      Json causes = Json::array();
+      for (const auto& c : outcome.conflicts) {
+        causes.push_back({{"reason", "FieldManagerConflict"}, {"message", c}});
+      }
+      return StatusResult(
+          409, "Conflict", message,
+          {{"name", scope.name}, {"group", def.group}, {"kind", def.plural}, {"causes", causes}});
+    }
+    patched = std::move(outcome.object);
+    update_scope.field_manager.clear();  // ownership already computed
+  } else {
+    Json target = scope.subresource == "scale" ? ScaleOf(def, existing) : existing;
+    try {
+      if (content_type.find("application/json-patch+json") != std::string::npos) {
+        patched = target.patch(patch);
+      } else {
+        if (!patch.is_object())
+          return StatusResult(400, "BadRequest", "the patch must be an object");
+        patched = target;
+        patched.merge_patch(patch);
+      }
+    } catch (const std::exception& e) {
+      return StatusResult(422, "Invalid",
+                          std::string("the patch could not be applied: ") + e.what());
+    }
   }
-  if (scope.subresource.empty() && !apply) {
-    RecordManager(patched, scope.field_manager, "Update", def.GroupVersion());
-  }
-  // Update() keeps the stored status on main-resource writes; status patches go through /status.
-  RequestScope update_scope = inner;
-  update_scope.field_manager.clear();  // already recorded
+  // A patch is conditional on a resourceVersion only when it names one.
+  bool names_version = !apply && patch.is_object() && patch.contains("metadata") &&
+                       patch["metadata"].is_object() &&
+                       patch["metadata"].contains("resourceVersion");
+  if (!names_version) Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
   return Update(update_scope, std::move(patched));
 }
 

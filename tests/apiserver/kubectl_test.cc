@@ -150,6 +150,39 @@ spec:
   EXPECT_NE(up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code, 0);
 }
 
+TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
+  std::string wd = Samples() + "runtime_v1alpha1_workloaddeployment.yaml";
+  Ok({"apply", "--server-side", "-f", wd});
+  auto partial = [](const std::string& spec) {
+    return "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: WorkloadDeployment\n"
+           "metadata: {name: hello-world}\nspec: " +
+           spec + "\n";
+  };
+  // Another manager changing a field kubectl applied is a conflict...
+  auto conflict = up_.Kubectl({"apply", "--server-side", "--field-manager=scaler", "-f", "-"},
+                              partial("{replicas: 9}"));
+  EXPECT_NE(conflict.exit_code, 0);
+  EXPECT_NE(conflict.err.find("conflict with \"kubectl\": .spec.replicas"), std::string::npos)
+      << conflict.err;
+  // ...unless forced, which moves ownership.
+  Ok({"apply", "--server-side", "--field-manager=scaler", "--force-conflicts", "-f", "-"},
+     partial("{replicas: 9}"));
+  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.replicas}"}).out, "9");
+  // A field no one else owns is the applier's to set, and to drop by no longer applying it.
+  Ok({"apply", "--server-side", "--field-manager=tuner", "-f", "-"},
+     partial("{revisionHistoryLimit: 3}"));
+  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.revisionHistoryLimit}"}).out,
+            "3");
+  Ok({"apply", "--server-side", "--field-manager=tuner", "-f", "-"}, partial("{}"));
+  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.revisionHistoryLimit}"}).out,
+            "10")
+      << "removed, then defaulted again";
+  auto managers = Ok({"get", "wd", "hello-world", "--show-managed-fields", "-o",
+                      "jsonpath={.metadata.managedFields[*].manager}"});
+  EXPECT_NE(managers.out.find("kubectl"), std::string::npos) << managers.out;
+  EXPECT_NE(managers.out.find("scaler"), std::string::npos) << managers.out;
+}
+
 TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
   std::string rv =
