@@ -6,26 +6,12 @@
 
 #include "apiserver/field_ownership.h"
 #include "kube/label_selector.h"
+#include "util/random.h"
 #include "util/timestamp.h"
 #include "util/yaml.h"
 
 namespace wcloud::apiserver {
 namespace {
-
-std::string RandomUid() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
-  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 15];
-  }
-  return out;
-}
 
 // Kubernetes' generateName suffix alphabet: no vowels, no look-alikes.
 std::string RandomSuffix() {
@@ -217,7 +203,7 @@ ApiResult Registry::EnsureNamespace(const std::string& ns) {
               {"kind", "Namespace"},
               {"metadata",
                {{"name", ns},
-                {"uid", RandomUid()},
+                {"uid", RandomUuid()},
                 {"creationTimestamp", NowTime()},
                 {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
               {"spec", {{"finalizers", Json::array({"kubernetes"})}}},
@@ -274,7 +260,7 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   if (name.empty())
     return Invalid(def, "",
                    {{"metadata.name", "Required value: name or generateName is required"}});
-  meta["uid"] = RandomUid();
+  meta["uid"] = RandomUuid();
   meta["creationTimestamp"] = NowTime();
   meta.erase("resourceVersion");
   meta.erase("deletionTimestamp");

@@ -2,7 +2,6 @@
 // (SQLite under --data-dir, TLS with a CA generated there, a bearer token) and writes a
 // kubeconfig, so kubectl works with nothing else installed.
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
 #include "kube/kubeconfig.h"
+#include "util/random.h"
 #include "util/tls_certificates.h"
 
 namespace wcloud::cli {
@@ -67,14 +67,7 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
     if (!t.empty()) return t;
   }
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return Error("token: random generator failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  for (unsigned char b : bytes) {
-    token += kHex[b >> 4];
-    token += kHex[b & 15];
-  }
+  std::string token = RandomHex(32);
   WCLOUD_TRY_STATUS(WritePrivate(path, token + "\n"));
   return token;
 }

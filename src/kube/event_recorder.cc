@@ -1,7 +1,6 @@
 #include "kube/event_recorder.h"
 
-#include <openssl/rand.h>
-
+#include "util/random.h"
 #include "util/timestamp.h"
 
 namespace wcloud::kube {
@@ -10,18 +9,6 @@ namespace {
 const ResourceType kEvents{"", "v1", "events", true};
 constexpr auto kAggregationWindow = std::chrono::minutes(10);
 constexpr size_t kMaxQueued = 1000;  // beyond this, events are dropped rather than memory grown
-
-std::string RandomSuffix() {
-  unsigned char bytes[8];
-  RAND_bytes(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -95,7 +82,7 @@ void EventRecorder::Send(const Pending& p) {
     }
     // The Event was deleted (or expired): create a new one below.
   }
-  std::string name = p.involved.value("name", "") + "." + RandomSuffix();
+  std::string name = p.involved.value("name", "") + "." + RandomHex(8);
   Json event = {{"apiVersion", "v1"},
                 {"kind", "Event"},
                 {"metadata", {{"name", name}, {"namespace", p.ns}}},
