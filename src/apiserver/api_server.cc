@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "apiserver/openapi.h"
+#include "apiserver/protobuf_body.h"
 #include "apiserver/table.h"
 #include "kube/label_selector.h"
 #include "util/version.h"
@@ -230,6 +231,15 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   }
 
   const std::string& method = req.method;
+  // Object bodies are JSON; kubectl's typed commands send core types as protobuf.
+  auto parse_body = [&req]() -> Result<Json> {
+    if (req.Header("content-type").find("protobuf") != std::string::npos) {
+      return DecodeProtobufBody(req.body);
+    }
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return Error("the request body is not valid JSON");
+    return body;
+  };
   if (scope.name.empty()) {
     if (method == "GET") {
       if (Truthy(req.Query("watch"))) return Watch(req, scope);
@@ -256,11 +266,9 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     }
     if (method == "POST") {
       if (scope.def->namespaced && scope.ns.empty()) return NotFoundPath();
-      Json body = Json::parse(req.body, nullptr, false);
-      if (body.is_discarded()) {
-        return FromResult(StatusResult(400, "BadRequest", "the request body is not valid JSON"));
-      }
-      return FromResult(registry_.Create(scope, std::move(body)));
+      auto body = parse_body();
+      if (!body) return FromResult(StatusResult(400, "BadRequest", body.error().message()));
+      return FromResult(registry_.Create(scope, std::move(*body)));
     }
     if (method == "DELETE") {
       Registry::ListQuery q;
@@ -289,11 +297,9 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     return FromResult(r);
   }
   if (method == "PUT") {
-    Json body = Json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-      return FromResult(StatusResult(400, "BadRequest", "the request body is not valid JSON"));
-    }
-    return FromResult(registry_.Update(scope, std::move(body)));
+    auto body = parse_body();
+    if (!body) return FromResult(StatusResult(400, "BadRequest", body.error().message()));
+    return FromResult(registry_.Update(scope, std::move(*body)));
   }
   if (method == "PATCH") {
     return FromResult(

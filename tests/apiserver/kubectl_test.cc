@@ -183,6 +183,32 @@ TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
   EXPECT_NE(managers.out.find("scaler"), std::string::npos) << managers.out;
 }
 
+TEST_F(KubectlTest, EverydayCommands) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"annotate", "ww", "hello-world", "owner=platform-team"});
+  Ok({"label", "ww", "hello-world", "tier=web"});
+  EXPECT_EQ(Ok({"get", "ww", "-l", "tier=web", "-o", "name"}).out,
+            "workload.runtime.wasmcloud.dev/hello-world\n");
+  EXPECT_EQ(Ok({"get", "ww", "-l", "tier!=web", "-o", "name"}).out, "");
+  auto described = Ok({"describe", "ww", "hello-world"});
+  EXPECT_NE(described.out.find("owner: platform-team"), std::string::npos) << described.out;
+  EXPECT_NE(described.out.find("http-component"), std::string::npos) << described.out;
+  auto yaml = Ok({"get", "ww", "hello-world", "-o", "yaml"});
+  EXPECT_NE(yaml.out.find("imagePullPolicy: IfNotPresent"), std::string::npos) << yaml.out;
+
+  Ok({"create", "configmap", "my-configmap", "--from-literal=LOG_LEVEL=debug"});
+  Ok({"create", "secret", "generic", "my-secret", "--from-literal=token=s3cret"});
+  EXPECT_EQ(Ok({"get", "cm", "my-configmap", "-o", "jsonpath={.data.LOG_LEVEL}"}).out, "debug");
+  EXPECT_EQ(Ok({"get", "secret", "my-secret", "-o", "jsonpath={.data.token}"}).out, "czNjcmV0");
+
+  // A write based on a stale resourceVersion is refused.
+  std::string old = Ok({"get", "ww", "hello-world", "-o", "json"}).out;
+  Ok({"label", "ww", "hello-world", "again=yes"});
+  auto stale = up_.Kubectl({"replace", "-f", "-"}, old);
+  EXPECT_NE(stale.exit_code, 0);
+  EXPECT_NE(stale.err.find("the object has been modified"), std::string::npos) << stale.err;
+}
+
 TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
   std::string rv =

@@ -1,0 +1,194 @@
+#include "apiserver/protobuf_body.h"
+
+#include <functional>
+#include <map>
+
+#include "util/base64.h"
+#include "util/timestamp.h"
+
+namespace wcloud::apiserver {
+namespace {
+
+// One field of a protobuf message on the wire.
+struct WireField {
+  uint32_t number = 0;
+  uint32_t type = 0;  // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32
+  uint64_t varint = 0;
+  std::string_view bytes;
+};
+
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : data_(data) {}
+
+  // Next field, or nullopt at the end; sets error() on malformed input.
+  std::optional<WireField> Next() {
+    if (pos_ >= data_.size() || !error_.empty()) return std::nullopt;
+    auto key = Varint();
+    if (!key) return std::nullopt;
+    WireField f;
+    f.number = static_cast<uint32_t>(*key >> 3);
+    f.type = static_cast<uint32_t>(*key & 7);
+    switch (f.type) {
+      case 0: {
+        auto v = Varint();
+        if (!v) return std::nullopt;
+        f.varint = *v;
+        break;
+      }
+      case 1:
+      case 5: {
+        size_t n = f.type == 1 ? 8 : 4;
+        if (data_.size() - pos_ < n) return Fail("truncated fixed field");
+        pos_ += n;
+        break;
+      }
+      case 2: {
+        auto len = Varint();
+        if (!len) return std::nullopt;
+        if (*len > data_.size() - pos_) return Fail("length past the end of the message");
+        f.bytes = data_.substr(pos_, *len);
+        pos_ += *len;
+        break;
+      }
+      default:
+        return Fail("unsupported wire type " + std::to_string(f.type));
+    }
+    return f;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::optional<uint64_t> Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= data_.size()) {
+        Fail("truncated varint");
+        return std::nullopt;
+      }
+      auto b = static_cast<uint8_t>(data_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    Fail("varint too long");
+    return std::nullopt;
+  }
+  std::nullopt_t Fail(std::string why) {
+    if (error_.empty()) error_ = std::move(why);
+    return std::nullopt;
+  }
+
+  std::string_view data_;
+  size_t pos_ = 0;
+  std::string error_;
+};
+
+using Decoder = std::function<Status(std::string_view, Json&)>;
+
+// Walks a message, handing each field to `on_field`.
+Status Walk(std::string_view message, const std::function<Status(const WireField&)>& on_field) {
+  WireReader r(message);
+  while (auto f = r.Next()) WCLOUD_TRY_STATUS(on_field(*f));
+  if (!r.error().empty()) return Error("protobuf: " + r.error());
+  return Ok();
+}
+
+// map<string, string|bytes> entries: {1: key, 2: value}.
+Status MapEntry(std::string_view entry, Json& map, bool bytes_value) {
+  std::string key, value;
+  WCLOUD_TRY_STATUS(Walk(entry, [&](const WireField& f) -> Status {
+    if (f.number == 1) key = std::string(f.bytes);
+    if (f.number == 2) value = std::string(f.bytes);
+    return Ok();
+  }));
+  map[key] = bytes_value ? Base64Encode(value) : value;
+  return Ok();
+}
+
+Status DecodeMeta(std::string_view data, Json& meta) {
+  static const std::map<uint32_t, const char*> kStrings = {
+      {1, "name"}, {2, "generateName"}, {3, "namespace"}, {5, "uid"}, {6, "resourceVersion"}};
+  return Walk(data, [&](const WireField& f) -> Status {
+    if (auto it = kStrings.find(f.number); it != kStrings.end() && f.type == 2) {
+      meta[it->second] = std::string(f.bytes);
+    } else if (f.number == 7 && f.type == 0) {
+      meta["generation"] = static_cast<int64_t>(f.varint);
+    } else if (f.number == 11 && f.type == 2) {
+      return MapEntry(f.bytes, meta["labels"], false);
+    } else if (f.number == 12 && f.type == 2) {
+      return MapEntry(f.bytes, meta["annotations"], false);
+    } else if (f.number == 14 && f.type == 2) {
+      meta["finalizers"].push_back(std::string(f.bytes));
+    } else if (f.number == 13 && f.type == 2) {
+      Json ref = Json::object();
+      WCLOUD_TRY_STATUS(Walk(f.bytes, [&](const WireField& g) -> Status {
+        if (g.number == 1) ref["kind"] = std::string(g.bytes);
+        if (g.number == 3) ref["name"] = std::string(g.bytes);
+        if (g.number == 4) ref["uid"] = std::string(g.bytes);
+        if (g.number == 5) ref["apiVersion"] = std::string(g.bytes);
+        if (g.number == 6) ref["controller"] = g.varint != 0;
+        if (g.number == 7) ref["blockOwnerDeletion"] = g.varint != 0;
+        return Ok();
+      }));
+      meta["ownerReferences"].push_back(ref);
+    }
+    // creationTimestamp and the rest are the server's to set.
+    return Ok();
+  });
+}
+
+Status DecodeObject(const std::string& kind, std::string_view raw, Json& out) {
+  Json meta = Json::object();
+  auto common = [&](const WireField& f) -> Status {
+    if (f.number == 1 && f.type == 2) return DecodeMeta(f.bytes, meta);
+    return Ok();
+  };
+  if (kind == "ConfigMap") {
+    WCLOUD_TRY_STATUS(Walk(raw, [&](const WireField& f) -> Status {
+      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], false);
+      if (f.number == 3 && f.type == 2) return MapEntry(f.bytes, out["binaryData"], true);
+      if (f.number == 4 && f.type == 0) out["immutable"] = f.varint != 0;
+      return common(f);
+    }));
+  } else if (kind == "Secret") {
+    WCLOUD_TRY_STATUS(Walk(raw, [&](const WireField& f) -> Status {
+      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], true);
+      if (f.number == 3 && f.type == 2) out["type"] = std::string(f.bytes);
+      if (f.number == 4 && f.type == 2) return MapEntry(f.bytes, out["stringData"], false);
+      if (f.number == 5 && f.type == 0) out["immutable"] = f.varint != 0;
+      return common(f);
+    }));
+  } else if (kind == "Namespace") {
+    WCLOUD_TRY_STATUS(Walk(raw, common));
+  } else {
+    return Error("protobuf bodies are accepted for ConfigMap, Secret and Namespace, not " + kind +
+                 "; send JSON");
+  }
+  out["metadata"] = meta;
+  return Ok();
+}
+
+}  // namespace
+
+Result<Json> DecodeProtobufBody(std::string_view body) {
+  constexpr std::string_view kMagic("k8s\0", 4);
+  if (body.substr(0, 4) != kMagic) return Error("protobuf body without the k8s envelope");
+  std::string api_version, kind;
+  std::string_view raw;
+  WCLOUD_TRY_STATUS(Walk(body.substr(4), [&](const WireField& f) -> Status {
+    if (f.number == 1 && f.type == 2) {
+      return Walk(f.bytes, [&](const WireField& t) -> Status {
+        if (t.number == 1) api_version = std::string(t.bytes);
+        if (t.number == 2) kind = std::string(t.bytes);
+        return Ok();
+      });
+    }
+    if (f.number == 2 && f.type == 2) raw = f.bytes;
+    return Ok();
+  }));
+  Json out = {{"apiVersion", api_version.empty() ? "v1" : api_version}, {"kind", kind}};
+  WCLOUD_TRY_STATUS(DecodeObject(kind, raw, out));
+  return out;
+}
+
+}  // namespace wcloud::apiserver
