@@ -1,0 +1,72 @@
+// A second, independent client against `wcloud up`: the official JavaScript Kubernetes client
+// (@kubernetes/client-node) lists, creates, watches and deletes our objects.
+// Usage: node client_node_test.mjs WCLOUD_BINARY NODE_MODULES_DIR
+import { spawn } from 'node:child_process';
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [wcloud, nodeModules] = process.argv.slice(2);
+const k8s = await import(pathToFileURL(join(nodeModules, '@kubernetes/client-node/dist/index.js')));
+
+let failed = 0;
+let passed = 0;
+function check(ok, what) {
+  if (ok) { passed++; console.log(`ok - ${what}`); } else { failed++; console.log(`not ok - ${what}`); }
+}
+
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+const dir = mkdtempSync(join(tmpdir(), 'wcloud-client-node-'));
+const server = spawn(wcloud, ['up', '--data-dir', dir, '--api-listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+try {
+  for (let i = 0; i < 200 && !existsSync(join(dir, 'kubeconfig')); i++) await sleep(25);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(join(dir, 'kubeconfig'));
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const gv = { group: 'runtime.wasmcloud.dev', version: 'v1alpha1', namespace: 'default', plural: 'workloads' };
+
+  const namespaces = await core.listNamespace();
+  check(namespaces.items.some((n) => n.metadata.name === 'default'), 'lists namespaces');
+
+  const events = [];
+  const watch = new k8s.Watch(kc);
+  const request = await watch.watch('/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/workloads', {},
+    (type, obj) => events.push(`${type} ${obj.metadata.name}`), () => {});
+  await sleep(300);
+
+  const body = {
+    apiVersion: 'runtime.wasmcloud.dev/v1alpha1', kind: 'Workload', metadata: { name: 'from-js' },
+    spec: { components: [{ name: 'c', image: 'ghcr.io/x/c:1' }] },
+  };
+  const created = await custom.createNamespacedCustomObject({ ...gv, body });
+  check(created.metadata.uid && created.spec.components[0].imagePullPolicy === 'IfNotPresent',
+    'creates with server defaults');
+  const list = await custom.listNamespacedCustomObject(gv);
+  check(list.items.length === 1 && list.items[0].metadata.name === 'from-js', 'lists');
+  let rejected = false;
+  try {
+    await custom.createNamespacedCustomObject({ ...gv, body: { ...body, metadata: { name: 'bad' }, spec: { components: [{ name: 'c', image: 'ghcr.io/x/c:1', poolSize: -1 }] } } });
+  } catch (e) {
+    rejected = e.code === 422 || String(e).includes('poolSize');
+  }
+  check(rejected, 'invalid objects are rejected');
+  await custom.deleteNamespacedCustomObject({ ...gv, name: 'from-js' });
+  await sleep(500);
+  request.abort();
+  check(events.includes('ADDED from-js') && events.includes('DELETED from-js'),
+    `watch sees ADDED and DELETED (${events.join(', ')})`);
+} catch (e) {
+  failed++;
+  console.log(`not ok - unexpected error: ${e.stack || e}`);
+} finally {
+  server.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
