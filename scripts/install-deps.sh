@@ -52,11 +52,13 @@ if [[ ! -f "$libnode/usr/lib/x86_64-linux-gnu/libnode.so.108" || ! -f "$libnode/
   ln -sf libnode.so.108 "$libnode/usr/lib/x86_64-linux-gnu/libnode.so"
 fi
 
-# Pinned npm tools for building test components, in a project folder.
+# Pinned npm tools (component toolchains, the JavaScript Kubernetes client) in a project folder,
+# reinstalled whenever the lockfile changes.
 tools="$root/tools/npm"
-if [[ ! -x "$tools/node_modules/.bin/jco" || ! -d "$tools/node_modules/@bytecodealliance/componentize-js" ]]; then
-  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
-     npm install --no-audit --no-fund --loglevel=error)
+lock_sum="$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)"
+if [[ "$(cat "$tools/node_modules/.wcloud-lock" 2>/dev/null)" != "$lock_sum" ]]; then
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$tools/node_modules/.wcloud-lock"
 fi
 
 echo "install-deps: ok"
