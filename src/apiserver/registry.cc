@@ -13,6 +13,8 @@
 namespace wcloud::apiserver {
 namespace {
 
+constexpr char kForegroundFinalizer[] = "foregroundDeletion";
+
 // Kubernetes' generateName suffix alphabet: no vowels, no look-alikes.
 std::string RandomSuffix() {
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -327,6 +329,7 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
     auto deleted = store_.Delete(key, RevisionOf(existing));
     if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
     CollectGarbage(MetaString(*deleted, "uid"), "Background");
+    ReleaseOwners(*deleted);
     return {200, *deleted, admitted.warnings};
   }
   auto stored = store_.Update(key, updated, RevisionOf(existing));
@@ -532,26 +535,83 @@ ApiResult Registry::Delete(const RequestScope& scope, const Json& options) {
       }
     }
   }
-  if (policy == "Foreground") CollectGarbage(uid, "Foreground");
-
+  // Foreground: the owner waits, marked with the foregroundDeletion finalizer, until its
+  // dependents are gone; the last one to go releases it (ReleaseOwners).
   bool has_finalizers = existing["metadata"].contains("finalizers") &&
                         existing["metadata"]["finalizers"].is_array() &&
                         !existing["metadata"]["finalizers"].empty();
+  if (policy == "Foreground" && HasDependents(uid)) {
+    Json updated = existing;
+    auto& finalizers = Meta(updated)["finalizers"];
+    if (!finalizers.is_array()) finalizers = Json::array();
+    if (std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer)) ==
+        finalizers.end()) {
+      finalizers.push_back(kForegroundFinalizer);
+    }
+    has_finalizers = true;
+    existing = updated;
+  }
   if (has_finalizers) {
     if (MetaString(existing, "deletionTimestamp").empty()) {
-      Json updated = existing;
-      Meta(updated)["deletionTimestamp"] = NowTime();
-      Meta(updated)["deletionGracePeriodSeconds"] = 0;
-      auto stored = store_.Update(key, updated, RevisionOf(existing));
-      if (!stored) return FromStoreError(stored.error(), def, scope.name);
-      existing = *stored;
+      Meta(existing)["deletionTimestamp"] = NowTime();
+      Meta(existing)["deletionGracePeriodSeconds"] = 0;
     }
-    return {200, existing, {}};
+    auto stored = store_.Update(key, existing, RevisionOf(*got));
+    if (!stored) return FromStoreError(stored.error(), def, scope.name);
+    if (policy == "Foreground") {
+      CollectGarbage(uid, "Foreground");
+      // Dependents that went at once may already have released it.
+      auto now = store_.Get(key);
+      return now ? ApiResult{200, *now, {}} : ApiResult{200, *stored, {}};
+    }
+    return {200, *stored, {}};
   }
   auto deleted = store_.Delete(key, RevisionOf(existing));
   if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
-  if (policy != "Foreground") CollectGarbage(uid, policy);
+  CollectGarbage(uid, policy == "Foreground" ? "Background" : policy);
+  ReleaseOwners(*deleted);
   return {200, *deleted, {}};
+}
+
+bool Registry::HasDependents(const std::string& owner_uid) {
+  if (owner_uid.empty()) return false;
+  for (const auto& r : AllResources()) {
+    auto items = store_.List(r.StoreKey(), "", "", 1, [&](const Json& o) {
+      if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
+      for (const auto& ref : o["metadata"]["ownerReferences"]) {
+        if (ref.is_object() && ref.value("uid", "") == owner_uid) return true;
+      }
+      return false;
+    });
+    if (items && !items->items.empty()) return true;
+  }
+  return false;
+}
+
+// After `deleted` is gone: owners waiting in foreground deletion for their last dependent lose
+// their foregroundDeletion finalizer, and go when it was their last.
+void Registry::ReleaseOwners(const Json& deleted) {
+  if (!deleted.contains("metadata") || !deleted["metadata"].contains("ownerReferences")) return;
+  for (const auto& ref : deleted["metadata"]["ownerReferences"]) {
+    if (!ref.is_object()) continue;
+    std::string owner_uid = ref.value("uid", "");
+    if (owner_uid.empty() || HasDependents(owner_uid)) continue;
+    for (const auto& r : AllResources()) {
+      auto owners = store_.List(r.StoreKey(), "", "", 0,
+                                [&](const Json& o) { return MetaString(o, "uid") == owner_uid; });
+      if (!owners || owners->items.empty()) continue;
+      Json owner = owners->items.front();
+      auto& finalizers = owner["metadata"]["finalizers"];
+      if (!finalizers.is_array()) break;
+      auto it = std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer));
+      if (it == finalizers.end()) break;
+      finalizers.erase(it);
+      RequestScope scope{
+          &r, MetaString(owner, "namespace"), MetaString(owner, "name"), "", "", "", false};
+      Write(scope, owners->items.front(), owner);
+      break;
+    }
+  }
 }
 
 // Dependents of a deleted owner: deleted (Background, Foreground) or released (Orphan).

@@ -65,6 +65,8 @@ class Registry {
   ApiResult Write(const RequestScope& scope, const Json& existing, Json updated);
   ApiResult Admit(const RequestScope& scope, Json& object);
   void CollectGarbage(const std::string& owner_uid, const std::string& policy);
+  bool HasDependents(const std::string& owner_uid);
+  void ReleaseOwners(const Json& deleted);
 
   ObjectStore& store_;
 };

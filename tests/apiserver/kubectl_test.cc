@@ -125,10 +125,17 @@ metadata:
   finalizers: [runtime.wasmcloud.dev/artifact-finalizer]
 spec: {image: ghcr.io/x/a:1}
 )");
-  Ok({"delete", "art", "held", "--wait=false"});
-  auto still = Ok({"get", "art", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"});
-  EXPECT_FALSE(still.out.empty()) << "deletion waits for the finalizer";
+  // kubectl delete waits until the object is really gone.
+  CommandResult deleted;
+  std::thread deleter([&] { deleted = up_.Kubectl({"delete", "art", "held", "--timeout=15s"}); });
+  std::string stamp;
+  for (int i = 0; i < 100 && stamp.empty(); ++i) {
+    stamp = Ok({"get", "art", "held", "-o", "jsonpath={.metadata.deletionTimestamp}"}).out;
+  }
+  EXPECT_FALSE(stamp.empty()) << "deletion waits for the finalizer";
   Ok({"patch", "art", "held", "--type=merge", "-p", R"({"metadata":{"finalizers":null}})"});
+  deleter.join();
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.out << deleted.err;
   EXPECT_NE(up_.Kubectl({"get", "art", "held"}).exit_code, 0) << "gone once finalized";
 }
 
@@ -207,6 +214,33 @@ TEST_F(KubectlTest, EverydayCommands) {
   auto stale = up_.Kubectl({"replace", "-f", "-"}, old);
   EXPECT_NE(stale.exit_code, 0);
   EXPECT_NE(stale.err.find("the object has been modified"), std::string::npos) << stale.err;
+}
+
+TEST_F(KubectlTest, ForegroundDeletionWaitsForDependents) {
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
+  Ok({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata:
+  name: held-dependent
+  finalizers: [runtime.wasmcloud.dev/workload-finalizer]
+  ownerReferences:
+    - {apiVersion: runtime.wasmcloud.dev/v1alpha1, kind: WorkloadReplicaSet, name: hello-world-v1, uid: )" +
+                               uid + R"(, blockOwnerDeletion: true}
+spec:
+  components: [{name: c, image: ghcr.io/x/c:1}]
+)");
+  Ok({"delete", "wrs", "hello-world-v1", "--cascade=foreground", "--wait=false"});
+  EXPECT_EQ(Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.finalizers}"}).out,
+            R"(["foregroundDeletion"])")
+      << "the owner waits for its dependent";
+  EXPECT_FALSE(Ok({"get", "ww", "held-dependent", "-o", "jsonpath={.metadata.deletionTimestamp}"})
+                   .out.empty());
+  Ok({"patch", "ww", "held-dependent", "--type=merge", "-p",
+      R"({"metadata":{"finalizers":null}})"});
+  EXPECT_NE(up_.Kubectl({"get", "ww", "held-dependent"}).exit_code, 0);
+  EXPECT_NE(up_.Kubectl({"get", "wrs", "hello-world-v1"}).exit_code, 0)
+      << "released when its last dependent went";
 }
 
 TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
