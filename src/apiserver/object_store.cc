@@ -209,7 +209,9 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
   if (auto commit = Exec("COMMIT"); !commit) return rollback(commit.error());
   revision_ = next;
   Publish({type, next, *result}, key.resource, key.namespace_);
-  if (revision_ % 1000 == 0) (void)Compact();
+  // Compacts in steps of a tenth of the window, so the cost is spread over many writes.
+  int64_t window = static_cast<int64_t>(options_.change_log_entries);
+  if (revision_ - oldest_ + 1 > window + std::max<int64_t>(1, window / 10)) (void)Compact();
   return result;
 }
 

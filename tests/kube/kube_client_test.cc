@@ -31,7 +31,9 @@ Json Workload(const std::string& name) {
 class KubeClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = apiserver::ObjectStore::Open(dir_.path() / "state.db", {});
+    // A short change log, so a test can outrun it.
+    auto store = apiserver::ObjectStore::Open(dir_.path() / "state.db",
+                                              {.change_log_entries = 100, .watch_buffer = 10000});
     ASSERT_TRUE(store) << store.error().message();
     store_ = std::move(*store);
     auto ca = GenerateCertificateAuthority("test-ca", 1);
@@ -139,6 +141,29 @@ TEST_F(KubeClientTest, InformerFollowsTheServer) {
   EXPECT_EQ(seen, want);
   EXPECT_EQ(informer.List().size(), 1u);
   EXPECT_EQ((*informer.Get("default/before"))["metadata"]["labels"]["x"], "y");
+}
+
+TEST_F(KubeClientTest, WatchFromACompactedVersionIsGoneAndInformersRelist) {
+  for (int i = 0; i < 300; ++i) {
+    Json w = Workload("churn-" + std::to_string(i));
+    ASSERT_TRUE(client_->Do("POST", CollectionPath(kWorkloads, "default"), &w));
+  }
+  Json first;
+  auto status = client_->Watch(CollectionPath(kWorkloads, "default") + "?watch=1&resourceVersion=2",
+                               [&](const Json& e) {
+                                 first = e;
+                                 return false;
+                               });
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_EQ(first["type"], "ERROR");
+  EXPECT_EQ(first["object"]["code"], 410);
+  EXPECT_EQ(first["object"]["reason"], "Expired");
+  // An informer lists first, so it starts from a version the log still has.
+  Informer informer(std::make_unique<RestListWatch>(*client_, kWorkloads, "default"));
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(5s));
+  EXPECT_EQ(informer.List().size(), 300u);
+  informer.Stop();
 }
 
 TEST_F(KubeClientTest, OneLeaderAtATimeAndHandover) {
