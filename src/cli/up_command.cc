@@ -14,14 +14,22 @@
 #include "apiserver/api_server.h"
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
+#include "host/heartbeat_sender.h"
+#include "host/system_info.h"
 #include "kube/kubeconfig.h"
+#include "kube/rest_client.h"
+#include "nats/nkey.h"
+#include "operator/host_registry.h"
 #include "util/random.h"
+#include "util/timestamp.h"
 #include "util/tls_certificates.h"
+#include "util/version.h"
 
 namespace wcloud::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using host::ReadSystemInfo;
 
 struct UpFlags {
   std::string data_dir;
@@ -118,8 +126,37 @@ int Up(const UpFlags& flags) {
       kubeconfig, kube::RenderKubeconfig("wcloud", server_url, ca->certificate_pem, *token));
   if (!written) return fail(written.error());
 
+  // The host of this machine: a stable NKey identity, heartbeats to the operator in-process.
+  auto identity = nats::NKeyPair::LoadOrCreate(dir / "host.nk", nats::NKeyType::kServer);
+  if (!identity) return fail(identity.error());
+  kube::RestConfig client_config;
+  client_config.server = server_url;
+  client_config.certificate_authority_pem = ca->certificate_pem;
+  client_config.bearer_token = *token;
+  client_config.user_agent = "wcloud-operator";
+  kube::RestClient client(client_config);
+  operator_::HostRegistry hosts(client, "default", std::chrono::seconds(45));
+  host::Heartbeat base;
+  base.host_id = identity->PublicKey();
+  base.hostname = ReadSystemInfo().hostname;
+  base.version = std::string(Version());
+  base.labels = {{"hostgroup", "default"}};
+  base.started_at = NowTime();
+  host::HeartbeatSender heartbeats(
+      base,
+      [&hosts](const host::Heartbeat& hb) -> Status {
+        auto recorded = hosts.Record(hb);
+        if (!recorded)
+          std::cerr << "wcloud: host heartbeat: " << recorded.error().message() << "\n";
+        (void)hosts.MarkStale();
+        return recorded;
+      },
+      std::chrono::seconds(15));
+  heartbeats.Start();
+
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
             << "\n"
+            << "  host:       " << base.host_id << " (hostgroup=default)\n"
             << "  data:       " << dir.string() << "\n"
             << "  kubeconfig: " << kubeconfig.string() << "\n\n"
             << "export KUBECONFIG=" << kubeconfig.string() << "\n"
@@ -135,6 +172,7 @@ int Up(const UpFlags& flags) {
   sigwait(&signals, &received);
   std::cout << "wcloud: stopping (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")\n"
             << std::flush;
+  heartbeats.Stop();
   (*server)->Stop();
   return 0;
 }

@@ -243,6 +243,29 @@ spec:
       << "released when its last dependent went";
 }
 
+TEST_F(KubectlTest, TheLocalHostRegistersAndKeepsItsIdentity) {
+  auto host_id = [&] {
+    std::string id;
+    for (int i = 0; i < 100 && id.empty(); ++i) {
+      id = Ok({"get", "hosts", "-l", "hostgroup=default", "-o",
+               "jsonpath={.items[?(@.status.conditions[0].status==\"True\")].spec.hostId}"})
+               .out;
+      if (id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return id;
+  };
+  std::string before = host_id();
+  ASSERT_EQ(before.size(), 56u) << before;
+  EXPECT_EQ(before[0], 'N');
+  EXPECT_EQ(Ok({"get", "hosts", "-o", "jsonpath={.items[0].status.os}"}).out, "linux");
+  up_.Stop(SIGTERM);
+  ASSERT_TRUE(up_.Start()) << up_.Log();
+  EXPECT_EQ(host_id(), before) << "a restarted host is the same Host";
+  EXPECT_EQ(Ok({"get", "hosts", "-o", "name"}).out.find('\n'),
+            Ok({"get", "hosts", "-o", "name"}).out.size() - 1)
+      << "one Host object, not a second one";
+}
+
 TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
   std::string rv =

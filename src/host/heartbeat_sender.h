@@ -1,0 +1,45 @@
+// Sends this host's heartbeat at start and then every interval, to whatever carries it to the
+// operator (a function: in-process in `wcloud up`, a NATS publish when distributed). A failed
+// send is logged by the caller's sink and retried at the next tick; it never stops the host.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "host/heartbeat.h"
+#include "util/result.h"
+
+namespace wcloud::host {
+
+class HeartbeatSender {
+ public:
+  using Sink = std::function<Status(const Heartbeat&)>;
+
+  // `base` carries identity, labels, version and port; machine figures are filled in per beat.
+  HeartbeatSender(Heartbeat base, Sink sink, std::chrono::milliseconds interval);
+  ~HeartbeatSender();
+  HeartbeatSender(const HeartbeatSender&) = delete;
+  HeartbeatSender& operator=(const HeartbeatSender&) = delete;
+
+  void Start();
+  void Stop();
+  // Builds and sends one heartbeat now.
+  Status SendNow();
+
+ private:
+  void Run();
+
+  Heartbeat base_;
+  Sink sink_;
+  std::chrono::milliseconds interval_;
+  CpuUsage cpu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace wcloud::host

@@ -1,0 +1,34 @@
+// Hosts as Host objects: each heartbeat is written to the host's Host (created on first sight,
+// labels and status refreshed), and hosts not heard from within the TTL are marked NotReady so
+// the scheduler stops placing workloads on them.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "host/heartbeat.h"
+#include "kube/rest_client.h"
+#include "util/result.h"
+
+namespace wcloud::operator_ {
+
+class HostRegistry {
+ public:
+  HostRegistry(kube::RestClient& client, std::string ns, std::chrono::seconds ttl)
+      : client_(client), namespace_(std::move(ns)), ttl_(ttl) {}
+
+  // The Host object's name for a host: its public key in lower case (object names are lower
+  // case DNS names; the key is unique where hostnames are not).
+  static std::string ObjectName(const std::string& host_id);
+
+  Status Record(const host::Heartbeat& heartbeat);
+  // Marks Ready=False on Hosts whose lastSeen is older than the TTL; returns how many changed.
+  Result<int> MarkStale();
+
+ private:
+  kube::RestClient& client_;
+  std::string namespace_;
+  std::chrono::seconds ttl_;
+};
+
+}  // namespace wcloud::operator_
