@@ -20,6 +20,7 @@
 #include "kube/rest_client.h"
 #include "nats/nkey.h"
 #include "operator/host_registry.h"
+#include "operator/operator.h"
 #include "util/random.h"
 #include "util/timestamp.h"
 #include "util/tls_certificates.h"
@@ -153,6 +154,8 @@ int Up(const UpFlags& flags) {
       },
       std::chrono::seconds(15));
   heartbeats.Start();
+  operator_::Operator controllers(client, "");
+  controllers.Start();
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
             << "\n"
@@ -172,6 +175,7 @@ int Up(const UpFlags& flags) {
   sigwait(&signals, &received);
   std::cout << "wcloud: stopping (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")\n"
             << std::flush;
+  controllers.Stop();
   heartbeats.Stop();
   (*server)->Stop();
   return 0;

@@ -1,0 +1,321 @@
+#include "operator/operator.h"
+
+#include <algorithm>
+
+#include "kube/label_selector.h"
+#include "util/random.h"
+#include "util/timestamp.h"
+
+namespace wcloud::operator_ {
+namespace {
+
+const kube::ResourceType kReplicaSets{"runtime.wasmcloud.dev", "v1alpha1", "workloadreplicasets",
+                                      true};
+const kube::ResourceType kWorkloads{"runtime.wasmcloud.dev", "v1alpha1", "workloads", true};
+const kube::ResourceType kHosts{"runtime.wasmcloud.dev", "v1alpha1", "hosts", true};
+constexpr char kManager[] = "wcloud-operator";
+
+std::string Meta(const Json& o, const char* field) {
+  if (!o.contains("metadata") || !o["metadata"].is_object()) return "";
+  return o["metadata"].value(field, "");
+}
+
+std::string ConditionStatus(const Json& o, const std::string& type) {
+  if (!o.contains("status") || !o["status"].is_object()) return "";
+  for (const auto& c : o["status"].value("conditions", Json::array())) {
+    if (c.value("type", "") == type) return c.value("status", "");
+  }
+  return "";
+}
+
+Json Condition(const std::string& type, const std::string& status, const std::string& reason,
+               const std::string& message, const Json& object) {
+  std::string since = NowTime();
+  if (object.contains("status") && object["status"].is_object()) {
+    for (const auto& c : object["status"].value("conditions", Json::array())) {
+      if (c.value("type", "") == type && c.value("status", "") == status) {
+        since = c.value("lastTransitionTime", since);
+      }
+    }
+  }
+  Json c = {{"type", type},
+            {"status", status},
+            {"lastTransitionTime", since},
+            {"reason", reason},
+            {"message", message}};
+  if (object.contains("metadata") && object["metadata"].contains("generation")) {
+    c["observedGeneration"] = object["metadata"]["generation"];
+  }
+  return c;
+}
+
+kube::Labels LabelsOf(const Json& o, const char* where = "labels") {
+  kube::Labels labels;
+  if (o.contains("metadata") && o["metadata"].contains(where) && o["metadata"][where].is_object()) {
+    for (auto it = o["metadata"][where].begin(); it != o["metadata"][where].end(); ++it) {
+      if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
+    }
+  }
+  return labels;
+}
+
+std::vector<std::string> OwnerUids(const Json& o) {
+  std::vector<std::string> uids;
+  if (o.contains("metadata") && o["metadata"].contains("ownerReferences")) {
+    for (const auto& ref : o["metadata"]["ownerReferences"]) uids.push_back(ref.value("uid", ""));
+  }
+  return uids;
+}
+
+// The owning WorkloadReplicaSet's key, from the controller owner reference.
+std::string OwnerKey(const Json& o) {
+  if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return "";
+  for (const auto& ref : o["metadata"]["ownerReferences"]) {
+    if (ref.value("kind", "") == "WorkloadReplicaSet" && ref.value("controller", false)) {
+      return Meta(o, "namespace") + "/" + ref.value("name", "");
+    }
+  }
+  return "";
+}
+
+std::string HostIdOf(const Json& workload) {
+  if (!workload.contains("status") || !workload["status"].is_object()) return "";
+  return workload["status"].value("hostId", "");
+}
+
+}  // namespace
+
+Operator::Operator(kube::RestClient& client, std::string ns)
+    : client_(client),
+      namespace_(std::move(ns)),
+      replica_sets_(std::make_unique<kube::RestListWatch>(client, kReplicaSets, namespace_)),
+      workloads_(std::make_unique<kube::RestListWatch>(client, kWorkloads, namespace_)),
+      hosts_(std::make_unique<kube::RestListWatch>(client, kHosts, "")),
+      replica_set_controller_("workloadreplicaset-controller",
+                              [this](const std::string& key) { return ReconcileReplicaSet(key); }),
+      scheduler_("workload-scheduler",
+                 [this](const std::string& key) { return ScheduleWorkload(key); }) {
+  workloads_.AddIndex("owner", [](const Json& o) { return OwnerUids(o); });
+  workloads_.AddIndex("host", [](const Json& o) -> std::vector<std::string> {
+    std::string host = HostIdOf(o);
+    return host.empty() ? std::vector<std::string>{} : std::vector<std::string>{host};
+  });
+
+  auto enqueue_rs = [this](const kube::ObjectPtr& o) {
+    replica_set_controller_.Enqueue(kube::ObjectKey(*o));
+  };
+  replica_sets_.AddEventHandler(
+      {enqueue_rs, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { enqueue_rs(n); },
+       nullptr});
+  auto on_workload = [this](const kube::ObjectPtr& o) {
+    if (std::string owner = OwnerKey(*o); !owner.empty()) replica_set_controller_.Enqueue(owner);
+    scheduler_.Enqueue(kube::ObjectKey(*o));
+  };
+  auto on_workload_added = [this, on_workload](const kube::ObjectPtr& o) {
+    {
+      std::lock_guard lock(expectations_mu_);
+      for (const auto& uid : OwnerUids(*o)) {
+        auto it = expectations_.find(uid);
+        if (it != expectations_.end() && --it->second.pending <= 0) expectations_.erase(it);
+      }
+    }
+    on_workload(o);
+  };
+  workloads_.AddEventHandler(
+      {on_workload_added, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { on_workload(n); },
+       [this](const kube::ObjectPtr& o) {
+         if (std::string owner = OwnerKey(*o); !owner.empty())
+           replica_set_controller_.Enqueue(owner);
+       }});
+  // A host appearing or becoming Ready may be where waiting Workloads can go.
+  auto on_host = [this](const kube::ObjectPtr&) {
+    for (const auto& w : workloads_.List()) {
+      if (HostIdOf(*w).empty()) scheduler_.Enqueue(kube::ObjectKey(*w));
+    }
+  };
+  hosts_.AddEventHandler(
+      {on_host, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { on_host(n); }, nullptr});
+}
+
+Operator::~Operator() { Stop(); }
+
+void Operator::Start() {
+  if (started_) return;
+  started_ = true;
+  hosts_.Start();
+  workloads_.Start();
+  replica_sets_.Start();
+  replica_set_controller_.Start();
+  scheduler_.Start();
+}
+
+void Operator::Stop() {
+  if (!started_) return;
+  started_ = false;
+  replica_sets_.Stop();
+  workloads_.Stop();
+  hosts_.Stop();
+  replica_set_controller_.Stop();
+  scheduler_.Stop();
+}
+
+bool Operator::WaitForSync(std::chrono::milliseconds timeout) {
+  return hosts_.WaitForSync(timeout) && workloads_.WaitForSync(timeout) &&
+         replica_sets_.WaitForSync(timeout);
+}
+
+Status Operator::PatchStatus(const kube::ResourceType& type, const Json& object,
+                             const Json& status) {
+  if (object.contains("status") &&
+      nlohmann::json::parse(object["status"].dump()) == nlohmann::json::parse(status.dump())) {
+    return Ok();
+  }
+  Json patch = {{"status", status}};
+  auto r =
+      client_.Do("PATCH",
+                 kube::ObjectPath(type, Meta(object, "namespace"), Meta(object, "name"), "status") +
+                     "?fieldManager=" + kManager,
+                 &patch, "application/merge-patch+json");
+  if (!r && kube::IsNotFound(r.error())) return Ok();  // deleted meanwhile
+  if (!r) return r.error();
+  return Ok();
+}
+
+Status Operator::ReconcileReplicaSet(const std::string& key) {
+  kube::ObjectPtr rs = replica_sets_.Get(key);
+  if (!rs || !Meta(*rs, "deletionTimestamp").empty()) return Ok();
+  const Json& spec = (*rs)["spec"];
+  int desired = spec.value("replicas", 1);
+  std::string uid = Meta(*rs, "uid");
+  std::string ns = Meta(*rs, "namespace");
+  std::vector<kube::ObjectPtr> owned;
+  for (const auto& w : workloads_.ByIndex("owner", uid)) {
+    if (Meta(*w, "deletionTimestamp").empty()) owned.push_back(w);
+  }
+  int have = static_cast<int>(owned.size());
+  {
+    std::lock_guard lock(expectations_mu_);
+    auto it = expectations_.find(uid);
+    if (it != expectations_.end()) {
+      if (std::chrono::steady_clock::now() < it->second.deadline) return Ok();
+      expectations_.erase(it);  // never arrived: count again
+    }
+  }
+
+  if (have < desired) {
+    const Json& tmpl = spec["template"];
+    Json metadata = {
+        {"namespace", ns},
+        {"generateName", Meta(*rs, "name") + "-"},
+        {"ownerReferences", Json::array({{{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+                                          {"kind", "WorkloadReplicaSet"},
+                                          {"name", Meta(*rs, "name")},
+                                          {"uid", uid},
+                                          {"controller", true},
+                                          {"blockOwnerDeletion", true}}})}};
+    if (tmpl.contains("metadata")) {
+      for (const char* f : {"labels", "annotations"}) {
+        if (tmpl["metadata"].contains(f)) metadata[f] = tmpl["metadata"][f];
+      }
+    }
+    Json workload = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+                     {"kind", "Workload"},
+                     {"metadata", metadata},
+                     {"spec", tmpl["spec"]}};
+    for (int i = have; i < desired; ++i) {
+      auto created = client_.Do(
+          "POST", kube::CollectionPath(kWorkloads, ns) + "?fieldManager=" + kManager, &workload);
+      if (!created) {
+        std::lock_guard lock(expectations_mu_);
+        expectations_.erase(uid);
+        return created.error();
+      }
+    }
+    // The cache sees the new Workloads shortly; their events reconcile this set again.
+    return Ok();
+  }
+  if (have > desired) {
+    // Remove what serves nobody first: unscheduled, then not Ready, then the newest.
+    std::sort(owned.begin(), owned.end(), [](const kube::ObjectPtr& a, const kube::ObjectPtr& b) {
+      auto rank = [](const Json& w) {
+        if (HostIdOf(w).empty()) return 0;
+        return ConditionStatus(w, "Ready") == "True" ? 2 : 1;
+      };
+      if (rank(*a) != rank(*b)) return rank(*a) < rank(*b);
+      return Meta(*a, "creationTimestamp") > Meta(*b, "creationTimestamp");
+    });
+    for (int i = 0; i < have - desired; ++i) {
+      auto deleted = client_.Do(
+          "DELETE", kube::ObjectPath(kWorkloads, ns, Meta(*owned[static_cast<size_t>(i)], "name")));
+      if (!deleted && !kube::IsNotFound(deleted.error())) return deleted.error();
+    }
+    return Ok();
+  }
+
+  int ready = 0;
+  for (const auto& w : owned) ready += ConditionStatus(*w, "Ready") == "True";
+  kube::Labels template_labels;
+  if (spec["template"].contains("metadata")) {
+    template_labels = LabelsOf(Json({{"metadata", spec["template"]["metadata"]}}));
+  }
+  Json status = {
+      {"replicas", have},
+      {"readyReplicas", ready},
+      {"availableReplicas", ready},
+      {"observedGeneration", (*rs)["metadata"].value("generation", 1)},
+      {"selector", kube::LabelSelector::FromEquals(template_labels).ToString()},
+      {"conditions",
+       Json::array({Condition(
+           "Ready", ready == desired ? "True" : "False",
+           ready == desired ? "AllReplicasReady" : "ReplicasNotReady",
+           std::to_string(ready) + "/" + std::to_string(desired) + " workloads ready", *rs)})}};
+  return PatchStatus(kReplicaSets, *rs, status);
+}
+
+Status Operator::ScheduleWorkload(const std::string& key) {
+  kube::ObjectPtr w = workloads_.Get(key);
+  if (!w || !Meta(*w, "deletionTimestamp").empty() || !HostIdOf(*w).empty()) return Ok();
+  const Json& spec = (*w)["spec"];
+  std::string pinned = spec.value("hostId", "");
+  kube::Labels selector;
+  if (spec.contains("hostSelector") && spec["hostSelector"].is_object()) {
+    for (auto it = spec["hostSelector"].begin(); it != spec["hostSelector"].end(); ++it) {
+      if (it.value().is_string()) selector[it.key()] = it.value().get<std::string>();
+    }
+  }
+  auto match = kube::LabelSelector::FromEquals(selector);
+  kube::ObjectPtr best;
+  size_t best_load = 0;
+  for (const auto& h : hosts_.List()) {
+    if (ConditionStatus(*h, "Ready") != "True") continue;
+    std::string host_id = (*h)["spec"].value("hostId", "");
+    if (!pinned.empty() && host_id != pinned) continue;
+    if (!match.Matches(LabelsOf(*h))) continue;
+    size_t load = workloads_.ByIndex("host", host_id).size();
+    if (!best || load < best_load) {
+      best = h;
+      best_load = load;
+    }
+  }
+  if (!best) {
+    std::string why = pinned.empty() ? "no Ready host matches hostSelector " + match.ToString()
+                                     : "host " + pinned + " is not Ready";
+    Json status = (*w).value("status", Json::object());
+    status["phase"] = "Pending";
+    status["conditions"] =
+        Json::array({Condition("Scheduled", "False", "NoMatchingHost", why, *w)});
+    return PatchStatus(kWorkloads, *w, status);
+  }
+  std::string host_id = (*best)["spec"]["hostId"];
+  Json status = {
+      {"hostId", host_id},
+      {"phase", "Scheduled"},
+      {"observedGeneration", (*w)["metadata"].value("generation", 1)},
+      {"conditions", Json::array({Condition("Scheduled", "True", "HostSelected",
+                                            "placed on host " + Meta(*best, "name"), *w),
+                                  Condition("Ready", "Unknown", "WaitingForHost",
+                                            "waiting for the host to start the components", *w)})}};
+  return PatchStatus(kWorkloads, *w, status);
+}
+
+}  // namespace wcloud::operator_

@@ -1,0 +1,56 @@
+// The wcloud operator's controllers over informer caches:
+// - WorkloadReplicaSet → Workloads: keeps spec.replicas Workloads from the template, owned by the
+//   set; scale-down removes unscheduled and unready Workloads first; status and /scale selector.
+// - Workload scheduling: places each Workload on a Ready Host whose labels match hostSelector
+//   (or its pinned spec.hostId), spreading replicas over the least loaded hosts.
+// Works the same against `wcloud up` and a real cluster: it only speaks the Kubernetes API.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "kube/informer.h"
+#include "kube/rest_client.h"
+#include "operator/controller.h"
+
+namespace wcloud::operator_ {
+
+class Operator {
+ public:
+  // Watches `ns`, or every namespace when empty.
+  Operator(kube::RestClient& client, std::string ns);
+  ~Operator();
+  Operator(const Operator&) = delete;
+  Operator& operator=(const Operator&) = delete;
+
+  void Start();
+  void Stop();
+  bool WaitForSync(std::chrono::milliseconds timeout);
+
+ private:
+  Status ReconcileReplicaSet(const std::string& key);
+  Status ScheduleWorkload(const std::string& key);
+  Status PatchStatus(const kube::ResourceType& type, const Json& object, const Json& status);
+
+  kube::RestClient& client_;
+  std::string namespace_;
+  kube::Informer replica_sets_;
+  kube::Informer workloads_;
+  kube::Informer hosts_;
+  Controller replica_set_controller_;
+  Controller scheduler_;
+  bool started_ = false;
+  // Creates a set has made that the Workload cache has not shown yet (client-go's
+  // "expectations"): until they arrive, another reconcile would count too few and create again.
+  struct Expectation {
+    int pending = 0;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::mutex expectations_mu_;
+  std::map<std::string, Expectation> expectations_;  // by owner uid
+};
+
+}  // namespace wcloud::operator_
