@@ -1,0 +1,174 @@
+// The operator's controllers against a real API server: replica sets make Workloads, the
+// scheduler places them on matching Ready hosts, spreading them.
+#include "operator/operator.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "apiserver/api_server.h"
+#include "operator/host_registry.h"
+#include "support/subprocess.h"
+
+namespace wcloud::operator_ {
+namespace {
+
+using namespace std::chrono_literals;
+
+const kube::ResourceType kReplicaSets{"runtime.wasmcloud.dev", "v1alpha1", "workloadreplicasets",
+                                      true};
+const kube::ResourceType kWorkloads{"runtime.wasmcloud.dev", "v1alpha1", "workloads", true};
+
+class OperatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = apiserver::ObjectStore::Open(dir_.path() / "state.db", {});
+    ASSERT_TRUE(store);
+    store_ = std::move(*store);
+    apiserver::ApiServer::Options options;
+    options.listen = "127.0.0.1:0";
+    auto server = apiserver::ApiServer::Start(*store_, options);
+    ASSERT_TRUE(server) << server.error().message();
+    server_ = std::move(*server);
+    kube::RestConfig config;
+    config.server = "http://127.0.0.1:" + std::to_string(server_->port());
+    client_ = std::make_unique<kube::RestClient>(config);
+    hosts_ = std::make_unique<HostRegistry>(*client_, "default", 60s);
+    operator_ = std::make_unique<Operator>(*client_, "");
+    operator_->Start();
+    ASSERT_TRUE(operator_->WaitForSync(5s));
+  }
+  void TearDown() override {
+    operator_.reset();
+    if (server_) server_->Stop();
+  }
+
+  void AddHost(const std::string& id, const std::string& group) {
+    host::Heartbeat hb;
+    hb.host_id = id;
+    hb.hostname = id;
+    hb.labels = {{"hostgroup", group}};
+    ASSERT_TRUE(hosts_->Record(hb));
+  }
+
+  void CreateReplicaSet(const std::string& name, int replicas, const Json& spec_extra = {}) {
+    Json spec = {{"hostSelector", {{"hostgroup", "a"}}},
+                 {"components", {{{"name", "c"}, {"image", "ghcr.io/x/c:1"}}}}};
+    if (spec_extra.is_object()) spec.merge_patch(spec_extra);
+    Json rs = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+               {"kind", "WorkloadReplicaSet"},
+               {"metadata", {{"name", name}, {"namespace", "default"}}},
+               {"spec",
+                {{"replicas", replicas},
+                 {"template", {{"metadata", {{"labels", {{"app", name}}}}}, {"spec", spec}}}}}};
+    ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kReplicaSets, "default"), &rs));
+  }
+
+  // Polls until `done` holds for the Workloads labelled app=`app`, or times out.
+  std::vector<Json> WaitWorkloads(const std::string& app,
+                                  const std::function<bool(const std::vector<Json>&)>& done) {
+    std::vector<Json> items;
+    for (int i = 0; i < 200; ++i) {
+      auto list =
+          client_->Get(kube::CollectionPath(kWorkloads, "default") + "?labelSelector=app%3D" + app);
+      items.clear();
+      if (list) {
+        for (const auto& w : (*list)["items"]) {
+          if (!w["metadata"].contains("deletionTimestamp")) items.push_back(w);
+        }
+      }
+      if (done(items)) break;
+      std::this_thread::sleep_for(25ms);
+    }
+    return items;
+  }
+
+  static std::string Host(const Json& w) {
+    return w.contains("status") ? w["status"].value("hostId", "") : "";
+  }
+
+  wcloud::testing::TempDir dir_;
+  std::unique_ptr<apiserver::ObjectStore> store_;
+  std::unique_ptr<apiserver::ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+  std::unique_ptr<HostRegistry> hosts_;
+  std::unique_ptr<Operator> operator_;
+};
+
+TEST_F(OperatorTest, ReplicaSetsKeepTheirCountAndSpreadOverMatchingHosts) {
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4", "a");
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2", "a");
+  AddHost("NBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB3", "b");
+  CreateReplicaSet("web", 6);
+  auto items = WaitWorkloads("web", [](const std::vector<Json>& ws) {
+    if (ws.size() != 6) return false;
+    for (const auto& w : ws) {
+      if (Host(w).empty()) return false;
+    }
+    return true;
+  });
+  ASSERT_EQ(items.size(), 6u);
+  std::map<std::string, int> per_host;
+  for (const auto& w : items) {
+    ++per_host[Host(w)];
+    EXPECT_EQ(w["metadata"]["ownerReferences"][0]["kind"], "WorkloadReplicaSet");
+    EXPECT_EQ(w["status"]["conditions"][0]["type"], "Scheduled");
+  }
+  EXPECT_EQ(per_host.size(), 2u) << "only hostgroup=a hosts";
+  EXPECT_EQ(per_host["NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4"], 3);
+  EXPECT_EQ(per_host["NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2"], 3);
+
+  // Scale down, then up.
+  Json scale = {{"spec", {{"replicas", 2}}}};
+  ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kReplicaSets, "default", "web"), &scale,
+                          "application/merge-patch+json"));
+  EXPECT_EQ(WaitWorkloads("web", [](const auto& ws) { return ws.size() == 2; }).size(), 2u);
+  scale["spec"]["replicas"] = 4;
+  ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kReplicaSets, "default", "web"), &scale,
+                          "application/merge-patch+json"));
+  EXPECT_EQ(WaitWorkloads("web", [](const auto& ws) { return ws.size() == 4; }).size(), 4u);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(WaitWorkloads("web", [](const auto&) { return true; }).size(), 4u) << "no extras";
+  auto rs = client_->Get(kube::ObjectPath(kReplicaSets, "default", "web"));
+  ASSERT_TRUE(rs);
+  for (int i = 0; i < 100 && (*rs)["status"].value("replicas", 0) != 4; ++i) {
+    std::this_thread::sleep_for(25ms);
+    rs = client_->Get(kube::ObjectPath(kReplicaSets, "default", "web"));
+  }
+  EXPECT_EQ((*rs)["status"]["replicas"], 4);
+  EXPECT_EQ((*rs)["status"]["selector"], "app=web");
+}
+
+TEST_F(OperatorTest, WorkloadsWaitForAMatchingHostAndHonourPins) {
+  CreateReplicaSet("waiting", 1);
+  auto pending = WaitWorkloads("waiting", [](const std::vector<Json>& ws) {
+    return ws.size() == 1 && ws[0].contains("status") &&
+           ws[0]["status"].value("phase", "") == "Pending";
+  });
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0]["status"]["conditions"][0]["reason"], "NoMatchingHost");
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4", "a");
+  auto placed = WaitWorkloads("waiting", [](const std::vector<Json>& ws) {
+    return ws.size() == 1 && !Host(ws[0]).empty();
+  });
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(Host(placed[0]), "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4");
+
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2", "a");
+  CreateReplicaSet("pinned", 3,
+                   {{"hostId", "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2"}});
+  auto pins = WaitWorkloads("pinned", [](const std::vector<Json>& ws) {
+    if (ws.size() != 3) return false;
+    for (const auto& w : ws) {
+      if (Host(w).empty()) return false;
+    }
+    return true;
+  });
+  ASSERT_EQ(pins.size(), 3u);
+  for (const auto& w : pins)
+    EXPECT_EQ(Host(w), "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2");
+}
+
+}  // namespace
+}  // namespace wcloud::operator_
