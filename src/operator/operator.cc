@@ -284,6 +284,11 @@ Status Operator::ScheduleWorkload(const std::string& key) {
     }
   }
   auto match = kube::LabelSelector::FromEquals(selector);
+  // Assumed placements the cache now shows (or that went away) no longer need counting.
+  std::erase_if(assumed_, [this](const auto& entry) {
+    kube::ObjectPtr seen = workloads_.Get(entry.first);
+    return !seen || !HostIdOf(*seen).empty();
+  });
   kube::ObjectPtr best;
   size_t best_load = 0;
   for (const auto& h : hosts_.List()) {
@@ -292,6 +297,7 @@ Status Operator::ScheduleWorkload(const std::string& key) {
     if (!pinned.empty() && host_id != pinned) continue;
     if (!match.Matches(LabelsOf(*h))) continue;
     size_t load = workloads_.ByIndex("host", host_id).size();
+    for (const auto& [workload, assumed_host] : assumed_) load += assumed_host == host_id;
     if (!best || load < best_load) {
       best = h;
       best_load = load;
@@ -315,7 +321,9 @@ Status Operator::ScheduleWorkload(const std::string& key) {
                                             "placed on host " + Meta(*best, "name"), *w),
                                   Condition("Ready", "Unknown", "WaitingForHost",
                                             "waiting for the host to start the components", *w)})}};
-  return PatchStatus(kWorkloads, *w, status);
+  WCLOUD_TRY_STATUS(PatchStatus(kWorkloads, *w, status));
+  assumed_[key] = host_id;
+  return Ok();
 }
 
 }  // namespace wcloud::operator_

@@ -51,6 +51,9 @@ class Operator {
   };
   std::mutex expectations_mu_;
   std::map<std::string, Expectation> expectations_;  // by owner uid
+  // Placements made but not yet seen in the Workload cache, counted as load meanwhile so that
+  // back-to-back decisions still spread (kube-scheduler's "assumed" pods).
+  std::map<std::string, std::string> assumed_;  // workload key → host id; scheduler thread only
 };
 
 }  // namespace wcloud::operator_
