@@ -155,6 +155,17 @@ spec:
 )");
   Ok({"delete", "wrs", "hello-world-v1"});
   EXPECT_NE(up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code, 0);
+
+  // Orphaning keeps dependents and drops their owner reference.
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  std::string owned;
+  for (int i = 0; i < 100 && owned.empty(); ++i) {
+    owned =
+        Ok({"get", "ww", "-l", "app=hello-world", "-o", "jsonpath={.items[0].metadata.name}"}).out;
+  }
+  ASSERT_FALSE(owned.empty());
+  Ok({"delete", "wrs", "hello-world-v1", "--cascade=orphan"});
+  EXPECT_EQ(Ok({"get", "ww", owned, "-o", "jsonpath={.metadata.ownerReferences}"}).out, "");
 }
 
 TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
