@@ -1,6 +1,7 @@
 #include "operator/operator.h"
 
 #include <algorithm>
+#include <set>
 
 #include "kube/label_selector.h"
 #include "util/random.h"
@@ -296,8 +297,13 @@ Status Operator::ScheduleWorkload(const std::string& key) {
     std::string host_id = (*h)["spec"].value("hostId", "");
     if (!pinned.empty() && host_id != pinned) continue;
     if (!match.Matches(LabelsOf(*h))) continue;
-    size_t load = workloads_.ByIndex("host", host_id).size();
-    for (const auto& [workload, assumed_host] : assumed_) load += assumed_host == host_id;
+    // Cached and assumed placements by key: one the cache has just caught up with counts once.
+    std::set<std::string> placed;
+    for (const auto& o : workloads_.ByIndex("host", host_id)) placed.insert(kube::ObjectKey(*o));
+    for (const auto& [workload, assumed_host] : assumed_) {
+      if (assumed_host == host_id) placed.insert(workload);
+    }
+    size_t load = placed.size();
     if (!best || load < best_load) {
       best = h;
       best_load = load;

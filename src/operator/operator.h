@@ -29,6 +29,8 @@ class Operator {
   void Start();
   void Stop();
   bool WaitForSync(std::chrono::milliseconds timeout);
+  // Hosts as the scheduler currently sees them (its informer cache).
+  std::vector<kube::ObjectPtr> KnownHosts() const { return hosts_.List(); }
 
  private:
   Status ReconcileReplicaSet(const std::string& key);
