@@ -403,6 +403,19 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
 
 ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_type,
                           const std::string& body, bool force) {
+  // A patch that does not name a resourceVersion applies to whatever is current: when another
+  // writer got in between our read and write, read again and re-apply (like Kubernetes'
+  // GuaranteedUpdate), instead of failing the client with a conflict it did not ask for.
+  for (int attempt = 0;; ++attempt) {
+    ApiResult r = PatchOnce(scope, content_type, body, force);
+    bool conflict = r.code == 409 && r.body.value("reason", "") == "Conflict" &&
+                    r.body.value("message", "").find("has been modified") != std::string::npos;
+    if (!conflict || attempt == 4) return r;
+  }
+}
+
+ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& content_type,
+                              const std::string& body, bool force) {
   const ResourceDef& def = *scope.def;
   bool apply = content_type.find("application/apply-patch") != std::string::npos;
   Json patch;

@@ -63,6 +63,8 @@ class Registry {
 
  private:
   ApiResult Write(const RequestScope& scope, const Json& existing, Json updated);
+  ApiResult PatchOnce(const RequestScope& scope, const std::string& content_type,
+                      const std::string& body, bool force);
   ApiResult Admit(const RequestScope& scope, Json& object);
   void CollectGarbage(const std::string& owner_uid, const std::string& policy);
   bool HasDependents(const std::string& owner_uid);

@@ -10,6 +10,8 @@
 namespace wcloud::operator_ {
 namespace {
 
+const kube::ResourceType kDeployments{"runtime.wasmcloud.dev", "v1alpha1", "workloaddeployments",
+                                      true};
 const kube::ResourceType kReplicaSets{"runtime.wasmcloud.dev", "v1alpha1", "workloadreplicasets",
                                       true};
 const kube::ResourceType kWorkloads{"runtime.wasmcloud.dev", "v1alpha1", "workloads", true};
@@ -89,9 +91,12 @@ std::string HostIdOf(const Json& workload) {
 Operator::Operator(kube::RestClient& client, std::string ns)
     : client_(client),
       namespace_(std::move(ns)),
+      deployments_(std::make_unique<kube::RestListWatch>(client, kDeployments, namespace_)),
       replica_sets_(std::make_unique<kube::RestListWatch>(client, kReplicaSets, namespace_)),
       workloads_(std::make_unique<kube::RestListWatch>(client, kWorkloads, namespace_)),
       hosts_(std::make_unique<kube::RestListWatch>(client, kHosts, "")),
+      deployment_controller_("workloaddeployment-controller",
+                             [this](const std::string& key) { return ReconcileDeployment(key); }),
       replica_set_controller_("workloadreplicaset-controller",
                               [this](const std::string& key) { return ReconcileReplicaSet(key); }),
       scheduler_("workload-scheduler",
@@ -102,12 +107,28 @@ Operator::Operator(kube::RestClient& client, std::string ns)
     return host.empty() ? std::vector<std::string>{} : std::vector<std::string>{host};
   });
 
-  auto enqueue_rs = [this](const kube::ObjectPtr& o) {
+  replica_sets_.AddIndex("owner", [](const Json& o) { return OwnerUids(o); });
+  auto enqueue_wd = [this](const kube::ObjectPtr& o) {
+    deployment_controller_.Enqueue(kube::ObjectKey(*o));
+  };
+  deployments_.AddEventHandler(
+      {enqueue_wd, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { enqueue_wd(n); },
+       nullptr});
+  // A set changing (its replicas, its readiness) moves its deployment's rollout on.
+  auto owner_wd = [this](const kube::ObjectPtr& o) {
+    for (const auto& ref : (*o)["metadata"].value("ownerReferences", Json::array())) {
+      if (ref.value("kind", "") == "WorkloadDeployment") {
+        deployment_controller_.Enqueue(Meta(*o, "namespace") + "/" + ref.value("name", ""));
+      }
+    }
+  };
+  auto enqueue_rs = [this, owner_wd](const kube::ObjectPtr& o) {
     replica_set_controller_.Enqueue(kube::ObjectKey(*o));
+    owner_wd(o);
   };
   replica_sets_.AddEventHandler(
       {enqueue_rs, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { enqueue_rs(n); },
-       nullptr});
+       owner_wd});
   auto on_workload = [this](const kube::ObjectPtr& o) {
     if (std::string owner = OwnerKey(*o); !owner.empty()) replica_set_controller_.Enqueue(owner);
     scheduler_.Enqueue(kube::ObjectKey(*o));
@@ -146,6 +167,8 @@ void Operator::Start() {
   hosts_.Start();
   workloads_.Start();
   replica_sets_.Start();
+  deployments_.Start();
+  deployment_controller_.Start();
   replica_set_controller_.Start();
   scheduler_.Start();
 }
@@ -153,16 +176,18 @@ void Operator::Start() {
 void Operator::Stop() {
   if (!started_) return;
   started_ = false;
+  deployments_.Stop();
   replica_sets_.Stop();
   workloads_.Stop();
   hosts_.Stop();
+  deployment_controller_.Stop();
   replica_set_controller_.Stop();
   scheduler_.Stop();
 }
 
 bool Operator::WaitForSync(std::chrono::milliseconds timeout) {
   return hosts_.WaitForSync(timeout) && workloads_.WaitForSync(timeout) &&
-         replica_sets_.WaitForSync(timeout);
+         replica_sets_.WaitForSync(timeout) && deployments_.WaitForSync(timeout);
 }
 
 Status Operator::PatchStatus(const kube::ResourceType& type, const Json& object,

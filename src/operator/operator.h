@@ -1,4 +1,6 @@
 // The wcloud operator's controllers over informer caches:
+// - WorkloadDeployment → WorkloadReplicaSets: a set per resolved template hash, rolled out
+//   by RollingUpdate (maxSurge/maxUnavailable) or Recreate, history trimmed (deployment.cc).
 // - WorkloadReplicaSet → Workloads: keeps spec.replicas Workloads from the template, owned by the
 //   set; scale-down removes unscheduled and unready Workloads first; status and /scale selector.
 // - Workload scheduling: places each Workload on a Ready Host whose labels match hostSelector
@@ -33,15 +35,19 @@ class Operator {
   std::vector<kube::ObjectPtr> KnownHosts() const { return hosts_.List(); }
 
  private:
+  Status ReconcileDeployment(const std::string& key);
+  Result<Json> ResolveTemplate(const Json& deployment);
   Status ReconcileReplicaSet(const std::string& key);
   Status ScheduleWorkload(const std::string& key);
   Status PatchStatus(const kube::ResourceType& type, const Json& object, const Json& status);
 
   kube::RestClient& client_;
   std::string namespace_;
+  kube::Informer deployments_;
   kube::Informer replica_sets_;
   kube::Informer workloads_;
   kube::Informer hosts_;
+  Controller deployment_controller_;
   Controller replica_set_controller_;
   Controller scheduler_;
   bool started_ = false;

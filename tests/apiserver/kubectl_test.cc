@@ -92,14 +92,16 @@ TEST_F(KubectlTest, ScaleStatusAndGeneration) {
       Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.replicas} {.metadata.generation}"})
           .out,
       "7 2");
-  // Status goes through /status only; the main resource ignores it.
-  Ok({"patch", "wd", "hello-world", "--subresource=status", "--type=merge", "-p",
-      R"({"status":{"readyReplicas":4,"replicas":7}})"});
-  Ok({"patch", "wd", "hello-world", "--type=merge", "-p", R"({"status":{"readyReplicas":0}})"});
-  EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o",
-                "jsonpath={.status.readyReplicas} {.metadata.generation}"})
+  // Status goes through /status only; the main resource ignores it. (On an Artifact, whose
+  // status no controller writes yet.)
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  Ok({"patch", "art", "http-hello-world", "--subresource=status", "--type=merge", "-p",
+      R"({"status":{"revision":4}})"});
+  Ok({"patch", "art", "http-hello-world", "--type=merge", "-p", R"({"status":{"revision":0}})"});
+  EXPECT_EQ(Ok({"get", "art", "http-hello-world", "-o",
+                "jsonpath={.status.revision} {.metadata.generation}"})
                 .out,
-            "4 2");
+            "4 1");
 }
 
 TEST_F(KubectlTest, WatchSeesChanges) {

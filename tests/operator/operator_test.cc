@@ -184,5 +184,84 @@ TEST_F(OperatorTest, WorkloadsWaitForAMatchingHostAndHonourPins) {
     EXPECT_EQ(Host(w), "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2");
 }
 
+TEST_F(OperatorTest, DeploymentsRollOutNewTemplatesAndKeepHistory) {
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4", "a");
+  const kube::ResourceType kDeployments{"runtime.wasmcloud.dev", "v1alpha1", "workloaddeployments",
+                                        true};
+  Json wd = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+             {"kind", "WorkloadDeployment"},
+             {"metadata", {{"name", "site"}, {"namespace", "default"}}},
+             {"spec",
+              {{"replicas", 3},
+               {"revisionHistoryLimit", 1},
+               {"template",
+                {{"metadata", {{"labels", {{"app", "site"}}}}},
+                 {"spec",
+                  {{"hostSelector", {{"hostgroup", "a"}}},
+                   {"components", {{{"name", "c"}, {"image", "ghcr.io/x/site:1"}}}}}}}}}}};
+  ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kDeployments, "default"), &wd));
+  auto sets = [&] {
+    std::map<std::string, int> out;  // image → spec.replicas
+    auto list = client_->Get(kube::CollectionPath(kReplicaSets, "default"));
+    if (list) {
+      for (const auto& rs : (*list)["items"]) {
+        out[rs["spec"]["template"]["spec"]["components"][0]["image"]] = rs["spec"]["replicas"];
+      }
+    }
+    return out;
+  };
+  auto wait = [&](const std::function<bool(const std::map<std::string, int>&)>& done) {
+    for (int i = 0; i < 200 && !done(sets()); ++i) std::this_thread::sleep_for(25ms);
+    return sets();
+  };
+  auto first = wait([](const auto& s) { return s.size() == 1 && s.begin()->second == 3; });
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(WaitWorkloads("site", [](const auto& ws) { return ws.size() == 3; }).size(), 3u);
+
+  auto set_image = [&](const std::string& image) {
+    Json patch = {
+        {"spec",
+         {{"template", {{"spec", {{"components", {{{"name", "c"}, {"image", image}}}}}}}}}}};
+    ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kDeployments, "default", "site"), &patch,
+                            "application/merge-patch+json"));
+  };
+  set_image("ghcr.io/x/site:2");
+  auto second = wait([](const auto& s) {
+    return s.count("ghcr.io/x/site:2") && s.at("ghcr.io/x/site:2") == 3 &&
+           s.count("ghcr.io/x/site:1") && s.at("ghcr.io/x/site:1") == 0;
+  });
+  EXPECT_EQ(second["ghcr.io/x/site:2"], 3);
+  EXPECT_EQ(second["ghcr.io/x/site:1"], 0) << "the old set stays, scaled to zero";
+  auto workloads = WaitWorkloads("site", [](const std::vector<Json>& ws) {
+    if (ws.size() != 3) return false;
+    for (const auto& w : ws) {
+      if (w["spec"]["components"][0]["image"] != "ghcr.io/x/site:2") return false;
+    }
+    return true;
+  });
+  EXPECT_EQ(workloads.size(), 3u);
+
+  set_image("ghcr.io/x/site:3");
+  auto third = wait([](const auto& s) {
+    return s.size() == 2 && s.count("ghcr.io/x/site:3") && s.at("ghcr.io/x/site:3") == 3;
+  });
+  EXPECT_EQ(third.size(), 2u) << "revisionHistoryLimit 1 keeps one old set";
+  EXPECT_FALSE(third.count("ghcr.io/x/site:1"));
+
+  Json scale = {{"spec", {{"replicas", 5}}}};
+  ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kDeployments, "default", "site", "scale"),
+                          &scale, "application/merge-patch+json"));
+  auto scaled = wait(
+      [](const auto& s) { return s.count("ghcr.io/x/site:3") && s.at("ghcr.io/x/site:3") == 5; });
+  EXPECT_EQ(scaled["ghcr.io/x/site:3"], 5);
+  auto status = client_->Get(kube::ObjectPath(kDeployments, "default", "site"));
+  for (int i = 0; i < 100 && (*status)["status"].value("updatedReplicas", 0) != 5; ++i) {
+    std::this_thread::sleep_for(25ms);
+    status = client_->Get(kube::ObjectPath(kDeployments, "default", "site"));
+  }
+  EXPECT_EQ((*status)["status"]["updatedReplicas"], 5);
+  EXPECT_EQ((*status)["status"]["selector"], "app=site");
+}
+
 }  // namespace
 }  // namespace wcloud::operator_
