@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kube/label_selector.h"
+#include "operator/object_types.h"
 #include "operator/operator.h"
 #include "util/sha256.h"
 #include "util/timestamp.h"
@@ -12,13 +13,7 @@
 namespace wcloud::operator_ {
 namespace {
 
-const kube::ResourceType kDeployments{"runtime.wasmcloud.dev", "v1alpha1", "workloaddeployments",
-                                      true};
-const kube::ResourceType kReplicaSets{"runtime.wasmcloud.dev", "v1alpha1", "workloadreplicasets",
-                                      true};
-const kube::ResourceType kArtifacts{"runtime.wasmcloud.dev", "v1alpha1", "artifacts", true};
 constexpr char kHashLabel[] = "runtime.wasmcloud.dev/template-hash";
-constexpr char kManager[] = "wcloud-operator";
 constexpr std::string_view kArtifactScheme = "artifact://";
 
 std::string Name(const Json& o) { return o["metadata"].value("name", ""); }
@@ -44,21 +39,7 @@ int Resolve(const Json& v, int desired, bool round_up, int fallback) {
 
 Json Condition(const std::string& type, bool ok, const std::string& reason,
                const std::string& message, const Json& object) {
-  std::string status = ok ? "True" : "False";
-  std::string since = NowTime();
-  if (object.contains("status") && object["status"].is_object()) {
-    for (const auto& c : object["status"].value("conditions", Json::array())) {
-      if (c.value("type", "") == type && c.value("status", "") == status) {
-        since = c.value("lastTransitionTime", since);
-      }
-    }
-  }
-  return {{"type", type},
-          {"status", status},
-          {"observedGeneration", object["metadata"].value("generation", 1)},
-          {"lastTransitionTime", since},
-          {"reason", reason},
-          {"message", message}};
+  return MakeCondition(type, ok ? "True" : "False", reason, message, object);
 }
 
 }  // namespace
@@ -133,9 +114,9 @@ Status Operator::ReconcileDeployment(const std::string& key) {
   auto scale = [&](const Json& rs, int replicas) -> Status {
     if (Replicas(rs) == replicas) return Ok();
     Json patch = {{"spec", {{"replicas", replicas}}}};
-    auto r = client_.Do("PATCH",
-                        kube::ObjectPath(kReplicaSets, ns, Name(rs)) + "?fieldManager=" + kManager,
-                        &patch, "application/merge-patch+json");
+    auto r = client_.Do(
+        "PATCH", kube::ObjectPath(kReplicaSets, ns, Name(rs)) + "?fieldManager=" + kFieldManager,
+        &patch, "application/merge-patch+json");
     if (!r && !kube::IsNotFound(r.error())) return r.error();
     return Ok();
   };
@@ -160,7 +141,7 @@ Status Operator::ReconcileDeployment(const std::string& key) {
                                                    {"blockOwnerDeletion", true}}})}}},
                {"spec", {{"replicas", start}, {"template", *tmpl}}}};
     auto created = client_.Do(
-        "POST", kube::CollectionPath(kReplicaSets, ns) + "?fieldManager=" + kManager, &rs);
+        "POST", kube::CollectionPath(kReplicaSets, ns) + "?fieldManager=" + kFieldManager, &rs);
     if (!created && !kube::IsAlreadyExists(created.error())) return created.error();
     if (recreate) {
       for (const auto& old : old_sets) WCLOUD_TRY_STATUS(scale(old, 0));

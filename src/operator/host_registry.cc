@@ -3,31 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "operator/object_types.h"
 #include "util/timestamp.h"
 
 namespace wcloud::operator_ {
 namespace {
 
-const kube::ResourceType kHosts{"runtime.wasmcloud.dev", "v1alpha1", "hosts", true};
-constexpr char kManager[] = "wcloud-operator";
-
 Json ReadyCondition(bool ready, const std::string& reason, const std::string& message,
-                    const Json& previous) {
-  std::string status = ready ? "True" : "False";
-  std::string since = NowTime();
-  // lastTransitionTime moves only when the status does.
-  if (previous.is_array()) {
-    for (const auto& c : previous) {
-      if (c.value("type", "") == "Ready" && c.value("status", "") == status) {
-        since = c.value("lastTransitionTime", since);
-      }
-    }
-  }
-  return {{"type", "Ready"},
-          {"status", status},
-          {"lastTransitionTime", since},
-          {"reason", reason},
-          {"message", message}};
+                    const Json& host) {
+  return MakeCondition("Ready", ready ? "True" : "False", reason, message, host);
 }
 
 }  // namespace
@@ -51,11 +35,9 @@ Status HostRegistry::Record(const host::Heartbeat& hb) {
                   {"kind", "Host"},
                   {"metadata", {{"name", name}, {"namespace", namespace_}, {"labels", labels}}},
                   {"spec", spec}};
-  WCLOUD_ASSIGN_OR_RETURN(Json current,
-                          client_.Do("PATCH", path + "?fieldManager=" + kManager + "&force=true",
-                                     &applied, "application/apply-patch+yaml"));
-  Json previous = current.contains("status") ? current["status"].value("conditions", Json::array())
-                                             : Json::array();
+  WCLOUD_ASSIGN_OR_RETURN(
+      Json current, client_.Do("PATCH", path + "?fieldManager=" + kFieldManager + "&force=true",
+                               &applied, "application/apply-patch+yaml"));
   const auto& s = hb.system;
   Json status = {
       {"lastSeen", NowTime()},
@@ -72,9 +54,9 @@ Status HostRegistry::Record(const host::Heartbeat& hb) {
       {"componentCount", hb.component_count},
       {"interfaces", hb.interfaces},
       {"conditions", Json::array({ReadyCondition(true, "HeartbeatReceived",
-                                                 "the host sent a heartbeat", previous)})}};
+                                                 "the host sent a heartbeat", current)})}};
   Json patch = {{"status", status}};
-  WCLOUD_TRY_STATUS(client_.Do("PATCH", path + "/status?fieldManager=" + kManager, &patch,
+  WCLOUD_TRY_STATUS(client_.Do("PATCH", path + "/status?fieldManager=" + kFieldManager, &patch,
                                "application/merge-patch+json"));
   return Ok();
 }
@@ -92,14 +74,15 @@ Result<int> HostRegistry::MarkStale() {
       if (c.value("type", "") == "Ready") ready = c.value("status", "") == "True";
     }
     if (!stale || !ready) continue;
-    Json patch = {{"status",
-                   {{"conditions", Json::array({ReadyCondition(
-                                       false, "HeartbeatMissed",
-                                       "no heartbeat for " + std::to_string(ttl_.count()) + "s",
-                                       status.value("conditions", Json::array()))})}}}};
+    Json patch = {
+        {"status",
+         {{"conditions", Json::array({ReadyCondition(
+                             false, "HeartbeatMissed",
+                             "no heartbeat for " + std::to_string(ttl_.count()) + "s", h)})}}}};
     std::string name = h["metadata"].value("name", "");
     WCLOUD_TRY_STATUS(client_.Do(
-        "PATCH", kube::ObjectPath(kHosts, namespace_, name, "status") + "?fieldManager=" + kManager,
+        "PATCH",
+        kube::ObjectPath(kHosts, namespace_, name, "status") + "?fieldManager=" + kFieldManager,
         &patch, "application/merge-patch+json"));
     ++changed;
   }

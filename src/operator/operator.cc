@@ -4,19 +4,12 @@
 #include <set>
 
 #include "kube/label_selector.h"
+#include "operator/object_types.h"
 #include "util/random.h"
 #include "util/timestamp.h"
 
 namespace wcloud::operator_ {
 namespace {
-
-const kube::ResourceType kDeployments{"runtime.wasmcloud.dev", "v1alpha1", "workloaddeployments",
-                                      true};
-const kube::ResourceType kReplicaSets{"runtime.wasmcloud.dev", "v1alpha1", "workloadreplicasets",
-                                      true};
-const kube::ResourceType kWorkloads{"runtime.wasmcloud.dev", "v1alpha1", "workloads", true};
-const kube::ResourceType kHosts{"runtime.wasmcloud.dev", "v1alpha1", "hosts", true};
-constexpr char kManager[] = "wcloud-operator";
 
 std::string Meta(const Json& o, const char* field) {
   if (!o.contains("metadata") || !o["metadata"].is_object()) return "";
@@ -29,27 +22,6 @@ std::string ConditionStatus(const Json& o, const std::string& type) {
     if (c.value("type", "") == type) return c.value("status", "");
   }
   return "";
-}
-
-Json Condition(const std::string& type, const std::string& status, const std::string& reason,
-               const std::string& message, const Json& object) {
-  std::string since = NowTime();
-  if (object.contains("status") && object["status"].is_object()) {
-    for (const auto& c : object["status"].value("conditions", Json::array())) {
-      if (c.value("type", "") == type && c.value("status", "") == status) {
-        since = c.value("lastTransitionTime", since);
-      }
-    }
-  }
-  Json c = {{"type", type},
-            {"status", status},
-            {"lastTransitionTime", since},
-            {"reason", reason},
-            {"message", message}};
-  if (object.contains("metadata") && object["metadata"].contains("generation")) {
-    c["observedGeneration"] = object["metadata"]["generation"];
-  }
-  return c;
 }
 
 kube::Labels LabelsOf(const Json& o, const char* where = "labels") {
@@ -200,7 +172,7 @@ Status Operator::PatchStatus(const kube::ResourceType& type, const Json& object,
   auto r =
       client_.Do("PATCH",
                  kube::ObjectPath(type, Meta(object, "namespace"), Meta(object, "name"), "status") +
-                     "?fieldManager=" + kManager,
+                     "?fieldManager=" + kFieldManager,
                  &patch, "application/merge-patch+json");
   if (!r && kube::IsNotFound(r.error())) return Ok();  // deleted meanwhile
   if (!r) return r.error();
@@ -250,7 +222,8 @@ Status Operator::ReconcileReplicaSet(const std::string& key) {
                      {"spec", tmpl["spec"]}};
     for (int i = have; i < desired; ++i) {
       auto created = client_.Do(
-          "POST", kube::CollectionPath(kWorkloads, ns) + "?fieldManager=" + kManager, &workload);
+          "POST", kube::CollectionPath(kWorkloads, ns) + "?fieldManager=" + kFieldManager,
+          &workload);
       if (!created) {
         std::lock_guard lock(expectations_mu_);
         expectations_.erase(uid);
@@ -291,7 +264,7 @@ Status Operator::ReconcileReplicaSet(const std::string& key) {
       {"observedGeneration", (*rs)["metadata"].value("generation", 1)},
       {"selector", kube::LabelSelector::FromEquals(template_labels).ToString()},
       {"conditions",
-       Json::array({Condition(
+       Json::array({MakeCondition(
            "Ready", ready == desired ? "True" : "False",
            ready == desired ? "AllReplicasReady" : "ReplicasNotReady",
            std::to_string(ready) + "/" + std::to_string(desired) + " workloads ready", *rs)})}};
@@ -340,7 +313,7 @@ Status Operator::ScheduleWorkload(const std::string& key) {
     Json status = (*w).value("status", Json::object());
     status["phase"] = "Pending";
     status["conditions"] =
-        Json::array({Condition("Scheduled", "False", "NoMatchingHost", why, *w)});
+        Json::array({MakeCondition("Scheduled", "False", "NoMatchingHost", why, *w)});
     return PatchStatus(kWorkloads, *w, status);
   }
   std::string host_id = (*best)["spec"]["hostId"];
@@ -348,10 +321,11 @@ Status Operator::ScheduleWorkload(const std::string& key) {
       {"hostId", host_id},
       {"phase", "Scheduled"},
       {"observedGeneration", (*w)["metadata"].value("generation", 1)},
-      {"conditions", Json::array({Condition("Scheduled", "True", "HostSelected",
-                                            "placed on host " + Meta(*best, "name"), *w),
-                                  Condition("Ready", "Unknown", "WaitingForHost",
-                                            "waiting for the host to start the components", *w)})}};
+      {"conditions",
+       Json::array({MakeCondition("Scheduled", "True", "HostSelected",
+                                  "placed on host " + Meta(*best, "name"), *w),
+                    MakeCondition("Ready", "Unknown", "WaitingForHost",
+                                  "waiting for the host to start the components", *w)})}};
   WCLOUD_TRY_STATUS(PatchStatus(kWorkloads, *w, status));
   assumed_[key] = host_id;
   return Ok();
