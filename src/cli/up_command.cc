@@ -19,6 +19,7 @@
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
 #include "nats/nkey.h"
+#include "oci/component_store.h"
 #include "operator/host_registry.h"
 #include "operator/operator.h"
 #include "util/random.h"
@@ -154,7 +155,10 @@ int Up(const UpFlags& flags) {
       },
       std::chrono::seconds(15));
   heartbeats.Start();
-  operator_::Operator controllers(client, "");
+  oci::LocalComponentStore components(dir / "components");
+  operator_::Operator::Options operator_options;
+  operator_options.components = &components;
+  operator_::Operator controllers(client, "", operator_options);
   controllers.Start();
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url

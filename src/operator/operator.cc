@@ -61,12 +61,19 @@ std::string HostIdOf(const Json& workload) {
 }  // namespace
 
 Operator::Operator(kube::RestClient& client, std::string ns)
+    : Operator(client, std::move(ns), Options{}) {}
+
+Operator::Operator(kube::RestClient& client, std::string ns, Options options)
     : client_(client),
       namespace_(std::move(ns)),
+      options_(options),
+      artifacts_(std::make_unique<kube::RestListWatch>(client, kArtifacts, namespace_)),
       deployments_(std::make_unique<kube::RestListWatch>(client, kDeployments, namespace_)),
       replica_sets_(std::make_unique<kube::RestListWatch>(client, kReplicaSets, namespace_)),
       workloads_(std::make_unique<kube::RestListWatch>(client, kWorkloads, namespace_)),
       hosts_(std::make_unique<kube::RestListWatch>(client, kHosts, "")),
+      artifact_controller_("artifact-controller",
+                           [this](const std::string& key) { return ReconcileArtifact(key); }),
       deployment_controller_("workloaddeployment-controller",
                              [this](const std::string& key) { return ReconcileDeployment(key); }),
       replica_set_controller_("workloadreplicaset-controller",
@@ -80,6 +87,22 @@ Operator::Operator(kube::RestClient& client, std::string ns)
   });
 
   replica_sets_.AddIndex("owner", [](const Json& o) { return OwnerUids(o); });
+  // An Artifact's new revision rolls out every deployment that takes a component from it.
+  auto on_artifact = [this](const kube::ObjectPtr& o) {
+    artifact_controller_.Enqueue(kube::ObjectKey(*o));
+    std::string ns = Meta(*o, "namespace"), name = Meta(*o, "name");
+    for (const auto& wd : deployments_.List()) {
+      if (Meta(*wd, "namespace") != ns) continue;
+      for (const auto& ref : (*wd)["spec"].value("artifacts", Json::array())) {
+        if (ref.value("artifactFrom", Json::object()).value("name", "") == name) {
+          deployment_controller_.Enqueue(kube::ObjectKey(*wd));
+        }
+      }
+    }
+  };
+  artifacts_.AddEventHandler(
+      {on_artifact, [=](const kube::ObjectPtr&, const kube::ObjectPtr& n) { on_artifact(n); },
+       nullptr});
   auto enqueue_wd = [this](const kube::ObjectPtr& o) {
     deployment_controller_.Enqueue(kube::ObjectKey(*o));
   };
@@ -140,6 +163,8 @@ void Operator::Start() {
   workloads_.Start();
   replica_sets_.Start();
   deployments_.Start();
+  artifacts_.Start();
+  artifact_controller_.Start();
   deployment_controller_.Start();
   replica_set_controller_.Start();
   scheduler_.Start();
@@ -148,10 +173,12 @@ void Operator::Start() {
 void Operator::Stop() {
   if (!started_) return;
   started_ = false;
+  artifacts_.Stop();
   deployments_.Stop();
   replica_sets_.Stop();
   workloads_.Stop();
   hosts_.Stop();
+  artifact_controller_.Stop();
   deployment_controller_.Stop();
   replica_set_controller_.Stop();
   scheduler_.Stop();
@@ -159,7 +186,8 @@ void Operator::Stop() {
 
 bool Operator::WaitForSync(std::chrono::milliseconds timeout) {
   return hosts_.WaitForSync(timeout) && workloads_.WaitForSync(timeout) &&
-         replica_sets_.WaitForSync(timeout) && deployments_.WaitForSync(timeout);
+         replica_sets_.WaitForSync(timeout) && deployments_.WaitForSync(timeout) &&
+         artifacts_.WaitForSync(timeout);
 }
 
 Status Operator::PatchStatus(const kube::ResourceType& type, const Json& object,

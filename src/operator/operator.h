@@ -1,4 +1,5 @@
 // The wcloud operator's controllers over informer caches:
+// - Artifact: image → digest, revision, artifactURL; polled for new digests (artifact.cc).
 // - WorkloadDeployment → WorkloadReplicaSets: a set per resolved template hash, rolled out
 //   by RollingUpdate (maxSurge/maxUnavailable) or Recreate, history trimmed (deployment.cc).
 // - WorkloadReplicaSet → Workloads: keeps spec.replicas Workloads from the template, owned by the
@@ -16,14 +17,24 @@
 
 #include "kube/informer.h"
 #include "kube/rest_client.h"
+#include "oci/component_store.h"
+#include "oci/credentials.h"
 #include "operator/controller.h"
 
 namespace wcloud::operator_ {
 
 class Operator {
  public:
+  struct Options {
+    // How often an Artifact's tag is checked for a new digest.
+    std::chrono::milliseconds artifact_poll{30000};
+    // Where pulled component bytes are kept (by digest); none: resolve only.
+    oci::ComponentStore* components = nullptr;
+  };
+
   // Watches `ns`, or every namespace when empty.
   Operator(kube::RestClient& client, std::string ns);
+  Operator(kube::RestClient& client, std::string ns, Options options);
   ~Operator();
   Operator(const Operator&) = delete;
   Operator& operator=(const Operator&) = delete;
@@ -35,6 +46,10 @@ class Operator {
   std::vector<kube::ObjectPtr> KnownHosts() const { return hosts_.List(); }
 
  private:
+  Status ReconcileArtifact(const std::string& key);
+  Result<std::optional<oci::Credentials>> PullCredentials(const std::string& ns,
+                                                          const Json& secret_ref,
+                                                          const std::string& registry);
   Status ReconcileDeployment(const std::string& key);
   Result<Json> ResolveTemplate(const Json& deployment);
   Status ReconcileReplicaSet(const std::string& key);
@@ -43,10 +58,13 @@ class Operator {
 
   kube::RestClient& client_;
   std::string namespace_;
+  Options options_;
+  kube::Informer artifacts_;
   kube::Informer deployments_;
   kube::Informer replica_sets_;
   kube::Informer workloads_;
   kube::Informer hosts_;
+  Controller artifact_controller_;
   Controller deployment_controller_;
   Controller replica_set_controller_;
   Controller scheduler_;
