@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "kube/label_selector.h"
 #include "operator/object_types.h"
@@ -299,9 +300,46 @@ Status Operator::ReconcileReplicaSet(const std::string& key) {
   return PatchStatus(kReplicaSets, *rs, status);
 }
 
+// The ConfigMaps and Secrets a Workload's components take configuration from; the first missing
+// one, as "ConfigMap my-configmap" (values are never read here, so never shown).
+Result<std::string> Operator::MissingConfig(const Json& workload) {
+  std::string ns = Meta(workload, "namespace");
+  std::vector<Json> resources;
+  for (const auto& c : workload["spec"].value("components", Json::array())) {
+    resources.push_back(c.value("localResources", Json::object()));
+  }
+  if (workload["spec"].contains("service")) {
+    resources.push_back(workload["spec"]["service"].value("localResources", Json::object()));
+  }
+  for (const auto& lr : resources) {
+    Json env = lr.value("environment", Json::object());
+    for (const auto& [field, kind, plural] : {std::tuple{"configFrom", "ConfigMap", "configmaps"},
+                                              std::tuple{"secretFrom", "Secret", "secrets"}}) {
+      for (const auto& ref : env.value(field, Json::array())) {
+        std::string name = ref.value("name", "");
+        auto got = client_.Get("/api/v1/namespaces/" + ns + "/" + plural + "/" + name);
+        if (!got && kube::IsNotFound(got.error())) return std::string(kind) + " " + name;
+        if (!got) return got.error();
+      }
+    }
+  }
+  return std::string();
+}
+
 Status Operator::ScheduleWorkload(const std::string& key) {
   kube::ObjectPtr w = workloads_.Get(key);
   if (!w || !Meta(*w, "deletionTimestamp").empty() || !HostIdOf(*w).empty()) return Ok();
+  WCLOUD_ASSIGN_OR_RETURN(std::string missing, MissingConfig(*w));
+  if (!missing.empty()) {
+    Json status = (*w).value("status", Json::object());
+    status["phase"] = "Pending";
+    status["conditions"] = Json::array(
+        {MakeCondition("ConfigResolved", "False", "ConfigNotFound", missing + " not found", *w)});
+    WCLOUD_TRY_STATUS(PatchStatus(kWorkloads, *w, status));
+    // ConfigMaps and Secrets are not watched: look again shortly.
+    scheduler_.EnqueueAfter(key, std::chrono::seconds(2));
+    return Ok();
+  }
   const Json& spec = (*w)["spec"];
   std::string pinned = spec.value("hostId", "");
   kube::Labels selector;

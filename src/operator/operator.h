@@ -54,6 +54,7 @@ class Operator {
   Result<Json> ResolveTemplate(const Json& deployment);
   Status ReconcileReplicaSet(const std::string& key);
   Status ScheduleWorkload(const std::string& key);
+  Result<std::string> MissingConfig(const Json& workload);
   Status PatchStatus(const kube::ResourceType& type, const Json& object, const Json& status);
 
   kube::RestClient& client_;

@@ -184,6 +184,32 @@ TEST_F(OperatorTest, WorkloadsWaitForAMatchingHostAndHonourPins) {
     EXPECT_EQ(Host(w), "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2");
 }
 
+TEST_F(OperatorTest, MissingConfigHoldsAWorkloadUntilItExists) {
+  AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4", "a");
+  CreateReplicaSet(
+      "configured", 1,
+      {{"components",
+        {{{"name", "c"},
+          {"image", "ghcr.io/x/c:1"},
+          {"localResources", {{"environment", {{"configFrom", {{{"name", "app-config"}}}}}}}}}}}});
+  auto pending = WaitWorkloads("configured", [](const std::vector<Json>& ws) {
+    return ws.size() == 1 && ws[0].contains("status") &&
+           ws[0]["status"].value("phase", "") == "Pending";
+  });
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0]["status"]["conditions"][0]["message"], "ConfigMap app-config not found");
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "app-config"}, {"namespace", "default"}}},
+             {"data", {{"LOG_LEVEL", "debug"}}}};
+  ASSERT_TRUE(client_->Do("POST", "/api/v1/namespaces/default/configmaps", &cm));
+  auto placed = WaitWorkloads("configured", [](const std::vector<Json>& ws) {
+    return ws.size() == 1 && !Host(ws[0]).empty();
+  });
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_FALSE(Host(placed[0]).empty());
+}
+
 TEST_F(OperatorTest, DeploymentsRollOutNewTemplatesAndKeepHistory) {
   AddHost("NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA4", "a");
   const kube::ResourceType kDeployments{"runtime.wasmcloud.dev", "v1alpha1", "workloaddeployments",
