@@ -1,0 +1,22 @@
+// How wasi:cli/exit stops a guest: the host function returns an Error with a code of its own, the
+// runtime unwinds the guest as for any trap, and the runner tells an exit from a crash by the code.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "util/result.h"
+
+namespace wcloud::wasi {
+
+// Error::code() of an exit: kExitErrorCodeBase + the status (0..255). Far above the HTTP statuses
+// other layers put in Error codes.
+inline constexpr int kExitErrorCodeBase = 0x45580000;
+
+// exit(ok) is status 0, exit(err) status 1, exit-with-code(n) status n.
+Error ExitError(uint8_t status);
+
+// The status of an Error made by ExitError (also after Wrap), nullopt for any other Error.
+std::optional<uint8_t> ExitStatus(const Error& error);
+
+}  // namespace wcloud::wasi

@@ -1,0 +1,54 @@
+#include "wasi/host_call.h"
+
+namespace wcloud::wasi {
+
+std::string Versioned(std::string_view interface) {
+  return std::string(interface) + "@" + kWasiVersion;
+}
+
+void DefineWasi(component::Linker& linker, std::string_view interface, std::string_view name,
+                size_t arity, WasiFunction fn) {
+  std::string full = Versioned(interface);
+  std::string where = full + "#" + std::string(name);
+  linker.DefineFunc(
+      full, name,
+      [fn = std::move(fn), arity, where](component::CallContext& cx, std::span<const Value> args,
+                                         std::vector<Value>& out) -> Status {
+        if (args.size() != arity) {
+          return Error(where + ": called with " + std::to_string(args.size()) +
+                       " arguments, expected " + std::to_string(arity));
+        }
+        auto state = FindWasiState(cx.data());
+        if (!state) {
+          return state.error().Wrap(where);
+        }
+        auto done = fn(*state.value(), args, out);
+        if (!done) {
+          return done.error().Wrap(where);
+        }
+        return Ok();
+      });
+}
+
+Result<uint32_t> RepOf(const Value& v, const component::RuntimeResource* type) {
+  const component::ResourceValue& handle = v.as_resource();
+  if (handle.type != type) {
+    return Error(
+        "a handle of resource " +
+        (handle.type ? handle.type->interface + "/" + handle.type->name : std::string("(none)")) +
+        " where " + type->interface + "/" + type->name + " was expected");
+  }
+  return handle.rep;
+}
+
+Result<Value> StreamErrorValue(WasiState& state, const WasiResources& res,
+                               const StreamError& error) {
+  if (error.kind == StreamError::Kind::kClosed) {
+    return Value::Case(1);
+  }
+  WCLOUD_ASSIGN_OR_RETURN(
+      Value handle, NewHandle(state.errors, res.error, IoError{error.message, error.os_error}));
+  return Value::Case(0, std::move(handle));
+}
+
+}  // namespace wcloud::wasi

@@ -1,0 +1,98 @@
+// Readiness that a guest can wait on (wasi:io/poll's pollable). WASI streams, timers and, later,
+// HTTP bodies and sockets all implement Pollable, and one Poll() waits over any mix of them: each
+// pollable names what would wake it (a file descriptor, a deadline), so Poll() can hand all of
+// them to one poll(2) call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "util/result.h"
+
+namespace wcloud::wasi {
+
+// What a not-yet-ready pollable waits on. Poll() re-checks Ready() after any wake-up, so a source
+// may wake spuriously (a readable fd that another reader drained, a coarse deadline).
+struct WaitSource {
+  int fd = -1;  // poll(2) on it for `events`; -1: none
+  short events = 0;
+  std::optional<uint64_t> deadline_ns;  // CLOCK_MONOTONIC nanoseconds
+};
+
+class Pollable {
+ public:
+  virtual ~Pollable() = default;
+  // Non-blocking: whether the operation the pollable stands for would make progress now.
+  virtual bool Ready() = 0;
+  // Asked only after Ready() returned false.
+  virtual WaitSource Source() = 0;
+};
+
+// Now on CLOCK_MONOTONIC, in nanoseconds (wasi:clocks/monotonic-clock's instant).
+uint64_t MonotonicNowNs();
+
+// Waits until at least one pollable is ready and returns the indices of all ready ones, in order.
+// An empty list, or a wait that nothing could ever end (no pollable has a source), is an Error:
+// the guest would hang forever.
+Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables);
+
+// Poll() over one pollable.
+Status Block(Pollable& pollable);
+
+// Always ready: for streams whose operations never wait (memory, regular files).
+class ReadyPollable : public Pollable {
+ public:
+  bool Ready() override { return true; }
+  WaitSource Source() override { return {}; }
+};
+
+// Ready once CLOCK_MONOTONIC reaches the deadline.
+class TimerPollable : public Pollable {
+ public:
+  explicit TimerPollable(uint64_t deadline_ns) : deadline_ns_(deadline_ns) {}
+  bool Ready() override { return MonotonicNowNs() >= deadline_ns_; }
+  WaitSource Source() override { return {-1, 0, deadline_ns_}; }
+
+ private:
+  uint64_t deadline_ns_;
+};
+
+// Ready when poll(2) reports `events` (or an error/hang-up) on a descriptor it does not own;
+// `keep_alive` holds whatever owns the descriptor for as long as the pollable lives.
+class FdPollable : public Pollable {
+ public:
+  FdPollable(int fd, short events, std::shared_ptr<void> keep_alive = nullptr)
+      : fd_(fd), events_(events), keep_alive_(std::move(keep_alive)) {}
+  bool Ready() override;
+  WaitSource Source() override { return {fd_, events_, std::nullopt}; }
+
+ private:
+  int fd_;
+  short events_;
+  std::shared_ptr<void> keep_alive_;
+};
+
+// A cross-thread wake-up (an eventfd): a producer on another thread (an HTTP body filled by the
+// server, say) calls Notify(), and a pollable waiting on the same state returns fd() as its
+// source. Clear() consumes pending notifications.
+class Waker {
+ public:
+  static Result<std::shared_ptr<Waker>> Create();
+  ~Waker();
+  Waker(const Waker&) = delete;
+  Waker& operator=(const Waker&) = delete;
+
+  void Notify();
+  void Clear();
+  int fd() const { return fd_; }
+
+ private:
+  explicit Waker(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace wcloud::wasi
