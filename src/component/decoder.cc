@@ -295,6 +295,9 @@ class Decoder {
             section_offset, "section " + std::to_string(id) + " size " + std::to_string(size) +
                                 " exceeds the " + std::to_string(r.remaining()) + " bytes left");
       }
+      if (id > 12) {
+        return BinaryReader::FailAt(section_offset, "unknown section id " + std::to_string(id));
+      }
       WCLOUD_ASSIGN_OR_RETURN(BinaryReader s, r.Sub(size));
       WCLOUD_TRY_STATUS(DecodeSection(id, s, scope, *component, nesting));
       if (!s.empty()) return s.Fail("section " + std::to_string(id) + " has trailing bytes");
@@ -367,17 +370,15 @@ class Decoder {
           return Ok();
         });
       case 8:
-        return DecodeVec(s, "canon", 2, [&] { return DecodeCanon(s, scope, c); });
+        return DecodeVec(s, "canon", 1, [&] { return DecodeCanon(s, scope, c); });
       case 9:
         return DecodeStart(s, scope, c);
       case 10:
         return DecodeVec(s, "import", 3, [&] { return DecodeImport(s, scope, c); });
       case 11:
         return DecodeVec(s, "export", 4, [&] { return DecodeExport(s, scope, c); });
-      case 12:
-        return s.Fail("value definitions (section 12) are not supported");
       default:
-        return BinaryReader::FailAt(s.offset() - 1, "unknown section id " + std::to_string(id));
+        return s.Fail("value definitions (section 12) are not supported");
     }
   }
 
