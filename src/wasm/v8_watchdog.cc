@@ -1,0 +1,58 @@
+#include "wasm/v8_watchdog.h"
+
+namespace wcloud::wasm {
+
+Watchdog::Watchdog() : thread_([this] { Run(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void Watchdog::Arm(DeadlineTarget* target, Clock::time_point deadline) {
+  bool earliest;
+  {
+    std::lock_guard lock(mu_);
+    EraseLocked(target);
+    armed_.emplace(target, deadline);
+    auto it = queue_.emplace(deadline, target).first;
+    earliest = it == queue_.begin();
+  }
+  if (earliest) wake_.notify_one();
+}
+
+void Watchdog::Disarm(DeadlineTarget* target) {
+  std::lock_guard lock(mu_);
+  EraseLocked(target);
+}
+
+void Watchdog::EraseLocked(DeadlineTarget* target) {
+  auto it = armed_.find(target);
+  if (it == armed_.end()) return;
+  queue_.erase({it->second, target});
+  armed_.erase(it);
+}
+
+void Watchdog::Run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    if (queue_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    const auto [deadline, target] = *queue_.begin();
+    if (Clock::now() < deadline) {
+      wake_.wait_until(lock, deadline);
+      continue;
+    }
+    queue_.erase(queue_.begin());
+    armed_.erase(target);
+    target->OnDeadline();
+  }
+}
+
+}  // namespace wcloud::wasm
