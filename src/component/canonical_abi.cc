@@ -627,7 +627,7 @@ class Codec {
         return Value::Signed(Read<int64_t>(ptr));
       case TypeKind::kU64:
         return Value::Unsigned(Read<uint64_t>(ptr));
-      // NaNs keep their bits (the current spec neither canonicalizes nor scrambles them).
+      // NaN payloads pass through unchanged: the current spec keeps any NaN.
       case TypeKind::kF32:
         return Value::F32(Read<float>(ptr));
       case TypeKind::kF64:

@@ -736,24 +736,30 @@ TEST(Lists, NestedListsOfStringsHaveTheSpecLayout) {
 }
 
 TEST(Lists, StoringSurvivesMemoryGrowthDuringRealloc) {
-  TestContext cx(256);
-  cx.grow = true;
-  std::vector<Value> strings;
-  for (int i = 0; i < 100; ++i)
-    strings.push_back(Value::String("string number " + std::to_string(i)));
-  const TypeRef t = RecordOf({{"n", kU32}, {"names", ListOf(kString)}, {"m", kU32}});
-  const Value v =
-      Value::Aggregate({Value::Unsigned(7), Value::Aggregate(strings), Value::Unsigned(9)});
-  const uint32_t ptr = cx.Allocate(SizeOf(*t), AlignmentOf(*t));
-  ASSERT_OK(Store(cx, *t, v, ptr));
-  EXPECT_GT(cx.bytes().size(), 256u);
-  ASSERT_OK_AND_ASSIGN(Value back, Load(cx, *t, ptr));
-  EXPECT_EQ(back, v);
-  std::vector<Val> flat;
-  ASSERT_OK(LowerFlat(cx, *t, v, flat));
-  size_t pos = 0;
-  ASSERT_OK_AND_ASSIGN(Value lifted, LiftFlat(cx, *t, flat, &pos));
-  EXPECT_EQ(lifted, v);
+  for (StringEncoding e :
+       {StringEncoding::kUtf8, StringEncoding::kUtf16, StringEncoding::kLatin1Utf16}) {
+    TestContext cx(256, e);
+    cx.grow = true;
+    std::vector<Value> strings;
+    for (int i = 0; i < 100; ++i) {
+      // Odd ones need UTF-16 under latin1+utf16, so the widening runs after growth too.
+      strings.push_back(
+          Value::String("string number " + std::to_string(i) + (i % 2 ? "\xE2\x82\xAC" : "")));
+    }
+    const TypeRef t = RecordOf({{"n", kU32}, {"names", ListOf(kString)}, {"m", kU32}});
+    const Value v =
+        Value::Aggregate({Value::Unsigned(7), Value::Aggregate(strings), Value::Unsigned(9)});
+    const uint32_t ptr = cx.Allocate(SizeOf(*t), AlignmentOf(*t));
+    ASSERT_OK(Store(cx, *t, v, ptr));
+    EXPECT_GT(cx.bytes().size(), 256u);
+    ASSERT_OK_AND_ASSIGN(Value back, Load(cx, *t, ptr));
+    EXPECT_EQ(back, v);
+    std::vector<Val> flat;
+    ASSERT_OK(LowerFlat(cx, *t, v, flat));
+    size_t pos = 0;
+    ASSERT_OK_AND_ASSIGN(Value lifted, LiftFlat(cx, *t, flat, &pos));
+    EXPECT_EQ(lifted, v);
+  }
 }
 
 TEST(Lists, LengthTimesElementSizeMustFitThirtyTwoBits) {
@@ -1016,6 +1022,15 @@ TEST(Handles, OwnMovesThroughTheTableAndBorrowStays) {
   ASSERT_OK_AND_ASSIGN(Value mem, StoreLoad(cx, rec, Value::Aggregate({Value::Unsigned(1), r})));
   EXPECT_EQ(mem, Value::Aggregate({Value::Unsigned(1), r}));
   EXPECT_THAT(ErrorOf(LowerFlat(cx, *own, Value::Unsigned(3), flat)), HasSubstr("expected"));
+}
+
+TEST(Handles, ErrorContextHasALayoutButNoValues) {
+  TestContext cx;
+  const TypeRef t = Prim(TypeKind::kErrorContext);
+  EXPECT_EQ(SizeOf(*t), 4u);
+  EXPECT_EQ(AlignmentOf(*t), 4u);
+  EXPECT_EQ(FlatOf(t), std::vector<CoreType>{I32});
+  EXPECT_THAT(ErrorOf(Load(cx, *t, 16)), HasSubstr("error-context values are not supported"));
 }
 
 // ---- Bounds and alignment
