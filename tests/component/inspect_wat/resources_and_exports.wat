@@ -1,0 +1,15 @@
+;; A world-level resource with constructor and method, and an exported inline interface.
+(component
+  (import "res" (type $r (sub resource)))
+  (import "[constructor]res" (func (result (own $r))))
+  (import "[method]res.go" (func (param "self" (borrow $r)) (param "x" u32)))
+  (import "f" (func (result (tuple u8 u8))))
+  (core module $m (func (export "f") (result i32) i32.const 0) (memory (export "mem") 1))
+  (core instance $i (instantiate $m))
+  (type (tuple u8 u8))
+  (func $g (result 5) (canon lift (core func $i "f") (memory (core memory $i "mem"))))
+  (type $enum (enum "a" "b"))
+  (instance $inst (export "e" (type $enum)) (export "g" (func $g)))
+  (export "my-iface" (instance $inst))
+  (export "g" (func $g))
+)
