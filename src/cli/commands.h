@@ -13,5 +13,7 @@ void AddPullCommand(CLI::App& app, int& exit_code);
 void AddCrdsCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddUpCommand(CLI::App& app, int& exit_code);
+void AddRunCommand(CLI::App& app, int& exit_code);
+void AddInspectCommand(CLI::App& app, int& exit_code);
 
 }  // namespace wcloud::cli

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   wcloud::cli::AddCrdsCommand(app, exit_code);
   wcloud::cli::AddPushCommand(app, exit_code);
   wcloud::cli::AddPullCommand(app, exit_code);
+  wcloud::cli::AddRunCommand(app, exit_code);
+  wcloud::cli::AddInspectCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

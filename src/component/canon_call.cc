@@ -143,8 +143,7 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
     return Error(func.name + ": the component instance cannot be re-entered", wasm::kTrap);
   }
   CanonContext cx(frame, func.options);
-  WCLOUD_ASSIGN_OR_RETURN(std::vector<wasm::Val> core_args,
-                          LowerExportArgs(cx, *func.type, args));
+  WCLOUD_ASSIGN_OR_RETURN(std::vector<wasm::Val> core_args, LowerExportArgs(cx, *func.type, args));
   std::vector<wasm::Val> core_results(func.core->type().results.size());
   frame.may_enter = false;
   Status called = func.core->Call(core_args, core_results);
@@ -178,8 +177,7 @@ Result<std::vector<Value>> CallFunc(FuncItem& func, std::span<const Value> args)
 }
 
 std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
-                                      std::shared_ptr<FuncItem> func,
-                                      CanonRuntimeOptions options) {
+                                      std::shared_ptr<FuncItem> func, CanonRuntimeOptions options) {
   wasm::FuncType core_type = FlattenFuncType(*func->type, /*lower=*/true);
   Frame* frame_ptr = &frame;
   auto callback = [frame_ptr, func = std::move(func), options = std::move(options)](

@@ -1,6 +1,7 @@
 #include "component/component_instance.h"
 
 #include <string>
+#include <unordered_set>
 #include <variant>
 
 #include "component/frame.h"
@@ -15,7 +16,9 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
-std::string Idx(const char* what, uint32_t i) { return std::string(what) + " " + std::to_string(i); }
+std::string Idx(const char* what, uint32_t i) {
+  return std::string(what) + " " + std::to_string(i);
+}
 
 // Index lookups: the decoder validated the indices, but a mismatch between its index spaces
 // and ours must be an error, never an out-of-bounds read.
@@ -38,7 +41,10 @@ void CollectModules(const Component& component, std::vector<const CoreModuleDef*
 }
 
 // Names of what `linker` lacks for one import of the root component.
+// `bound`: resource types earlier imports already provide; an interface that `use`s a resource
+// of another interface re-exports that one (an `eq` bound), which the host must not define again.
 void MissingForImport(const Linker& linker, const ImportDef& import,
+                      std::unordered_set<const ResourceType*>& bound,
                       std::vector<std::string>& missing) {
   switch (import.type.kind) {
     case ExternKind::kInstance:
@@ -50,9 +56,11 @@ void MissingForImport(const Linker& linker, const ImportDef& import,
           }
         } else if (e.type.kind == ExternKind::kType && e.type.type &&
                    e.type.type->kind == TypeDef::Kind::kResource) {
+          if (bound.count(e.type.type->resource.get()) != 0) continue;
           if (linker.FindResource(import.name, e.name) == nullptr) {
             missing.push_back(import.name + "#" + e.name + " (resource)");
           }
+          bound.insert(e.type.type->resource.get());
         } else if (e.type.kind != ExternKind::kType) {
           missing.push_back(import.name + "#" + e.name + " (only functions and types)");
         }
@@ -89,7 +97,10 @@ Result<Item> ImportFromLinker(const Linker& linker, Frame& frame, const ImportDe
         } else if (e.type.kind == ExternKind::kType) {
           TypeItem type{e.type.type, nullptr};
           if (e.type.type && e.type.type->kind == TypeDef::Kind::kResource) {
-            type.resource = linker.FindResource(import.name, e.name);
+            // A resource another import already bound (`use`d from its interface) keeps that
+            // identity: wasi:filesystem's input-stream is wasi:io's.
+            type.resource = frame.ResolveResource(*e.type.type->resource);
+            if (type.resource == nullptr) type.resource = linker.FindResource(import.name, e.name);
             if (type.resource == nullptr) {
               return Error("import " + import.name + "#" + e.name + " (resource) is not provided");
             }
@@ -117,7 +128,8 @@ Result<Item> ImportFromLinker(const Linker& linker, Frame& frame, const ImportDe
       return Item(type);
     }
     default:
-      return Error("import " + import.name + ": only instances, functions and types can be imported");
+      return Error("import " + import.name +
+                   ": only instances, functions and types can be imported");
   }
 }
 
@@ -145,15 +157,13 @@ Result<wasm::Extern> CoreItem(Frame& f, Sort sort, uint32_t index) {
 }
 
 Status PushCore(Frame& f, Sort sort, const wasm::Extern& item, const std::string& what) {
-  const char* got = std::visit(
-      Overloaded{[](const std::shared_ptr<wasm::Func>&) { return "func"; },
-                 [](const std::shared_ptr<wasm::Table>&) { return "table"; },
-                 [](const std::shared_ptr<wasm::Memory>&) { return "memory"; },
-                 [](const std::shared_ptr<wasm::Global>&) { return "global"; }},
-      item);
-  auto mismatch = [&] {
-    return Error(what + " is a core " + got + ", not a " + SortName(sort));
-  };
+  const char* got =
+      std::visit(Overloaded{[](const std::shared_ptr<wasm::Func>&) { return "func"; },
+                            [](const std::shared_ptr<wasm::Table>&) { return "table"; },
+                            [](const std::shared_ptr<wasm::Memory>&) { return "memory"; },
+                            [](const std::shared_ptr<wasm::Global>&) { return "global"; }},
+                 item);
+  auto mismatch = [&] { return Error(what + " is a core " + got + ", not a " + SortName(sort)); };
   switch (sort) {
     case Sort::kCoreFunc:
       if (!std::holds_alternative<std::shared_ptr<wasm::Func>>(item)) return mismatch();
@@ -353,8 +363,7 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
           },
           [&](const CanonLower& lower) -> Status {
             WCLOUD_ASSIGN_OR_RETURN(auto func, At(f.funcs, lower.func, "func"));
-            WCLOUD_ASSIGN_OR_RETURN(CanonRuntimeOptions options,
-                                    ResolveOptions(f, lower.options));
+            WCLOUD_ASSIGN_OR_RETURN(CanonRuntimeOptions options, ResolveOptions(f, lower.options));
             f.core_funcs.push_back(LowerFunc(store, f, func, std::move(options)));
             return Ok();
           },
@@ -364,10 +373,10 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
             Frame* frame = &f;
             f.core_funcs.push_back(store.NewHostFunc(
                 wasm::FuncType{{wasm::ValType::kI32}, {wasm::ValType::kI32}},
-                [frame, rt](std::span<const wasm::Val> args, std::span<wasm::Val> results) -> Status {
-                  WCLOUD_ASSIGN_OR_RETURN(
-                      uint32_t handle,
-                      frame->handles.Add(HandleEntry{rt, args[0].i32, true, 0, 0}));
+                [frame, rt](std::span<const wasm::Val> args,
+                            std::span<wasm::Val> results) -> Status {
+                  WCLOUD_ASSIGN_OR_RETURN(uint32_t handle, frame->handles.Add(HandleEntry{
+                                                               rt, args[0].i32, true, 0, 0}));
                   results[0] = wasm::Val::I32(handle);
                   return Ok();
                 }));
@@ -388,9 +397,9 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
                                  wasm::kTrap);
                   }
                   if (entry->own && entry->lend_count != 0) {
-                    return Error("resource.drop: handle " + std::to_string(handle) +
-                                     " is still lent out",
-                                 wasm::kTrap);
+                    return Error(
+                        "resource.drop: handle " + std::to_string(handle) + " is still lent out",
+                        wasm::kTrap);
                   }
                   WCLOUD_ASSIGN_OR_RETURN(HandleEntry removed, frame->handles.Remove(handle));
                   if (!removed.own) {
@@ -515,8 +524,7 @@ Status ReplayDefinitions(const InstancePre& pre, wasm::Store& store, Frame& f) {
               return std::visit(
                   Overloaded{
                       [&](const AliasInstanceExport& x) -> Status {
-                        WCLOUD_ASSIGN_OR_RETURN(auto inst,
-                                                At(f.instances, x.instance, "instance"));
+                        WCLOUD_ASSIGN_OR_RETURN(auto inst, At(f.instances, x.instance, "instance"));
                         const Item* item = inst->Find(x.name);
                         const std::string what =
                             "alias of export \"" + x.name + "\" of " + Idx("instance", x.instance);
@@ -546,9 +554,7 @@ Status ReplayDefinitions(const InstancePre& pre, wasm::Store& store, Frame& f) {
             },
             [&](const TypeDefRef& t) -> Status { return DefineType(store, f, t); },
             [&](const CanonDef& c) -> Status { return DefineCanon(store, f, c); },
-            [&](const StartDef&) -> Status {
-              return Error("start functions are not supported");
-            },
+            [&](const StartDef&) -> Status { return Error("start functions are not supported"); },
             [&](const ImportDef& import) -> Status {
               Item item;
               if (f.is_root) {
@@ -566,12 +572,23 @@ Status ReplayDefinitions(const InstancePre& pre, wasm::Store& store, Frame& f) {
               f.BindResources(import.type, item);
               Sort sort = Sort::kInstance;
               switch (import.type.kind) {
-                case ExternKind::kFunc: sort = Sort::kFunc; break;
-                case ExternKind::kType: sort = Sort::kType; break;
-                case ExternKind::kInstance: sort = Sort::kInstance; break;
-                case ExternKind::kComponent: sort = Sort::kComponent; break;
-                case ExternKind::kCoreModule: sort = Sort::kCoreModule; break;
-                case ExternKind::kValue: return Error("import " + import.name + ": values are not supported");
+                case ExternKind::kFunc:
+                  sort = Sort::kFunc;
+                  break;
+                case ExternKind::kType:
+                  sort = Sort::kType;
+                  break;
+                case ExternKind::kInstance:
+                  sort = Sort::kInstance;
+                  break;
+                case ExternKind::kComponent:
+                  sort = Sort::kComponent;
+                  break;
+                case ExternKind::kCoreModule:
+                  sort = Sort::kCoreModule;
+                  break;
+                case ExternKind::kValue:
+                  return Error("import " + import.name + ": values are not supported");
               }
               return PushItem(f, sort, item, "import " + import.name);
             },
@@ -593,7 +610,10 @@ Result<std::shared_ptr<const InstancePre>> InstancePre::Create(
     wasm::Engine& engine, std::shared_ptr<const Component> component,
     std::shared_ptr<const Linker> linker) {
   std::vector<std::string> missing;
-  for (const ImportDef& import : component->imports) MissingForImport(*linker, import, missing);
+  std::unordered_set<const ResourceType*> bound;
+  for (const ImportDef& import : component->imports) {
+    MissingForImport(*linker, import, bound, missing);
+  }
   if (!missing.empty()) {
     std::string message = "the host does not provide what the component imports: ";
     for (size_t i = 0; i < missing.size(); ++i) message += (i ? ", " : "") + missing[i];

@@ -61,27 +61,26 @@ class InstantiateTest : public ::testing::Test {
                           out.push_back(Value::String("hello, " + args[0].as_string() + "!"));
                           return Ok();
                         });
-    const RuntimeResource* thing =
-        linker_->DefineResource("test:host/things@0.1.0", "thing", [](CallContext& cx, uint32_t rep) {
-          cx.data().Find<Things>()->dropped.push_back(rep);
+    const RuntimeResource* thing = linker_->DefineResource(
+        "test:host/things@0.1.0", "thing",
+        [](CallContext& cx, uint32_t rep) { cx.data().Find<Things>()->dropped.push_back(rep); });
+    linker_->DefineFunc(
+        "test:host/things@0.1.0", "make",
+        [thing](CallContext& cx, std::span<const Value> args, std::vector<Value>& out) {
+          auto& things = *cx.data().Find<Things>();
+          things.values.push_back(static_cast<uint32_t>(args[0].as_unsigned()));
+          const uint32_t rep = static_cast<uint32_t>(things.values.size() - 1);
+          out.push_back(Value::Resource({thing, rep}));
+          return Ok();
         });
-    linker_->DefineFunc("test:host/things@0.1.0", "make",
-                        [thing](CallContext& cx, std::span<const Value> args,
-                                std::vector<Value>& out) {
-                          auto& things = *cx.data().Find<Things>();
-                          things.values.push_back(static_cast<uint32_t>(args[0].as_unsigned()));
-                          const uint32_t rep = static_cast<uint32_t>(things.values.size() - 1);
-                          out.push_back(Value::Resource({thing, rep}));
-                          return Ok();
-                        });
-    linker_->DefineFunc("test:host/things@0.1.0", "value",
-                        [thing](CallContext& cx, std::span<const Value> args,
-                                std::vector<Value>& out) {
-                          const ResourceValue& r = args[0].as_resource();
-                          if (r.type != thing) return Status(Error("not a thing"));
-                          out.push_back(Value::Unsigned(cx.data().Find<Things>()->values.at(r.rep)));
-                          return Ok();
-                        });
+    linker_->DefineFunc(
+        "test:host/things@0.1.0", "value",
+        [thing](CallContext& cx, std::span<const Value> args, std::vector<Value>& out) {
+          const ResourceValue& r = args[0].as_resource();
+          if (r.type != thing) return Status(Error("not a thing"));
+          out.push_back(Value::Unsigned(cx.data().Find<Things>()->values.at(r.rep)));
+          return Ok();
+        });
   }
 
   std::unique_ptr<ComponentInstance> Instantiate(const std::string& name) {
@@ -159,8 +158,9 @@ TEST_F(InstantiateTest, MissingImportsAreNamedBeforeAnythingRuns) {
   auto component = Load("host_imports");
   ASSERT_NE(component, nullptr);
   auto sparse = std::make_shared<Linker>();
-  sparse->DefineFunc("test:host/math@0.2.0", "double",
-                     [](CallContext&, std::span<const Value>, std::vector<Value>&) { return Ok(); });
+  sparse->DefineFunc(
+      "test:host/math@0.2.0", "double",
+      [](CallContext&, std::span<const Value>, std::vector<Value>&) { return Ok(); });
   auto pre = InstancePre::Create(*engine_, component, sparse);
   ASSERT_FALSE(pre.has_value());
   const std::string& message = pre.error().message();
