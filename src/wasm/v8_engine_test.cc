@@ -589,15 +589,35 @@ TEST(V8EngineTest, OneModuleRunsOnTwoThreads) {
 }
 
 TEST(V8EngineTest, AStoreMovesBetweenThreads) {
-  auto module = Compile(kLoop);
+  // Traps and stack overflows rely on per-thread state (the trap handler's flag, the stack
+  // limit) that must follow the store to each thread.
+  auto module = Compile(R"((module
+    (memory 1)
+    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func (export "oob") (result i32) (i32.load (i32.const 70000)))
+    (func $deep (export "deep") (param i32) (result i32)
+      (i32.add (i32.const 1) (call $deep (local.get 0))))))");
   auto store = NewStore();
   auto instance = Instantiate(*store, *module);
   auto add = Get<Func>(*instance, "add");
-  for (uint32_t round = 0; round < 3; ++round) {
-    uint32_t result = 0;
-    std::thread([&] { result = (*CallI32(*add, {round, 1}))[0]; }).join();
-    EXPECT_EQ(result, round + 1);
+  auto check = [&](uint32_t round) {
+    EXPECT_EQ((*CallI32(*add, {round, 1}))[0], round + 1);
+    auto oob = CallI32(*Get<Func>(*instance, "oob"), {});
+    ASSERT_FALSE(oob);
+    EXPECT_EQ(oob.error().message().find("memory access out of bounds"), 0u);
+    auto deep = CallI32(*Get<Func>(*instance, "deep"), {0});
+    ASSERT_FALSE(deep);
+    EXPECT_EQ(deep.error().message().find("Maximum call stack size exceeded"), 0u);
+  };
+  check(0);
+  for (uint32_t round = 1; round < 4; ++round) {
+    std::thread([&] { check(round); }).join();
+    check(round + 10);  // back on the thread that made it
   }
+  // Instances made on another thread work here too.
+  std::unique_ptr<Instance> other;
+  std::thread([&] { other = Instantiate(*store, *module); }).join();
+  EXPECT_EQ((*CallI32(*Get<Func>(*other, "add"), {5, 6}))[0], 11u);
 }
 
 TEST(V8EngineTest, CollectedHostFunctionsAreFreed) {

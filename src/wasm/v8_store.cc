@@ -79,8 +79,15 @@ std::string TopFrame(const std::string& stack) {
 
 }  // namespace
 
+V8Store::Lock::Lock(const V8Store& store) {
+  if (!store.uses_locker_ && std::this_thread::get_id() != store.home_thread_) {
+    store.uses_locker_ = true;
+  }
+  if (store.uses_locker_) locker_.emplace(store.isolate_);
+}
+
 V8Store::ApiScope::ApiScope(const V8Store& store)
-    : locker_(store.isolate_),
+    : lock_(store),
       isolate_scope_(store.isolate_),
       handles_(store.isolate_),
       context_(store.context()),
@@ -88,7 +95,7 @@ V8Store::ApiScope::ApiScope(const V8Store& store)
 
 V8Store::GuestScope::GuestScope(V8Store& store) : store_(store) {
   if (store_.depth_ == 0) {
-    locker_.emplace(store_.isolate_);
+    lock_.emplace(store_);
     isolate_scope_.emplace(store_.isolate_);
     store_.EnterGuest();
     if (store_.deadline_ && std::chrono::steady_clock::now() >= *store_.deadline_) {
@@ -121,7 +128,6 @@ V8Store::V8Store(const V8Runtime& runtime, const StoreOptions& options, v8::Isol
       isolate_(isolate) {}
 
 Status V8Store::Init() {
-  v8::Locker locker(isolate_);
   v8::Isolate::Scope isolate_scope(isolate_);
   // Nothing here uses promises; explicit keeps V8 from running checkpoints after every call.
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
@@ -166,7 +172,7 @@ Status V8Store::Init() {
 V8Store::~V8Store() {
   runtime_.watchdog->Disarm(this);
   {
-    v8::Locker locker(isolate_);
+    Lock lock(*this);
     v8::Isolate::Scope isolate_scope(isolate_);
     v8::HandleScope handles(isolate_);
     // Every handle goes before the isolate does.
@@ -251,7 +257,8 @@ Error V8Store::ErrorFromException(const v8::TryCatch& try_catch, bool instantiat
     pending_host_error_.reset();
     return error;
   }
-  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::Local<v8::Context> context = this->context();
+  v8::Context::Scope context_scope(context);
   std::string message = ErrorProperty(context, exception, "message");
   if (message.empty()) message = JsString(isolate_, exception);
   const std::string name = ErrorProperty(context, exception, "name");

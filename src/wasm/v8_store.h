@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +59,18 @@ class V8Store final : public Store, private DeadlineTarget {
   uint64_t epoch() const { return epoch_; }
   void BumpEpoch() { ++epoch_; }
 
+  // Takes V8's lock when the store needs it. A store runs unlocked on the thread that made it:
+  // a Locker re-initializes V8's per-thread state on every entry, which doubled the cost of a
+  // call. Once used on another thread, the store locks on every entry from then on, as V8
+  // requires of an isolate that has seen a Locker.
+  class Lock {
+   public:
+    explicit Lock(const V8Store& store);
+
+   private:
+    std::optional<v8::Locker> locker_;
+  };
+
   // Locks and enters the isolate and context for V8 API calls that run no guest code.
   class ApiScope {
    public:
@@ -65,7 +78,7 @@ class V8Store final : public Store, private DeadlineTarget {
     v8::Local<v8::Context> context() const { return context_; }
 
    private:
-    v8::Locker locker_;
+    Lock lock_;
     v8::Isolate::Scope isolate_scope_;
     v8::HandleScope handles_;
     v8::Local<v8::Context> context_;
@@ -86,7 +99,7 @@ class V8Store final : public Store, private DeadlineTarget {
 
    private:
     V8Store& store_;
-    std::optional<v8::Locker> locker_;
+    std::optional<Lock> lock_;
     std::optional<v8::Isolate::Scope> isolate_scope_;
     std::optional<Error> refused_;
   };
@@ -143,6 +156,8 @@ class V8Store final : public Store, private DeadlineTarget {
   const V8Runtime runtime_;
   const std::optional<uint64_t> max_pages_;
   v8::Isolate* const isolate_;
+  const std::thread::id home_thread_ = std::this_thread::get_id();
+  mutable bool uses_locker_ = false;
   v8::Global<v8::Context> context_;
 
   std::atomic<int> run_state_{kIdle};
