@@ -104,7 +104,8 @@ int Run(const RunOptions& o) {
       if (auto status = wasi::ExitStatus(result.error())) {
         exit_code = *status;
       } else {
-        std::cerr << "wcloud run: " << o.file << ": " << result.error().message() << "\n";
+        const char* kind = result.error().code() == wasm::kTrap ? "guest trapped: " : "";
+        std::cerr << "wcloud run: " << o.file << ": " << kind << result.error().message() << "\n";
         exit_code = kTrapExit;
       }
     } else {
