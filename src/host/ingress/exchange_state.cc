@@ -1,0 +1,550 @@
+#include "host/ingress/exchange_state.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace wcloud::ingress {
+namespace {
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";  // the reason phrase may be empty (RFC 9112 §4)
+  }
+}
+
+// RFC 9110 §5.6.2 token characters.
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!ok) {
+      switch (c) {
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
+          ok = true;
+          break;
+        default:
+          break;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A field value must not let a guest split the response: no CR, LF or NUL.
+bool IsFieldValue(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// Fields the server owns because they describe this connection, not the message.
+bool IsHopByHop(std::string_view name) {
+  return EqualsIgnoreCase(name, "connection") || EqualsIgnoreCase(name, "keep-alive") ||
+         EqualsIgnoreCase(name, "transfer-encoding") || EqualsIgnoreCase(name, "upgrade") ||
+         EqualsIgnoreCase(name, "te") || EqualsIgnoreCase(name, "proxy-connection");
+}
+
+bool HasCloseToken(std::string_view value) {
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string_view token = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (EqualsIgnoreCase(token, "close")) return true;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+void AppendDecimal(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void AppendHex(std::string& out, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, 16);
+  out.append(buf, end);
+}
+
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+}  // namespace
+
+ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date)
+    : body_buffer_bytes_(std::max<size_t>(body_buffer_bytes, 1)),
+      response_buffer_bytes_(std::max<size_t>(response_buffer_bytes, 1)),
+      date_(date) {}
+
+void ExchangeState::Reset(ExchangeOwner* owner) {
+  std::lock_guard lock(mu_);
+  owner_ = owner;
+  wake_pending_ = false;
+  in_handler_ = false;
+  request_.method.clear();
+  request_.target.clear();
+  request_.scheme.clear();
+  request_.authority.clear();
+  request_.headers.Clear();
+  request_.version_minor = 1;
+  request_.remote.clear();
+  deadline_ = {};
+  head_method_ = false;
+  keep_alive_ = true;
+  expect_continue_ = false;
+  continue_sent_ = false;
+  draining_ = false;
+  error_.clear();
+  body_.clear();
+  body_offset_ = 0;
+  body_end_ = false;
+  discarded_ = false;
+  read_paused_ = false;
+  trailers_.Clear();
+  started_ = false;
+  finished_ = false;
+  aborted_ = false;
+  close_ = false;
+  chunked_ = false;
+  no_body_ = false;
+  has_length_ = false;
+  content_length_ = 0;
+  body_written_ = 0;
+  pending_.clear();
+  writing_bytes_ = 0;
+  UpdateFdsLocked();
+}
+
+void ExchangeState::SetHead(bool has_body, bool head_method, bool keep_alive, bool expect_continue,
+                            Deadline deadline) {
+  std::lock_guard lock(mu_);
+  head_method_ = head_method;
+  keep_alive_ = keep_alive;
+  expect_continue_ = expect_continue && has_body;
+  deadline_ = deadline;
+  if (!has_body) body_end_ = true;
+  UpdateFdsLocked();
+}
+
+void ExchangeState::EnterHandler() {
+  std::lock_guard lock(mu_);
+  in_handler_ = true;
+}
+
+void ExchangeState::LeaveHandler() {
+  std::lock_guard lock(mu_);
+  in_handler_ = false;
+}
+
+bool ExchangeState::AppendBody(std::string_view bytes) {
+  std::lock_guard lock(mu_);
+  if (discarded_ || !error_.empty()) return false;
+  if (body_offset_ == body_.size()) {
+    body_.clear();
+    body_offset_ = 0;
+  }
+  body_.append(bytes);
+  UpdateFdsLocked();
+  if (body_.size() - body_offset_ >= body_buffer_bytes_) read_paused_ = true;
+  return read_paused_;
+}
+
+void ExchangeState::EndBody(HeaderList& trailers) {
+  std::lock_guard lock(mu_);
+  trailers_.Clear();
+  std::swap(trailers_, trailers);
+  body_end_ = true;
+  UpdateFdsLocked();
+}
+
+void ExchangeState::DiscardBody() {
+  std::lock_guard lock(mu_);
+  discarded_ = true;
+  read_paused_ = false;
+  body_.clear();
+  body_offset_ = 0;
+  UpdateFdsLocked();
+}
+
+void ExchangeState::Fail(int status, std::string_view text, std::string message) {
+  std::lock_guard lock(mu_);
+  if (error_.empty()) error_ = std::move(message);
+  if (!finished_) {
+    if (!started_ && status != 0) {
+      pending_.clear();
+      AppendSimpleResponseLocked(status, text);
+      started_ = true;
+      finished_ = true;
+    } else {
+      aborted_ = true;
+    }
+  }
+  close_ = true;
+  UpdateFdsLocked();
+  WakeLocked();
+}
+
+void ExchangeState::SetDraining() {
+  std::lock_guard lock(mu_);
+  draining_ = true;
+}
+
+void ExchangeState::Detach() {
+  std::lock_guard lock(mu_);
+  owner_ = nullptr;
+  if (error_.empty() && (!finished_ || (!body_end_ && !discarded_))) {
+    error_ = "the client connection closed before the exchange completed";
+  }
+  UpdateFdsLocked();
+}
+
+ExchangeState::Progress ExchangeState::Poll(std::string* out) {
+  std::lock_guard lock(mu_);
+  wake_pending_ = false;
+  Progress p;
+  if (out != nullptr && !pending_.empty()) {
+    out->swap(pending_);
+    pending_.clear();
+    writing_bytes_ = out->size();
+    p.took_output = true;
+  }
+  p.finished = finished_;
+  p.aborted = aborted_;
+  p.close = close_;
+  p.read_paused = read_paused_;
+  return p;
+}
+
+void ExchangeState::OutputWritten() {
+  std::lock_guard lock(mu_);
+  writing_bytes_ = 0;
+  UpdateFdsLocked();
+}
+
+Result<BodyRead> ExchangeState::TryRead(size_t max) {
+  std::lock_guard lock(mu_);
+  MaybeSendContinueLocked();
+  size_t available = body_.size() - body_offset_;
+  if (available > 0) {
+    size_t n = std::min(max, available);
+    BodyRead r{BodyReadKind::kData, body_.substr(body_offset_, n)};
+    body_offset_ += n;
+    if (body_offset_ == body_.size()) {
+      body_.clear();
+      body_offset_ = 0;
+    } else if (body_offset_ >= (64u << 10) && body_offset_ * 2 >= body_.size()) {
+      body_.erase(0, body_offset_);
+      body_offset_ = 0;
+    }
+    // Resume reading only at half the buffer, so a reader taking small bites does not make the
+    // connection wake up for every bite.
+    if (read_paused_ && body_.size() - body_offset_ <= body_buffer_bytes_ / 2) {
+      read_paused_ = false;
+      WakeLocked();
+    }
+    UpdateFdsLocked();
+    return r;
+  }
+  if (!error_.empty()) return Error(error_);
+  if (discarded_) return Error("the request body was discarded: the response had already ended");
+  if (body_end_) return BodyRead{BodyReadKind::kEnd, {}};
+  return BodyRead{};
+}
+
+Result<int> ExchangeState::BodyReadyFd() {
+  std::lock_guard lock(mu_);
+  MaybeSendContinueLocked();
+  bool ready = body_offset_ < body_.size() || body_end_ || discarded_ || !error_.empty();
+  return body_ready_.Get(ready);
+}
+
+HeaderList ExchangeState::Trailers() {
+  std::lock_guard lock(mu_);
+  return body_end_ ? trailers_ : HeaderList();
+}
+
+Status ExchangeState::Start(int status, const HeaderList& headers) {
+  std::lock_guard lock(mu_);
+  if (!error_.empty()) return Error(error_);
+  if (owner_ == nullptr) return Error("the client connection has closed");
+  if (started_) return Error("the response has already started");
+  if (status < 200 || status > 999) {
+    return Error("response status " + std::to_string(status) + ": must be 200..999");
+  }
+  bool has_date = false;
+  bool has_length = false;
+  uint64_t length = 0;
+  for (HeaderField f : headers) {
+    if (!IsToken(f.name)) {
+      return Error("response header name \"" + std::string(f.name) + "\" is not an HTTP token");
+    }
+    if (!IsFieldValue(f.value)) {
+      return Error("response header " + std::string(f.name) + ": value holds CR, LF or NUL");
+    }
+    if (EqualsIgnoreCase(f.name, "content-length")) {
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(f.value.data(), f.value.data() + f.value.size(), v);
+      if (f.value.empty() || ec != std::errc() || end != f.value.data() + f.value.size()) {
+        return Error("response header Content-Length: \"" + std::string(f.value) +
+                     "\" is not a decimal length");
+      }
+      if (has_length && v != length) {
+        return Error("response headers: two Content-Length values disagree");
+      }
+      has_length = true;
+      length = v;
+    } else if (EqualsIgnoreCase(f.name, "connection")) {
+      if (HasCloseToken(f.value)) close_ = true;
+    } else if (EqualsIgnoreCase(f.name, "date")) {
+      has_date = true;
+    }
+  }
+  no_body_ = head_method_ || status == 204 || status == 304;
+  has_length_ = has_length && status != 204;
+  content_length_ = length;
+  chunked_ = !has_length_ && !no_body_ && request_.version_minor >= 1;
+  // Without a length, an HTTP/1.0 client learns where the body ends from the connection closing.
+  if (!has_length_ && !no_body_ && !chunked_) close_ = true;
+  // A client that was never told to continue may still be holding its body back.
+  if (expect_continue_ && !continue_sent_ && !body_end_) close_ = true;
+  if (!keep_alive_ || draining_) close_ = true;
+
+  AppendStatusLineLocked(status);
+  for (HeaderField f : headers) {
+    if (IsHopByHop(f.name) || (status == 204 && EqualsIgnoreCase(f.name, "content-length"))) {
+      continue;
+    }
+    AppendField(pending_, f.name, f.value);
+  }
+  if (!has_date) {
+    pending_.append("Date: ");
+    date_->AppendTo(pending_);
+    pending_.append("\r\n");
+  }
+  if (chunked_) pending_.append("Transfer-Encoding: chunked\r\n");
+  if (close_) {
+    pending_.append("Connection: close\r\n");
+  } else if (request_.version_minor == 0) {
+    pending_.append("Connection: keep-alive\r\n");
+  }
+  pending_.append("\r\n");
+  started_ = true;
+  UpdateFdsLocked();
+  WakeLocked();
+  return Ok();
+}
+
+Result<size_t> ExchangeState::CheckWrite() {
+  std::lock_guard lock(mu_);
+  if (!error_.empty()) return Error(error_);
+  if (!started_) return Error("the response has not started");
+  if (finished_) return Error("the response has already finished");
+  return CapacityLocked();
+}
+
+Status ExchangeState::Write(std::string_view bytes) {
+  std::lock_guard lock(mu_);
+  if (!error_.empty()) return Error(error_);
+  if (!started_) return Error("the response has not started");
+  if (finished_) return Error("the response has already finished");
+  if (bytes.empty()) return Ok();
+  if (has_length_ && body_written_ + bytes.size() > content_length_) {
+    return Error("the response body would exceed its Content-Length of " +
+                 std::to_string(content_length_) + " bytes");
+  }
+  body_written_ += bytes.size();
+  if (no_body_) return Ok();
+  if (chunked_) {
+    AppendHex(pending_, bytes.size());
+    pending_.append("\r\n");
+    pending_.append(bytes);
+    pending_.append("\r\n");
+  } else {
+    pending_.append(bytes);
+  }
+  UpdateFdsLocked();
+  WakeLocked();
+  return Ok();
+}
+
+Result<int> ExchangeState::WriteReadyFd() {
+  std::lock_guard lock(mu_);
+  return write_ready_.Get(!error_.empty() || finished_ || CapacityLocked() > 0);
+}
+
+Status ExchangeState::Finish(const HeaderList& trailers) {
+  std::lock_guard lock(mu_);
+  if (!error_.empty()) return Error(error_);
+  if (!started_) return Error("the response has not started");
+  if (finished_) return Error("the response has already finished");
+  if (has_length_ && !no_body_ && body_written_ != content_length_) {
+    error_ = "the response body ended after " + std::to_string(body_written_) + " of the " +
+             std::to_string(content_length_) + " bytes its Content-Length announced";
+    aborted_ = true;
+    UpdateFdsLocked();
+    WakeLocked();
+    return Error(error_);
+  }
+  for (HeaderField f : trailers) {
+    if (!IsToken(f.name) || !IsFieldValue(f.value) || IsHopByHop(f.name)) {
+      return Error("response trailer \"" + std::string(f.name) + "\" is not a valid field");
+    }
+  }
+  if (chunked_) {
+    pending_.append("0\r\n");
+    for (HeaderField f : trailers) AppendField(pending_, f.name, f.value);
+    pending_.append("\r\n");
+  }
+  finished_ = true;
+  UpdateFdsLocked();
+  WakeLocked();
+  return Ok();
+}
+
+void ExchangeState::Abort() {
+  std::lock_guard lock(mu_);
+  if (finished_ || owner_ == nullptr) return;
+  if (error_.empty()) error_ = "the handler aborted the response";
+  if (!started_) {
+    pending_.clear();
+    AppendSimpleResponseLocked(500, "the workload failed to produce a response\n");
+    started_ = true;
+    finished_ = true;
+  } else {
+    aborted_ = true;
+  }
+  close_ = true;
+  UpdateFdsLocked();
+  WakeLocked();
+}
+
+bool ExchangeState::finished() {
+  std::lock_guard lock(mu_);
+  return finished_;
+}
+
+void ExchangeState::WakeLocked() {
+  if (owner_ == nullptr || wake_pending_ || in_handler_) return;
+  wake_pending_ = true;
+  owner_->Wake();
+}
+
+void ExchangeState::UpdateFdsLocked() {
+  body_ready_.Set(body_offset_ < body_.size() || body_end_ || discarded_ || !error_.empty());
+  write_ready_.Set(!error_.empty() || finished_ || CapacityLocked() > 0);
+}
+
+size_t ExchangeState::CapacityLocked() const {
+  size_t used = pending_.size() + writing_bytes_;
+  return used >= response_buffer_bytes_ ? 0 : response_buffer_bytes_ - used;
+}
+
+void ExchangeState::MaybeSendContinueLocked() {
+  if (!expect_continue_ || continue_sent_ || started_ || body_end_ || !error_.empty()) return;
+  // RFC 9110 §10.1.1: the interim response goes out only once someone wants the body.
+  pending_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  continue_sent_ = true;
+  WakeLocked();
+}
+
+void ExchangeState::AppendStatusLineLocked(int status) {
+  pending_.append("HTTP/1.1 ");
+  AppendDecimal(pending_, static_cast<uint64_t>(status));
+  pending_.push_back(' ');
+  pending_.append(ReasonPhrase(status));
+  pending_.append("\r\n");
+}
+
+void ExchangeState::AppendSimpleResponseLocked(int status, std::string_view text) {
+  AppendStatusLineLocked(status);
+  pending_.append("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+  AppendDecimal(pending_, head_method_ ? 0 : text.size());
+  pending_.append("\r\nDate: ");
+  date_->AppendTo(pending_);
+  pending_.append("\r\nConnection: close\r\n\r\n");
+  if (!head_method_) pending_.append(text);
+}
+
+}  // namespace wcloud::ingress

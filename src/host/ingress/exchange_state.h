@@ -1,0 +1,139 @@
+// The shared half of one exchange, between the connection (on its I/O thread) and the handler
+// side (RequestBody, ResponseWriter, on any thread). The connection fills the request body and
+// drains the response bytes; the handler does the opposite. One mutex guards everything, the
+// connection is woken through ExchangeOwner, and eventfds mirror readiness for poll(2).
+// Internal to the ingress server.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "host/ingress/exchange.h"
+#include "host/ingress/http_date.h"
+#include "host/ingress/readiness_fd.h"
+
+namespace wcloud::ingress {
+
+// The connection as the state sees it.
+class ExchangeOwner {
+ public:
+  virtual ~ExchangeOwner() = default;
+  // Asks the I/O thread to look at the state again (ExchangeState::Poll). Called with the
+  // state's mutex held, at most once between two Polls, never while the handler runs inline.
+  virtual void Wake() = 0;
+};
+
+class ExchangeState {
+ public:
+  ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date);
+  ExchangeState(const ExchangeState&) = delete;
+  ExchangeState& operator=(const ExchangeState&) = delete;
+
+  // ---- The connection's side (its I/O thread).
+
+  // Makes this state ready for a new request, keeping its buffers and descriptors. Only when no
+  // handler holds it any more.
+  void Reset(ExchangeOwner* owner);
+  // Filled by the parser before the handler gets the exchange; read-only afterwards.
+  Request& request() { return request_; }
+  // The facts the body and the response framing depend on, known once the head is parsed.
+  void SetHead(bool has_body, bool head_method, bool keep_alive, bool expect_continue,
+               Deadline deadline);
+  // Brackets an inline handler call: its writes are picked up by the Poll that follows.
+  void EnterHandler();
+  void LeaveHandler();
+
+  // Returns true when the buffer is full and the connection should stop reading.
+  bool AppendBody(std::string_view bytes);
+  // The body is complete; takes the trailers the parser collected.
+  void EndBody(HeaderList& trailers);
+  // The response is done but the body is not: its remaining bytes will be read and dropped.
+  void DiscardBody();
+  // The server ends the exchange: answers `status` (with `text` as body, then closing) if the
+  // response has not started, otherwise aborts it; `status` 0 when the client is gone. Both
+  // streams report `message` from then on.
+  void Fail(int status, std::string_view text, std::string message);
+  // The server is stopping: the response will say Connection: close.
+  void SetDraining();
+  // The connection lets go (it closed, or moved on while the handler still holds this state).
+  void Detach();
+
+  struct Progress {
+    bool took_output = false;  // `out` now holds bytes to write
+    bool finished = false;     // the response is complete (by the handler or the server)
+    bool aborted = false;      // the connection must close now
+    bool close = false;        // close once the response is written
+    bool read_paused = false;  // the body buffer is still too full to read more
+  };
+  // What the connection should do next. When `out` is given (no write in flight) and output is
+  // queued, swaps it into `out`.
+  Progress Poll(std::string* out);
+  // The output last taken by Poll has been written.
+  void OutputWritten();
+  Deadline deadline() const { return deadline_; }
+
+  // ---- The handler's side (any thread): RequestBody and ResponseWriter forward here.
+
+  Result<BodyRead> TryRead(size_t max);
+  Result<int> BodyReadyFd();
+  HeaderList Trailers();
+  Status Start(int status, const HeaderList& headers);
+  Result<size_t> CheckWrite();
+  Status Write(std::string_view bytes);
+  Result<int> WriteReadyFd();
+  Status Finish(const HeaderList& trailers);
+  void Abort();
+  bool finished();
+
+ private:
+  void WakeLocked();
+  void UpdateFdsLocked();
+  size_t CapacityLocked() const;
+  void MaybeSendContinueLocked();
+  // A complete response of our own (errors), ending with the connection.
+  void AppendSimpleResponseLocked(int status, std::string_view text);
+  void AppendStatusLineLocked(int status);
+
+  std::mutex mu_;
+  ExchangeOwner* owner_ = nullptr;  // null once detached
+  bool wake_pending_ = false;
+  bool in_handler_ = false;
+  const size_t body_buffer_bytes_;
+  const size_t response_buffer_bytes_;
+  HttpDate* const date_;
+
+  Request request_;
+  Deadline deadline_{};
+  bool head_method_ = false;
+  bool keep_alive_ = true;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  bool draining_ = false;
+  std::string error_;  // set once the exchange failed; both streams report it
+
+  // Request body.
+  std::string body_;
+  size_t body_offset_ = 0;
+  bool body_end_ = false;
+  bool discarded_ = false;
+  bool read_paused_ = false;
+  HeaderList trailers_;
+  ReadinessFd body_ready_;
+
+  // Response.
+  bool started_ = false;
+  bool finished_ = false;
+  bool aborted_ = false;
+  bool close_ = false;
+  bool chunked_ = false;
+  bool no_body_ = false;
+  bool has_length_ = false;
+  uint64_t content_length_ = 0;
+  uint64_t body_written_ = 0;
+  std::string pending_;       // queued, not yet taken by the connection
+  size_t writing_bytes_ = 0;  // taken, not yet written
+  ReadinessFd write_ready_;
+};
+
+}  // namespace wcloud::ingress
