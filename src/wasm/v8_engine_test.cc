@@ -130,6 +130,38 @@ TEST(V8EngineTest, CallsWithEveryValueTypeAndMultipleResults) {
   ASSERT_FALSE(wrong);
 }
 
+TEST(V8EngineTest, FeaturesComponentsUseAreOn) {
+  // Sign extension, saturating truncation, bulk memory, reference types and multi-value blocks:
+  // what toolchains emit for components, on by default in V8 10.2.
+  auto module = Compile(R"((module
+    (memory 1)
+    (table $t 2 funcref)
+    (func $seven (result i32) (i32.const 7))
+    (elem declare func $seven)
+    (func (export "sext") (param i32) (result i32) (i32.extend8_s (local.get 0)))
+    (func (export "sat") (param f32) (result i32) (i32.trunc_sat_f32_s (local.get 0)))
+    (func (export "bulk") (result i32)
+      (memory.fill (i32.const 0) (i32.const 9) (i32.const 4))
+      (memory.copy (i32.const 8) (i32.const 0) (i32.const 4))
+      (i32.load (i32.const 8)))
+    (func (export "refs") (result i32)
+      (table.set $t (i32.const 1) (ref.func $seven))
+      (call_indirect (result i32) (i32.const 1)))
+    (func (export "block") (result i32)
+      (block (result i32 i32) (i32.const 40) (i32.const 2))
+      i32.add)))");
+  auto store = NewStore();
+  auto instance = Instantiate(*store, *module);
+  EXPECT_EQ((*CallI32(*Get<Func>(*instance, "sext"), {0xff}))[0], 0xffffffffu);
+  Val big[] = {Val::F32(1e20f)};
+  Val out[1];
+  ASSERT_TRUE(Get<Func>(*instance, "sat")->Call(big, out));
+  EXPECT_EQ(out[0].i32, 0x7fffffffu);
+  EXPECT_EQ((*CallI32(*Get<Func>(*instance, "bulk"), {}))[0], 0x09090909u);
+  EXPECT_EQ((*CallI32(*Get<Func>(*instance, "refs"), {}))[0], 7u);
+  EXPECT_EQ((*CallI32(*Get<Func>(*instance, "block"), {}))[0], 42u);
+}
+
 TEST(V8EngineTest, ExportsComeInModuleOrderWithTheirTypes) {
   auto module = Compile(R"((module
     (global $g (export "g") (mut i64) (i64.const -5))
@@ -282,6 +314,14 @@ TEST(V8EngineTest, TrapsCarryV8sMessage) {
   }
   // The store keeps working after traps.
   EXPECT_EQ((*CallI32(*Get<Func>(*instance, "div"), {1}))[0], 1u);
+
+  // A trapping start function fails the instantiation with kTrap.
+  auto starts = Compile(R"((module (func $s unreachable) (start $s)))");
+  auto failed = store->Instantiate(*starts, {});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), kTrap);
+  EXPECT_EQ(failed.error().message().find("unreachable"), 0u)
+      << "[" << failed.error().message() << "]";
 }
 
 TEST(V8EngineTest, DeadlineStopsAnInfiniteLoopAndTheStoreKeepsWorking) {
@@ -316,6 +356,15 @@ TEST(V8EngineTest, DeadlineStopsAnInfiniteLoopAndTheStoreKeepsWorking) {
   EXPECT_EQ(status.error().code(), kDeadlineExceeded);
   store->SetDeadline(std::nullopt);
   EXPECT_EQ((*CallI32(*add, {3, 2}))[0], 5u);
+
+  // A start function that never returns is stopped too.
+  auto starts = Compile(R"((module (func $s (loop $l (br $l))) (start $s)))");
+  store->SetDeadline(std::chrono::steady_clock::now() + 50ms);
+  auto failed = store->Instantiate(*starts, {});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), kDeadlineExceeded);
+  store->SetDeadline(std::nullopt);
+  EXPECT_EQ((*CallI32(*add, {3, 3}))[0], 6u);
 }
 
 TEST(V8EngineTest, DeadlineReachesGuestCodeCalledFromAHostFunction) {

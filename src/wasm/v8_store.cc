@@ -581,7 +581,9 @@ Result<std::unique_ptr<Instance>> V8Store::Instantiate(const Module& module,
   WCLOUD_ASSIGN_OR_RETURN(v8::Local<v8::Object> import_object, ImportObject(ctx, *m, imports));
   v8::Local<v8::Value> argv[] = {*module_object, import_object};
   v8::Local<v8::Object> instance;
-  if (!instance_ctor_.Get(isolate_)->NewInstance(ctx, 2, argv).ToLocal(&instance)) {
+  // When the start function traps, V8 10.2 returns a bare object with the exception pending.
+  if (!instance_ctor_.Get(isolate_)->NewInstance(ctx, 2, argv).ToLocal(&instance) ||
+      try_catch.HasCaught()) {
     return ErrorFromException(try_catch, true);
   }
   v8::Local<v8::Value> exports_value;
