@@ -1,0 +1,78 @@
+// Instances of one component for one worker thread (one Store). With no pool settings every
+// request gets a fresh instance (WASI 0.2 semantics: a componentize-js component fails on a
+// reused one); with pool_size, that many are kept warm and reused; max_invocations retires an
+// instance after that many uses. Single-threaded by design: the worker owns it, so acquiring
+// and releasing take no lock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "component/component_instance.h"
+#include "component/instance_data.h"
+#include "util/result.h"
+#include "wasm/engine.h"
+
+namespace wcloud::host {
+
+struct PoolOptions {
+  uint32_t pool_size = 0;        // 0: a fresh instance per use
+  uint32_t max_invocations = 0;  // 0: unlimited (pooled instances only)
+  // Pooled instances unused this long are dropped, down to none; the next use refills.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+};
+
+// The per-instance host state (WASI, HTTP, ...), made for each new instance.
+using InstanceDataFactory = std::function<Result<std::unique_ptr<component::InstanceData>>()>;
+
+class InstancePool {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  InstancePool(std::shared_ptr<const component::InstancePre> pre, wasm::Store& store,
+               PoolOptions options, InstanceDataFactory make_data);
+  ~InstancePool();
+  InstancePool(const InstancePool&) = delete;
+  InstancePool& operator=(const InstancePool&) = delete;
+
+  class Lease {
+   public:
+    component::ComponentInstance& instance() { return *instance_; }
+    uint32_t invocations() const { return invocations_; }
+
+   private:
+    friend class InstancePool;
+    std::unique_ptr<component::ComponentInstance> instance_;
+    uint32_t invocations_ = 0;  // uses before this one
+    Clock::time_point last_used_;
+  };
+
+  // A warm instance when one is idle, otherwise a new one.
+  Result<Lease> Acquire();
+  // Back to the pool unless it is fresh-per-use, poisoned (a trap or a deadline), `discard`
+  // was asked, it reached max_invocations, or the pool is full.
+  void Release(Lease lease, bool discard = false);
+  // Instantiates until pool_size instances are idle; the first error stops it.
+  Status Prewarm();
+  // Drops idle instances not used for idle_timeout; returns how many.
+  size_t ReclaimIdle(Clock::time_point now = Clock::now());
+
+  size_t idle() const { return idle_.size(); }
+  uint64_t instantiated() const { return instantiated_; }
+  const PoolOptions& options() const { return options_; }
+
+ private:
+  Result<Lease> NewLease();
+
+  std::shared_ptr<const component::InstancePre> pre_;
+  wasm::Store& store_;
+  PoolOptions options_;
+  InstanceDataFactory make_data_;
+  std::deque<Lease> idle_;  // most recently used at the back
+  uint64_t instantiated_ = 0;
+};
+
+}  // namespace wcloud::host
