@@ -17,8 +17,12 @@ struct V8EngineOptions {
 };
 
 // Starts V8 (platform, trap handler) and returns the engine that owns it. V8 can be started once
-// per process: a second call fails, also after the first engine is gone. Every Store must be
-// destroyed before the engine.
+// per process: a second call fails, also after the first engine is gone. Every Store and Module
+// must be destroyed before the engine.
+//
+// A store runs without V8's lock on the thread that created it; used from another thread it
+// takes the lock on every entry from then on (correct, and ~3x dearer per call), so pools do
+// best keeping each store on one worker thread.
 Result<std::unique_ptr<Engine>> NewV8Engine(const V8EngineOptions& options = {});
 
 }  // namespace wcloud::wasm

@@ -130,6 +130,33 @@ TEST(V8EngineTest, CallsWithEveryValueTypeAndMultipleResults) {
   ASSERT_FALSE(wrong);
 }
 
+TEST(V8EngineTest, ManyParametersAndResultsBothWays) {
+  // More than the inline buffers hold (canonical ABI flattening goes up to 16 parameters).
+  std::string params, results, gets;
+  for (int i = 0; i < 12; ++i) {
+    params += " i32";
+    results += " i32";
+    gets += " (local.get " + std::to_string(i) + ")";
+  }
+  auto module = Compile("(module (import \"env\" \"rev\" (func $rev (param" + params + ") (result" +
+                        results + ")))" + " (func (export \"f\") (param" + params + ") (result" +
+                        results + ") (call $rev" + gets + ")))");
+  auto store = NewStore();
+  FuncType type;
+  type.params.assign(12, ValType::kI32);
+  type.results.assign(12, ValType::kI32);
+  auto rev = store->NewHostFunc(type, [](std::span<const Val> args, std::span<Val> out) {
+    for (size_t i = 0; i < args.size(); ++i) out[i] = Val::I32(args[args.size() - 1 - i].i32 * 2);
+    return Ok();
+  });
+  auto instance = Instantiate(*store, *module, {rev});
+  std::vector<uint32_t> args;
+  for (uint32_t i = 0; i < 12; ++i) args.push_back(i);
+  auto result = CallI32(*Get<Func>(*instance, "f"), args);
+  ASSERT_TRUE(result) << result.error().message();
+  for (uint32_t i = 0; i < 12; ++i) EXPECT_EQ((*result)[i], (11 - i) * 2);
+}
+
 TEST(V8EngineTest, FeaturesComponentsUseAreOn) {
   // Sign extension, saturating truncation, bulk memory, reference types and multi-value blocks:
   // what toolchains emit for components, on by default in V8 10.2.
@@ -616,7 +643,12 @@ TEST(V8EngineTest, OneModuleRunsOnTwoThreads) {
       (i32.store (i32.const 0) (local.get 0))
       (i32.add (i32.load (i32.const 0)) (call $id)))))");
   auto run = [&](uint32_t id, uint32_t* failures) {
+    // Compiling from several threads at once is fine too.
+    auto own = Compile("(module (func (export \"f\") (result i32) (i32.const " +
+                       std::to_string(id) + ")))");
     auto store = NewStore();
+    auto own_instance = Instantiate(*store, *own);
+    if ((*CallI32(*Get<Func>(*own_instance, "f"), {}))[0] != id) ++*failures;
     auto host = store->NewHostFunc({{}, {ValType::kI32}}, [id](auto, std::span<Val> results) {
       results[0] = Val::I32(id);
       return Ok();
