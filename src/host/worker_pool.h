@@ -1,0 +1,82 @@
+// The threads that run guests: each worker owns one Store (one V8 isolate) and the instance
+// pools of every component it serves, so a request runs start to end on one thread and pool
+// operations take no lock. Requests arrive from the network threads through a queue per worker.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "host/instance_pool.h"
+#include "util/result.h"
+#include "wasm/engine.h"
+
+namespace wcloud::host {
+
+class Worker {
+ public:
+  wasm::Store& store() { return *store_; }
+  int index() const { return index_; }
+  // The pool registered under `key` on this worker, made by `make` on first use.
+  InstancePool& Pool(const void* key,
+                     const std::function<std::unique_ptr<InstancePool>(wasm::Store&)>& make);
+  void DropPool(const void* key) { pools_.erase(key); }
+
+ private:
+  friend class WorkerPool;
+  int index_ = 0;
+  std::unique_ptr<wasm::Store> store_;
+  std::map<const void*, std::unique_ptr<InstancePool>> pools_;
+};
+
+class WorkerPool {
+ public:
+  using Job = std::function<void(Worker&)>;
+
+  struct Options {
+    int threads = 0;  // 0: one per hardware thread
+    wasm::StoreOptions store;
+    // How often idle pooled instances are looked at for reclaiming.
+    std::chrono::milliseconds reclaim_interval{std::chrono::seconds(5)};
+  };
+
+  // Starts the threads; each creates its Store on itself (V8 isolates stay on their thread).
+  static Result<std::unique_ptr<WorkerPool>> Start(wasm::Engine& engine, Options options);
+  ~WorkerPool();  // Stop()
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs `job` on the worker with the shortest queue. Thread-safe. False once stopping.
+  bool Submit(Job job);
+  // Runs `job` once on every worker and waits for all of them (pool setup and teardown).
+  void RunOnAll(const Job& job);
+  // Finishes the queued jobs, then joins the threads (stores and pools go with them).
+  void Stop();
+
+  int threads() const { return static_cast<int>(slots_.size()); }
+
+ private:
+  struct Slot {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Job> jobs;
+    size_t load = 0;  // queued + running, read without the lock for placement
+    bool stop = false;
+    std::thread thread;
+  };
+  WorkerPool() = default;
+  void Run(Slot& slot, Worker& worker);
+
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::chrono::milliseconds reclaim_interval_{0};
+  std::mutex submit_mu_;
+  bool stopping_ = false;
+};
+
+}  // namespace wcloud::host
