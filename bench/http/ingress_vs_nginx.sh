@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Requests per second and latency of the ingress server against nginx, both answering every
+# request with the same 13-byte body over keep-alive connections, measured with wrk.
+# Usage: bench/http/ingress_vs_nginx.sh [BUILD_DIR] [CONNECTIONS] [SECONDS] [THREADS]
+# THREADS is the server's event-loop threads and nginx's worker processes (the same for both);
+# wrk runs with as many threads. Run it on a quiet machine: the numbers share its cores.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+build="${1:-$here/../../build}"
+connections="${2:-50}"
+seconds="${3:-10}"
+threads="${4:-1}"
+server_bin="$build/bench/http/ingress_bench_server"
+[[ -x "$server_bin" ]] || { echo "build ingress_bench_server first: $server_bin" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+
+tmp="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on port $1" >&2
+  exit 1
+}
+
+# Prints "rps p50_ms p99_ms" from wrk --latency output.
+measure() {
+  local url="$1" out
+  wrk -t"$threads" -c"$connections" -d2s "$url" >/dev/null  # warm-up
+  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
+  echo "$out" >"$tmp/wrk-$(echo "$url" | tr -c 'a-z0-9' _).txt"
+  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
+    echo "$out" >&2
+    echo "wrk saw errors against $url" >&2
+    exit 1
+  fi
+  echo "$out" | awk '
+    function ms(v) {
+      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+      return v
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    $1 == "Requests/sec:" { rps = $2 }
+    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
+}
+
+# nginx: our own instance on a free port with a temporary prefix (the system service is not used).
+nginx_port="$(free_port)"
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes $threads;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  default_type text/plain;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { return 200 "hello world!\n"; }
+  }
+}
+CONF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
+pids+=($!)
+wait_port "$nginx_port"
+
+"$server_bin" 0 "$threads" >"$tmp/ingress.port" &
+pids+=($!)
+for _ in $(seq 100); do [[ -s "$tmp/ingress.port" ]] && break; sleep 0.05; done
+ingress_port="$(head -1 "$tmp/ingress.port")"
+wait_port "$ingress_port"
+
+# Both must answer the same body before their speed means anything.
+[[ "$(curl -s "http://127.0.0.1:$nginx_port/")" == "hello world!" ]] || { echo "nginx body" >&2; exit 1; }
+[[ "$(curl -s "http://127.0.0.1:$ingress_port/")" == "hello world!" ]] || { echo "ingress body" >&2; exit 1; }
+
+read -r n_rps n_p50 n_p99 < <(measure "http://127.0.0.1:$nginx_port/")
+read -r i_rps i_p50 i_p99 < <(measure "http://127.0.0.1:$ingress_port/")
+
+echo "wrk: $connections connections, ${seconds}s, $threads thread(s) each for server and client"
+printf "%-8s %12s %10s %10s\n" server req/s p50_ms p99_ms
+printf "%-8s %12s %10s %10s\n" nginx "$n_rps" "$n_p50" "$n_p99"
+printf "%-8s %12s %10s %10s\n" ingress "$i_rps" "$i_p50" "$i_p99"
+awk -v i="$i_rps" -v n="$n_rps" 'BEGIN { printf "ratio ingress/nginx req/s: %.2f\n", i / n }'
