@@ -80,7 +80,7 @@ Result<v8::Local<v8::Function>> V8Func::TableValue(v8::Local<v8::Context> contex
   if (host_ == nullptr) return function();
   if (table_value_.IsEmpty()) {
     v8::TryCatch try_catch(isolate);
-    v8::Local<v8::Value> argv[] = {FuncTypeToJs(isolate, context, type_), function()};
+    v8::Local<v8::Value> argv[] = {FuncTypeToJs(isolate, type_), function()};
     v8::Local<v8::Object> wrapped;
     if (!store_.function_ctor()->NewInstance(context, 2, argv).ToLocal(&wrapped) ||
         !wrapped->IsFunction()) {

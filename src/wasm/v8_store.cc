@@ -374,17 +374,7 @@ Result<std::shared_ptr<Memory>> V8Store::NewMemory(Limits limits) {
   ApiScope scope(*this);
   v8::Local<v8::Context> context = scope.context();
   v8::TryCatch try_catch(isolate_);
-  v8::Local<v8::Object> descriptor = v8::Object::New(isolate_);
-  descriptor
-      ->CreateDataProperty(context, JsName(isolate_, "initial"),
-                           v8::Number::New(isolate_, static_cast<double>(limits.min)))
-      .Check();
-  if (limits.max) {
-    descriptor
-        ->CreateDataProperty(context, JsName(isolate_, "maximum"),
-                             v8::Number::New(isolate_, static_cast<double>(*limits.max)))
-        .Check();
-  }
+  v8::Local<v8::Object> descriptor = LimitsToJs(isolate_, limits, nullptr);
   v8::Local<v8::Value> argv[] = {descriptor};
   v8::Local<v8::Object> memory;
   if (!memory_ctor_.Get(isolate_)->NewInstance(context, 1, argv).ToLocal(&memory)) {
@@ -397,19 +387,7 @@ Result<std::shared_ptr<Table>> V8Store::NewTable(Limits limits) {
   ApiScope scope(*this);
   v8::Local<v8::Context> context = scope.context();
   v8::TryCatch try_catch(isolate_);
-  v8::Local<v8::Object> descriptor = v8::Object::New(isolate_);
-  descriptor->CreateDataProperty(context, JsName(isolate_, "element"), JsName(isolate_, "anyfunc"))
-      .Check();
-  descriptor
-      ->CreateDataProperty(context, JsName(isolate_, "initial"),
-                           v8::Number::New(isolate_, static_cast<double>(limits.min)))
-      .Check();
-  if (limits.max) {
-    descriptor
-        ->CreateDataProperty(context, JsName(isolate_, "maximum"),
-                             v8::Number::New(isolate_, static_cast<double>(*limits.max)))
-        .Check();
-  }
+  v8::Local<v8::Object> descriptor = LimitsToJs(isolate_, limits, "anyfunc");
   v8::Local<v8::Value> argv[] = {descriptor};
   v8::Local<v8::Object> table;
   if (!table_ctor_.Get(isolate_)->NewInstance(context, 1, argv).ToLocal(&table)) {

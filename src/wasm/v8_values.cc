@@ -116,17 +116,32 @@ bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> v
   return true;
 }
 
-v8::Local<v8::Object> FuncTypeToJs(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                   const FuncType& type) {
+v8::Local<v8::Object> FuncTypeToJs(v8::Isolate* isolate, const FuncType& type) {
   auto list = [&](const std::vector<ValType>& types) {
     SmallBuffer<v8::Local<v8::Value>> names(types.size());
     for (size_t i = 0; i < types.size(); ++i) names[i] = JsName(isolate, TypeName(types[i]));
     return v8::Array::New(isolate, names.data(), names.size());
   };
-  v8::Local<v8::Object> out = v8::Object::New(isolate);
-  out->CreateDataProperty(context, JsName(isolate, "parameters"), list(type.params)).Check();
-  out->CreateDataProperty(context, JsName(isolate, "results"), list(type.results)).Check();
-  return out;
+  v8::Local<v8::Name> keys[] = {JsName(isolate, "parameters"), JsName(isolate, "results")};
+  v8::Local<v8::Value> values[] = {list(type.params), list(type.results)};
+  return v8::Object::New(isolate, v8::Null(isolate), keys, values, 2);
+}
+
+v8::Local<v8::Object> LimitsToJs(v8::Isolate* isolate, const Limits& limits, const char* element) {
+  v8::Local<v8::Name> keys[3];
+  v8::Local<v8::Value> values[3];
+  size_t n = 0;
+  keys[n] = JsName(isolate, "initial");
+  values[n++] = v8::Number::New(isolate, static_cast<double>(limits.min));
+  if (limits.max) {
+    keys[n] = JsName(isolate, "maximum");
+    values[n++] = v8::Number::New(isolate, static_cast<double>(*limits.max));
+  }
+  if (element != nullptr) {
+    keys[n] = JsName(isolate, "element");
+    values[n++] = JsName(isolate, element);
+  }
+  return v8::Object::New(isolate, v8::Null(isolate), keys, values, n);
 }
 
 Result<FuncType> FuncTypeFromJs(v8::Local<v8::Context> context, v8::Local<v8::Value> value) {
@@ -157,9 +172,15 @@ std::string JsString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 }
 
 v8::Local<v8::String> JsName(v8::Isolate* isolate, std::string_view name) {
-  return v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kNormal,
-                                 static_cast<int>(name.size()))
-      .ToLocalChecked();
+  v8::Local<v8::String> out;
+  // Longer than V8's strings can be: a lookup of "" then fails with an error, not a crash.
+  if (name.size() > static_cast<size_t>(v8::String::kMaxLength) ||
+      !v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kNormal,
+                               static_cast<int>(name.size()))
+           .ToLocal(&out)) {
+    return v8::String::Empty(isolate);
+  }
+  return out;
 }
 
 }  // namespace wcloud::wasm

@@ -46,8 +46,9 @@ v8::Local<v8::Value> ToJs(v8::Isolate* isolate, ValType type, const Val& value);
 bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> value, Val& out);
 
 // The type-reflection form: {parameters: ["i32"], results: ["i64"]}.
-v8::Local<v8::Object> FuncTypeToJs(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                   const FuncType& type);
+v8::Local<v8::Object> FuncTypeToJs(v8::Isolate* isolate, const FuncType& type);
+// A memory or table descriptor ({initial, maximum, element}); `element` null for memories.
+v8::Local<v8::Object> LimitsToJs(v8::Isolate* isolate, const Limits& limits, const char* element);
 Result<FuncType> FuncTypeFromJs(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
 
 // "(i32, i64) -> (f32)", for messages.
