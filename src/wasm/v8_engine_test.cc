@@ -481,6 +481,11 @@ TEST(V8EngineTest, MemoryCapMakesGrowFail) {
   EXPECT_NE(failed.error().message().find("over the limit of 4 pages"), std::string::npos)
       << failed.error().message();
 
+  // A cap beyond what a memory can declare changes nothing.
+  auto huge = NewStore({.max_memory_bytes = uint64_t{1} << 40});
+  auto huge_instance = Instantiate(*huge, *module);
+  EXPECT_EQ((*CallI32(*Get<Func>(*huge_instance, "grow"), {7}))[0], 1u);
+
   // Host-created memories are capped too.
   auto host_memory = capped->NewMemory({1, std::nullopt});
   ASSERT_TRUE(host_memory);

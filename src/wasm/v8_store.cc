@@ -14,6 +14,8 @@ namespace wcloud::wasm {
 namespace {
 
 constexpr uint64_t kPageSize = 65536;
+// The most pages a 32-bit memory can declare; a larger cap means no cap.
+constexpr uint64_t kMaxPages = 65536;
 // V8 posts foreground tasks (finalizers, memory reduction) that run only when the store pumps
 // its message loop: every this many outermost guest entries.
 constexpr uint64_t kPumpInterval = 256;
@@ -122,7 +124,7 @@ Result<std::unique_ptr<V8Store>> V8Store::Create(const V8Runtime& runtime,
 
 V8Store::V8Store(const V8Runtime& runtime, const StoreOptions& options, v8::Isolate* isolate)
     : runtime_(runtime),
-      max_pages_(options.max_memory_bytes
+      max_pages_(options.max_memory_bytes && *options.max_memory_bytes / kPageSize < kMaxPages
                      ? std::optional<uint64_t>(*options.max_memory_bytes / kPageSize)
                      : std::nullopt),
       isolate_(isolate) {}
