@@ -61,19 +61,16 @@ class TimerPollable : public Pollable {
   uint64_t deadline_ns_;
 };
 
-// Ready when poll(2) reports `events` (or an error/hang-up) on a descriptor it does not own;
-// `keep_alive` holds whatever owns the descriptor for as long as the pollable lives.
+// Ready when poll(2) reports `events` (or an error/hang-up) on a descriptor it does not own.
 class FdPollable : public Pollable {
  public:
-  FdPollable(int fd, short events, std::shared_ptr<void> keep_alive = nullptr)
-      : fd_(fd), events_(events), keep_alive_(std::move(keep_alive)) {}
+  FdPollable(int fd, short events) : fd_(fd), events_(events) {}
   bool Ready() override;
   WaitSource Source() override { return {fd_, events_, std::nullopt}; }
 
  private:
   int fd_;
   short events_;
-  std::shared_ptr<void> keep_alive_;
 };
 
 // A cross-thread wake-up (an eventfd): a producer on another thread (an HTTP body filled by the

@@ -4,6 +4,7 @@
 
 #include "wasi/exit.h"
 #include "wasi/memory_streams.h"
+#include "wasi/wasi_state.h"
 #include "wasi/wasi_test_fixture.h"
 
 namespace wcloud::wasi {
@@ -217,7 +218,12 @@ TEST_F(WasiTest, BadHandlesTrapAndDroppedHandlesAreGone) {
   // Wrong argument count.
   EXPECT_FALSE(Call(kStreams, "[method]output-stream.check-write", {}));
 
+  WasiState* state = data_.Find<WasiState>();
+  size_t open_streams = state->output_streams.size();
   Drop(out);
+  EXPECT_EQ(state->output_streams.size(), open_streams - 1);
+  Drop(out);  // a second drop of the same rep is ignored
+  EXPECT_EQ(state->output_streams.size(), open_streams - 1);
   auto after = Call(kStreams, "[method]output-stream.check-write", {out});
   ASSERT_FALSE(after);
   EXPECT_NE(after.error().message().find("not open"), std::string::npos);
