@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <deque>
 #include <vector>
 
@@ -63,6 +64,9 @@ FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, bool fo
   }
   if (path.front() == '/') {
     return ErrorCode::kNotPermitted;
+  }
+  if (path.size() >= PATH_MAX) {
+    return ErrorCode::kNameTooLong;  // as the kernel would say, before we walk any of it
   }
   std::deque<std::string> pending;
   bool trailing_slash = Split(path, pending, false);

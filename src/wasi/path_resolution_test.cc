@@ -96,6 +96,7 @@ TEST_F(PathResolutionTest, ReportsLoopsAndMissingComponents) {
   EXPECT_EQ(Resolve("a/b/file.txt/x"), Err(ErrorCode::kNotDirectory));
   EXPECT_EQ(Resolve(std::string_view("a\0b", 3)), Err(ErrorCode::kInvalid));
   EXPECT_EQ(Resolve("new"), "missing new");
+  EXPECT_EQ(Resolve(std::string(5000, 'a')), Err(ErrorCode::kNameTooLong));
 }
 
 }  // namespace
