@@ -58,7 +58,7 @@ Status V8Func::Call(std::span<const Val> args, std::span<Val> results) {
   }
   store_.BumpEpoch();
   if (results.size() == 1) {
-    if (!FromJs(context, type_.results[0], result, results[0])) {
+    if (!FromJs(isolate, type_.results[0], result, results[0])) {
       return store_.ErrorFromException(try_catch, false);
     }
   } else if (results.size() > 1) {
@@ -67,7 +67,7 @@ Status V8Func::Call(std::span<const Val> args, std::span<Val> results) {
     for (size_t i = 0; i < results.size(); ++i) {
       v8::Local<v8::Value> item;
       if (!array->Get(context, static_cast<uint32_t>(i)).ToLocal(&item) ||
-          !FromJs(context, type_.results[i], item, results[i])) {
+          !FromJs(isolate, type_.results[i], item, results[i])) {
         return store_.ErrorFromException(try_catch, false);
       }
     }
@@ -242,7 +242,7 @@ Val V8Global::Get() const {
   out.type = type_;
   v8::Local<v8::Value> value;
   if (object()->Get(scope.context(), JsName(isolate, "value")).ToLocal(&value)) {
-    FromJs(scope.context(), type_, value, out);
+    FromJs(isolate, type_, value, out);
   }
   return out;
 }

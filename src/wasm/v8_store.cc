@@ -291,14 +291,13 @@ void V8Store::HostCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   store.BumpEpoch();
   const FuncType& type = data->type;
   v8::Isolate* isolate = info.GetIsolate();
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
 
   SmallBuffer<Val> args(type.params.size());
   for (size_t i = 0; i < args.size(); ++i) {
     v8::Local<v8::Value> arg = static_cast<int>(i) < info.Length()
                                    ? info[static_cast<int>(i)]
                                    : v8::Undefined(isolate).As<v8::Value>();
-    if (!FromJs(context, type.params[i], arg, args[i])) return;
+    if (!FromJs(isolate, type.params[i], arg, args[i])) return;
   }
   SmallBuffer<Val> results(type.results.size());
   for (size_t i = 0; i < results.size(); ++i) results[i].type = type.results[i];

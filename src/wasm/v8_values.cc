@@ -69,17 +69,18 @@ v8::Local<v8::Value> ToJs(v8::Isolate* isolate, ValType type, const Val& value) 
   return v8::Null(isolate);
 }
 
-bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> value, Val& out) {
+bool FromJs(v8::Isolate* isolate, ValType type, v8::Local<v8::Value> value, Val& out) {
   out.type = type;
+  // Only the slow paths (values not made by wasm) need a context.
+  auto context = [isolate] { return isolate->GetCurrentContext(); };
   switch (type) {
     case ValType::kI32: {
-      // Wasm hands i32 over as a small integer: the cast is the fast path.
       if (value->IsInt32()) {
         out.i32 = static_cast<uint32_t>(value.As<v8::Int32>()->Value());
         return true;
       }
       int32_t v;
-      if (!value->Int32Value(context).To(&v)) return false;
+      if (context().IsEmpty() || !value->Int32Value(context()).To(&v)) return false;
       out.i32 = static_cast<uint32_t>(v);
       return true;
     }
@@ -87,7 +88,7 @@ bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> v
       v8::Local<v8::BigInt> big;
       if (value->IsBigInt()) {
         big = value.As<v8::BigInt>();
-      } else if (!value->ToBigInt(context).ToLocal(&big)) {
+      } else if (context().IsEmpty() || !value->ToBigInt(context()).ToLocal(&big)) {
         return false;
       }
       out.i64 = big->Uint64Value();  // wraps modulo 2^64, as ToBigInt64 does
@@ -98,7 +99,7 @@ bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> v
       double d;
       if (value->IsNumber()) {
         d = value.As<v8::Number>()->Value();
-      } else if (!value->NumberValue(context).To(&d)) {
+      } else if (context().IsEmpty() || !value->NumberValue(context()).To(&d)) {
         return false;
       }
       if (type == ValType::kF32) {

@@ -4,9 +4,10 @@
 
 #include <v8.h>
 
-#include <array>
 #include <cstddef>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "util/result.h"
@@ -14,16 +15,19 @@
 
 namespace wcloud::wasm {
 
-// N elements inline, more on the heap.
+// N elements inline, more on the heap; only `size` elements are constructed.
 template <typename T, size_t N = 8>
 class SmallBuffer {
+  static_assert(std::is_trivially_destructible_v<T>);
+
  public:
   explicit SmallBuffer(size_t size) : size_(size) {
     if (size > N) {
       heap_.resize(size);
       data_ = heap_.data();
     } else {
-      data_ = inline_.data();
+      data_ = reinterpret_cast<T*>(inline_);
+      for (size_t i = 0; i < size; ++i) new (data_ + i) T();
     }
   }
   SmallBuffer(const SmallBuffer&) = delete;
@@ -34,7 +38,7 @@ class SmallBuffer {
   T& operator[](size_t i) { return data_[i]; }
 
  private:
-  std::array<T, N> inline_{};
+  alignas(T) unsigned char inline_[N * sizeof(T)];
   std::vector<T> heap_;
   T* data_;
   size_t size_;
@@ -42,8 +46,9 @@ class SmallBuffer {
 
 // Reference types become null: references move through tables, not values.
 v8::Local<v8::Value> ToJs(v8::Isolate* isolate, ValType type, const Val& value);
-// False when the conversion threw (a JS exception is pending).
-bool FromJs(v8::Local<v8::Context> context, ValType type, v8::Local<v8::Value> value, Val& out);
+// False when the conversion threw (a JS exception is pending). Values coming from wasm take
+// the fast paths, which need no context.
+bool FromJs(v8::Isolate* isolate, ValType type, v8::Local<v8::Value> value, Val& out);
 
 // The type-reflection form: {parameters: ["i32"], results: ["i64"]}.
 v8::Local<v8::Object> FuncTypeToJs(v8::Isolate* isolate, const FuncType& type);
