@@ -1,10 +1,15 @@
 // wcloud: the wasmCloud runtime for Kubernetes in one binary.
+#include <signal.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
 #include "util/version.h"
 
 int main(int argc, char** argv) {
+  // A guest writing to a closed stdout pipe, or a client gone mid-response, must see EPIPE on
+  // that stream, not kill the process.
+  signal(SIGPIPE, SIG_IGN);
   CLI::App app{"wcloud: run WebAssembly components on Kubernetes (runtime.wasmcloud.dev/v1alpha1)",
                "wcloud"};
   app.set_version_flag("--version", std::string(wcloud::Version()));
