@@ -164,7 +164,9 @@ void Connection::OnHead() {
     return Reject(400, "bad request: unsupported Transfer-Encoding\n",
                   "request Transfer-Encoding does not end in chunked");
   }
-  if (parser_->expect_other()) {
+  // Expect means nothing from an HTTP/1.0 client (RFC 9110 §10.1.1): no 100, no 417.
+  bool http11 = r.version_minor >= 1;
+  if (http11 && parser_->expect_other()) {
     return Reject(417, "only Expect: 100-continue is supported\n", "unsupported Expect");
   }
   std::string absolute_authority;
@@ -194,7 +196,7 @@ void Connection::OnHead() {
     r.authority = std::move(absolute_authority);
   } else if (hosts == 1) {
     r.authority = std::string(*r.headers.Find("host"));
-  } else if (r.version_minor >= 1) {
+  } else if (http11) {
     return Reject(400, "bad request: no Host\n", "HTTP/1.1 request without Host");
   }
   if (!IsAuthority(r.authority)) {
@@ -204,7 +206,7 @@ void Connection::OnHead() {
   r.remote = remote_;
 
   state_->SetHead(!parser_->is_done(), r.method == "HEAD",
-                  parser_->keep_alive() && !loop_.draining(), parser_->expect_continue(),
+                  parser_->keep_alive() && !loop_.draining(), http11 && parser_->expect_continue(),
                   Clock::now() + options_.request_timeout);
   if (parser_->is_done()) state_->EndBody(trailers_);
   phase_ = Phase::kExchange;

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace wcloud::ingress {
@@ -472,6 +473,19 @@ TEST(IngressServerTest, ContinueIsSentWhenTheHandlerReads) {
   EXPECT_EQ(r->Header("connection"), "");
 }
 
+TEST(IngressServerTest, NoContinueForHttp10) {
+  Workers workers;
+  auto server = StartServer(EchoOnWorker(workers));
+  RawClient c(server->port());
+  c.Send("POST /up HTTP/1.0\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  c.Send("data");
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);  // not a 100 first
+  EXPECT_EQ(r->body, "POST /up  data");
+}
+
 TEST(IngressServerTest, AnswerWithoutContinueClosesInsteadOfReadingTheBody) {
   auto server = StartServer([](Exchange ex) { Respond(ex, 403, "no"); });
   RawClient c(server->port());
@@ -642,6 +656,39 @@ TEST(IngressServerTest, MalformedRequestsAre400AndClose) {
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+TEST(IngressServerTest, SurvivesGarbageAndTruncatedRequests) {
+  Workers workers;
+  auto server = StartServer(EchoOnWorker(workers));
+  const std::string valid =
+      "POST /x?y=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "4\r\nabcd\r\n0\r\nT: 1\r\n\r\n";
+  std::mt19937 rng(1234);
+  for (int i = 0; i < 300; ++i) {
+    std::string input = valid;
+    switch (i % 3) {
+      case 0:  // truncated
+        input.resize(rng() % valid.size());
+        break;
+      case 1:  // bytes flipped
+        for (int k = 0; k < 3; ++k) input[rng() % input.size()] = static_cast<char>(rng());
+        break;
+      default:  // noise
+        input.assign(rng() % 2000, '\0');
+        for (char& ch : input) ch = static_cast<char>(rng());
+    }
+    RawClient c(server->port());
+    c.Send(input);
+    shutdown(c.fd(), SHUT_WR);
+    // Whatever comes back must be a parseable response or nothing at all.
+    while (auto r = c.Read(false, 2s)) EXPECT_GE(r->status, 200);
+  }
+  RawClient c(server->port());
+  c.Send(valid);
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "POST /x?y=1 h abcd");
 }
 
 TEST(IngressServerTest, ClientDisconnectMidBodyFailsTheHandlerAndLeaksNothing) {
