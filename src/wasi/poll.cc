@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+#include "wasm/engine.h"
+
 namespace wcloud::wasi {
 
 uint64_t MonotonicNowNs() {
@@ -17,6 +19,18 @@ uint64_t MonotonicNowNs() {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+namespace {
+// Per thread, because each worker thread runs one guest call at a time (PollDeadlineScope).
+thread_local std::optional<uint64_t> call_deadline_ns;
+}  // namespace
+
+PollDeadlineScope::PollDeadlineScope(std::optional<uint64_t> deadline_ns)
+    : previous_(call_deadline_ns) {
+  call_deadline_ns = deadline_ns;
+}
+
+PollDeadlineScope::~PollDeadlineScope() { call_deadline_ns = previous_; }
 
 Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
   if (pollables.empty()) {
@@ -43,6 +57,13 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
       if (source.deadline_ns) {
         deadline = deadline ? std::min(*deadline, *source.deadline_ns) : *source.deadline_ns;
       }
+    }
+    if (call_deadline_ns) {
+      if (MonotonicNowNs() >= *call_deadline_ns) {
+        return Error("deadline exceeded while the guest waited in wasi:io/poll",
+                     wasm::kDeadlineExceeded);
+      }
+      deadline = deadline ? std::min(*deadline, *call_deadline_ns) : *call_deadline_ns;
     }
     if (fds.empty() && !deadline) {
       return Error("wasi:io/poll: waiting on " + std::to_string(pollables.size()) +

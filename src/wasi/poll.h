@@ -43,6 +43,21 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables);
 // Poll() over one pollable.
 Status Block(Pollable& pollable);
 
+// While alive, every wait of Poll()/Block() on this thread ends at `deadline_ns` (monotonic) with
+// an Error coded wasm::kDeadlineExceeded: the engine's deadline stops guest code, not a host
+// function sleeping in ppoll on the guest's behalf. The worker running a request sets it around
+// the guest call; scopes nest, the innermost wins.
+class PollDeadlineScope {
+ public:
+  explicit PollDeadlineScope(std::optional<uint64_t> deadline_ns);
+  ~PollDeadlineScope();
+  PollDeadlineScope(const PollDeadlineScope&) = delete;
+  PollDeadlineScope& operator=(const PollDeadlineScope&) = delete;
+
+ private:
+  std::optional<uint64_t> previous_;
+};
+
 // Always ready: for streams whose operations never wait (memory, regular files).
 class ReadyPollable : public Pollable {
  public:

@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "wasm/engine.h"
+
 namespace wcloud::wasi {
 namespace {
 
@@ -93,6 +95,28 @@ TEST(PollTest, EmptyListAndWaitsThatCannotEndAreErrors) {
   auto blocked = Block(never);
   ASSERT_FALSE(blocked);
   EXPECT_NE(blocked.error().message().find("never become ready"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wcloud::wasi
+
+namespace wcloud::wasi {
+namespace {
+
+TEST(PollTest, ACallDeadlineEndsALongerWait) {
+  TimerPollable hour(MonotonicNowNs() + 3600'000'000'000ull);
+  const uint64_t start = MonotonicNowNs();
+  Status waited = Ok();
+  {
+    PollDeadlineScope scope(MonotonicNowNs() + 50'000'000ull);
+    waited = Block(hour);
+  }
+  ASSERT_FALSE(waited.has_value());
+  EXPECT_EQ(waited.error().code(), wasm::kDeadlineExceeded) << waited.error().message();
+  EXPECT_LT(MonotonicNowNs() - start, 5'000'000'000ull);
+  // Outside the scope, a ready pollable is unaffected and an expired timer still fires.
+  TimerPollable past(MonotonicNowNs());
+  EXPECT_TRUE(Block(past).has_value());
 }
 
 }  // namespace
