@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Requests per second and latency of the ingress server against nginx, both answering every
 # request with the same 13-byte body over keep-alive connections, measured with wrk.
-# Usage: bench/http/ingress_vs_nginx.sh [BUILD_DIR] [CONNECTIONS] [SECONDS] [THREADS]
+# Usage: bench/http/ingress_vs_nginx.sh [BUILD_DIR] [CONNECTIONS] [SECONDS] [THREADS] [ROUNDS]
 # THREADS is the server's event-loop threads and nginx's worker processes (the same for both);
-# wrk runs with as many threads. Run it on a quiet machine: the numbers share its cores.
+# wrk runs with as many threads. The two servers are measured alternately ROUNDS times and the
+# median round of each is reported, so load from elsewhere on the machine hits both alike.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +12,7 @@ build="${1:-$here/../../build}"
 connections="${2:-50}"
 seconds="${3:-10}"
 threads="${4:-1}"
+rounds="${5:-3}"
 server_bin="$build/bench/http/ingress_bench_server"
 [[ -x "$server_bin" ]] || { echo "build ingress_bench_server first: $server_bin" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }
@@ -41,9 +43,7 @@ wait_port() {
 # Prints "rps p50_ms p99_ms" from wrk --latency output.
 measure() {
   local url="$1" out
-  wrk -t"$threads" -c"$connections" -d2s "$url" >/dev/null  # warm-up
   out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
-  echo "$out" >"$tmp/wrk-$(echo "$url" | tr -c 'a-z0-9' _).txt"
   if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
     echo "$out" >&2
     echo "wrk saw errors against $url" >&2
@@ -101,11 +101,31 @@ wait_port "$ingress_port"
 [[ "$(curl -s "http://127.0.0.1:$nginx_port/")" == "hello world!" ]] || { echo "nginx body" >&2; exit 1; }
 [[ "$(curl -s "http://127.0.0.1:$ingress_port/")" == "hello world!" ]] || { echo "ingress body" >&2; exit 1; }
 
-read -r n_rps n_p50 n_p99 < <(measure "http://127.0.0.1:$nginx_port/")
-read -r i_rps i_p50 i_p99 < <(measure "http://127.0.0.1:$ingress_port/")
+nginx_url="http://127.0.0.1:$nginx_port/"
+ingress_url="http://127.0.0.1:$ingress_port/"
+wrk -t"$threads" -c"$connections" -d2s "$nginx_url" >/dev/null  # warm-up
+wrk -t"$threads" -c"$connections" -d2s "$ingress_url" >/dev/null
 
-echo "wrk: $connections connections, ${seconds}s, $threads thread(s) each for server and client"
-printf "%-8s %12s %10s %10s\n" server req/s p50_ms p99_ms
+echo "wrk: $connections connections, ${seconds}s x $rounds rounds, $threads thread(s) for each" \
+  "server and for wrk"
+printf "%-8s %6s %12s %10s %10s\n" server round req/s p50_ms p99_ms
+: >"$tmp/nginx.rounds"
+: >"$tmp/ingress.rounds"
+for round in $(seq "$rounds"); do
+  for name in nginx ingress; do
+    url="$nginx_url"
+    [[ "$name" == ingress ]] && url="$ingress_url"
+    read -r rps p50 p99 < <(measure "$url")
+    echo "$rps $p50 $p99" >>"$tmp/$name.rounds"
+    printf "%-8s %6s %12s %10s %10s\n" "$name" "$round" "$rps" "$p50" "$p99"
+  done
+done
+
+# The median round by req/s, with its latencies.
+median() { sort -n -k1 "$1" | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
+read -r n_rps n_p50 n_p99 < <(median "$tmp/nginx.rounds")
+read -r i_rps i_p50 i_p99 < <(median "$tmp/ingress.rounds")
+echo "median:"
 printf "%-8s %12s %10s %10s\n" nginx "$n_rps" "$n_p50" "$n_p99"
 printf "%-8s %12s %10s %10s\n" ingress "$i_rps" "$i_p50" "$i_p99"
 awk -v i="$i_rps" -v n="$n_rps" 'BEGIN { printf "ratio ingress/nginx req/s: %.2f\n", i / n }'
