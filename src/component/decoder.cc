@@ -1586,6 +1586,21 @@ class Decoder {
   }
 
   void NameType(Component& c, const std::string& name, const ExternType& type) {
+    // wit-component defines an exported interface's resources in the root and exports them
+    // only inside the instance it exports: they take their name from there.
+    if (type.kind == ExternKind::kInstance && type.instance) {
+      for (const NamedExtern& e : type.instance->exports) {
+        if (e.type.kind != ExternKind::kType || !e.type.type ||
+            e.type.type->kind != TypeDef::Kind::kResource) {
+          continue;
+        }
+        auto it = unnamed_resources_.find(e.type.type->resource.get());
+        if (it == unnamed_resources_.end()) continue;
+        it->second->name = e.name;
+        unnamed_resources_.erase(it);
+      }
+      return;
+    }
     if (type.kind != ExternKind::kType || !type.type) return;
     const void* key = type.type->kind == TypeDef::Kind::kResource
                           ? static_cast<const void*>(type.type->resource.get())
