@@ -143,6 +143,8 @@ struct AbiHost {
   std::map<std::string, std::vector<Value>> seen;  // host-echo-X -> its last arguments
   std::map<std::string, std::function<Value(const Value&)>> replies;  // default: echo
   std::vector<std::string> things;                                    // host-thing labels, by rep
+  // Runs inside host-echo-X before the reply; an Error fails the host call.
+  std::function<Status(CallContext&, const std::string& name)> before_reply;
 };
 
 AbiHost& HostOf(CallContext& cx) { return *cx.data().Find<AbiHost>(); }
@@ -186,9 +188,11 @@ std::shared_ptr<Linker> AbiHostLinker() {
   for (const char* name : kEchoNames) {
     const std::string key = std::string("host-echo-") + name;
     linker->DefineFunc(
-        kHost, key, [key](CallContext& cx, std::span<const Value> args, std::vector<Value>& out) {
+        kHost, key,
+        [key](CallContext& cx, std::span<const Value> args, std::vector<Value>& out) -> Status {
           AbiHost& host = HostOf(cx);
           host.seen[key] = std::vector<Value>(args.begin(), args.end());
+          if (host.before_reply) WCLOUD_TRY_STATUS(host.before_reply(cx, key));
           auto reply = host.replies.find(key);
           out.push_back(reply == host.replies.end() ? args[0] : reply->second(args[0]));
           return Ok();
@@ -265,7 +269,11 @@ class AbiReactorTest : public ::testing::Test {
     engine_ = nullptr;
   }
 
-  void SetUp() override {
+  void SetUp() override { Reinstantiate(); }
+  // A fresh store and instance (a trap poisons the instance for good).
+  void Reinstantiate() {
+    instance_.reset();
+    store_.reset();
     ASSERT_NE(pre_, nullptr);
     auto store = engine_->NewStore();
     ASSERT_TRUE(store.has_value()) << store.error().message();
@@ -501,6 +509,7 @@ TEST_F(AbiReactorTest, CounterConstructorMethodsStaticMergeAndTakeCounter) {
   ASSERT_EQ(a.storage().index(), 9u) << Show(a);
   ASSERT_EQ(b.storage().index(), 9u) << Show(b);
   EXPECT_EQ(a.as_resource().type, b.as_resource().type);
+  EXPECT_EQ(a.as_resource().type->name, "counter");
   EXPECT_EQ(Call("[method]counter.id", {a}).as_unsigned(), 1u);
   EXPECT_EQ(Call("[method]counter.id", {b}).as_unsigned(), 2u);
   EXPECT_EQ(Call("[method]counter.increment", {a, S(5)}).as_signed(), 15);
@@ -605,6 +614,144 @@ TEST_F(AbiReactorTest, AThousandLargeCallsLeaveTheGuestMemoryAsItWas) {
     ASSERT_TRUE(Same(Call("echo-nested", {nested}), nested)) << "call " << i;
   }
   EXPECT_EQ(memory->size(), after_one);
+}
+
+TEST_F(AbiReactorTest, RepliesLargerThanTheGuestMemoryGrowItWhileTheyAreLowered) {
+  ASSERT_EQ(store_->memories().size(), 1u);
+  const std::shared_ptr<wasm::Memory>& memory = store_->memories()[0];
+  const size_t before = memory->size();
+  const std::string big(4 << 20, 'z');
+  host().replies["host-echo-string"] = [&](const Value&) { return Str(big); };
+  EXPECT_EQ(Call("echo-string", {Str("small")}).as_string(), big);
+  EXPECT_GE(memory->size(), before + big.size());
+
+  std::vector<Value> groups;
+  for (int g = 0; g < 200; ++g) {
+    std::vector<Value> strings;
+    for (int i = 0; i < 50; ++i) strings.push_back(Str(std::to_string(g) + std::string(100, 'n')));
+    groups.push_back(Agg(std::move(strings)));
+  }
+  const Value nested = Agg(std::move(groups));
+  host().replies["host-echo-nested"] = [&](const Value&) { return nested; };
+  EXPECT_TRUE(Same(Call("echo-nested", {Agg({})}), nested));
+}
+
+// ---- failures are errors that name what went wrong, never crashes
+
+TEST_F(AbiReactorTest, AHostFailureTrapsTheGuestAndPoisonsTheInstance) {
+  host().before_reply = [](CallContext&, const std::string& name) -> Status {
+    if (name == "host-echo-u32") return Error("the host says no");
+    return Ok();
+  };
+  auto r = CallAll("echo-u32", {U(1)});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("the host says no"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("host-echo-u32"), std::string::npos) << r.error().message();
+  EXPECT_TRUE(instance_->poisoned());
+  r = CallAll("echo-u8", {U(1)});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("trapped earlier"), std::string::npos) << r.error().message();
+}
+
+TEST_F(AbiReactorTest, InvalidHostRepliesAreErrors) {
+  struct Bad {
+    std::string type;
+    Value arg, reply;
+  };
+  const Bad bad[] = {
+      {"char", Value::Char(U'a'), Value::Char(0xD800)},
+      {"char", Value::Char(U'a'), Value::Char(0x110000)},
+      {"color", Value::Enum(0), Value::Enum(3)},
+      {"u8", U(1), U(256)},
+      {"s8", S(1), S(128)},
+      {"u32", U(1), Str("not a number")},
+      {"option-u32", Value::None(), Value::Case(2)},
+      {"option-u32", Value::None(), Value::Some(Str("x"))},
+      {"result", Value::Ok(Str("x")), Value::Err(Value::Enum(7))},
+      {"mixed", Value::Case(3), Value::Case(2)},
+      {"padded", Agg({U(0), U(0), U(0), Value::F32(0), Value::Bool(false)}), Agg({U(0)})},
+      {"string", Str("x"), Value::Bytes({1})},
+  };
+  for (const Bad& b : bad) {
+    Reinstantiate();
+    const Value reply = b.reply;
+    host().replies["host-echo-" + b.type] = [reply](const Value&) { return reply; };
+    auto r = CallAll("echo-" + b.type, {b.arg});
+    EXPECT_FALSE(r.has_value()) << "host-echo-" << b.type << " replied " << Show(reply)
+                                << " and the guest got " << Show(*r);
+    if (!r) {
+      EXPECT_NE(r.error().message(), "") << b.type;
+    }
+  }
+}
+
+TEST_F(AbiReactorTest, InvalidArgumentsFromTheHostAreErrors) {
+  struct Bad {
+    std::string func;
+    std::vector<Value> args;
+  };
+  const Bad bad[] = {
+      {"echo-u32", {}},      {"echo-u32", {U(1), U(2)}},           {"echo-u32", {S(1)}},
+      {"echo-u8", {U(256)}}, {"echo-char", {Value::Char(0xDFFF)}}, {"echo-color", {Value::Enum(3)}},
+  };
+  for (const Bad& b : bad) {
+    Reinstantiate();
+    auto r = CallAll(b.func, b.args);
+    EXPECT_FALSE(r.has_value()) << b.func << Show(b.args) << " returned " << Show(*r);
+    if (!r) {
+      EXPECT_NE(r.error().message(), "") << b.func;
+    }
+  }
+}
+
+TEST_F(AbiReactorTest, AHandleOfTheWrongResourceTypeIsAnError) {
+  // Each case in a fresh instance, with a counter and a host-thing of that instance.
+  for (const std::string func :
+       {"thing-label", "consume-thing", "echo-thing", "[method]counter.id", "take-counter"}) {
+    Reinstantiate();
+    const Value counter = Call("[constructor]counter", {S(1)});
+    const Value thing = Call("make-thing", {Str("t")});
+    const bool wants_thing = func.find("thing") != std::string::npos;
+    const Value wrong = wants_thing ? counter : thing;
+    auto r = CallAll(func, {wrong});
+    EXPECT_FALSE(r.has_value()) << func << "(" << Show(wrong) << ") returned " << Show(*r);
+    if (!r) {
+      EXPECT_NE(r.error().message().find(wants_thing ? "host-thing" : "counter"), std::string::npos)
+          << func << ": " << r.error().message();
+    }
+  }
+}
+
+TEST_F(AbiReactorTest, ACounterOfAnotherInstanceIsNotThisInstancesCounter) {
+  auto data = std::make_unique<InstanceData>();
+  data->Emplace<AbiHost>();
+  auto other = (*pre_)->Instantiate(*store_, std::move(data));
+  ASSERT_TRUE(other.has_value()) << other.error().message();
+  const ExportedFunc* ctor = (*other)->GetExport(kApi, "[constructor]counter");
+  ASSERT_NE(ctor, nullptr);
+  const Value start = S(5);
+  auto theirs = (*other)->Call(*ctor, std::span<const Value>(&start, 1));
+  ASSERT_TRUE(theirs.has_value()) << theirs.error().message();
+  const Value ours = Call("[constructor]counter", {S(5)});
+  EXPECT_NE(ours.as_resource().type, (*theirs)[0].as_resource().type);
+  auto r = CallAll("[method]counter.id", {(*theirs)[0]});
+  EXPECT_FALSE(r.has_value()) << Show(*r);
+  instance_.reset();  // before the store; `other` goes at the end of the scope, also before it
+}
+
+TEST_F(AbiReactorTest, ReenteringTheInstanceFromAHostCallIsRefused) {
+  std::string inner_error;
+  host().before_reply = [&](CallContext& cx, const std::string& name) -> Status {
+    if (name != "host-echo-u32") return Ok();
+    const ExportedFunc* f = cx.instance()->GetExport(kApi, "echo-u8");
+    if (f == nullptr) return Error("no echo-u8");
+    const Value arg = U(1);
+    auto r = cx.instance()->Call(*f, std::span<const Value>(&arg, 1));
+    inner_error = r ? "(the call went through)" : r.error().message();
+    return Ok();
+  };
+  (void)CallAll("echo-u32", {U(1)});
+  EXPECT_NE(inner_error.find("re-entered"), std::string::npos) << inner_error;
 }
 
 }  // namespace
