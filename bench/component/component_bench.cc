@@ -2,8 +2,8 @@
 // (guest → host), strings through the canonical ABI, and instantiation from an InstancePre —
 // each next to the raw engine doing the same core work in the same run.
 //
-// Run by hand: build/bench/component_bench [--benchmark_filter=...]. The JavaScript component is
-// measured when WCLOUD_JS_COMPONENT names one (tests/components builds js_http.wasm).
+// Run by hand: build/bench/component_bench [--benchmark_filter=...] after building the
+// test_components and test_component_js_http targets.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -224,13 +224,20 @@ void BM_EngineInstantiate_Small_Reference(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineInstantiate_Small_Reference)->Unit(benchmark::kMicrosecond);
 
+// The fixtures of tests/components: a hand-written C wasi:http handler, a wasi-libc command
+// with the preview1 adapter (main, adapter, shim and fixup modules) and componentize-js.
+void BM_Instantiate_HttpHello(benchmark::State& state) {
+  InstantiateComponent(state, std::string(WCLOUD_TEST_COMPONENTS_DIR) + "/http_hello.wasm", true);
+}
+BENCHMARK(BM_Instantiate_HttpHello)->Unit(benchmark::kMicrosecond);
+
+void BM_Instantiate_CCommand(benchmark::State& state) {
+  InstantiateComponent(state, std::string(WCLOUD_TEST_COMPONENTS_DIR) + "/cli_hello.wasm", true);
+}
+BENCHMARK(BM_Instantiate_CCommand)->Unit(benchmark::kMicrosecond);
+
 void BM_Instantiate_JavaScript(benchmark::State& state) {
-  const char* path = std::getenv("WCLOUD_JS_COMPONENT");
-  if (path == nullptr) {
-    state.SkipWithError("set WCLOUD_JS_COMPONENT to a componentize-js component");
-    return;
-  }
-  InstantiateComponent(state, path, true);
+  InstantiateComponent(state, std::string(WCLOUD_TEST_COMPONENTS_DIR) + "/js_http.wasm", true);
 }
 BENCHMARK(BM_Instantiate_JavaScript)->Unit(benchmark::kMillisecond)->Iterations(20);
 

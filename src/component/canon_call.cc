@@ -179,12 +179,16 @@ Result<std::vector<Value>> CallFunc(FuncItem& func, std::span<const Value> args)
 std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
                                       std::shared_ptr<FuncItem> func, CanonRuntimeOptions options) {
   wasm::FuncType core_type = FlattenFuncType(*func->type, /*lower=*/true);
+  frame.lowered.push_back(std::make_unique<LoweredImport>(LoweredImport{func, std::move(options)}));
+  // Raw pointers only: the frame owns both and outlives every call into its instances.
   Frame* frame_ptr = &frame;
-  auto callback = [frame_ptr, func = std::move(func), options = std::move(options)](
-                      std::span<const wasm::Val> core_args,
-                      std::span<wasm::Val> core_results) -> Status {
+  const LoweredImport* lowered = frame.lowered.back().get();
+  auto callback = [frame_ptr, lowered](std::span<const wasm::Val> core_args,
+                                       std::span<wasm::Val> core_results) -> Status {
     Frame& frame = *frame_ptr;
-    CanonContext cx(frame, options);
+    std::shared_ptr<FuncItem> func = lowered->func.lock();
+    if (!func) return Error("a lowered function outlived its instance", wasm::kTrap);
+    CanonContext cx(frame, lowered->options);
     std::optional<uint32_t> return_pointer;
     auto args = LiftImportArgs(cx, *func->type, core_args, &return_pointer);
     if (!args) return args.error().Wrap(func->name);
@@ -195,12 +199,12 @@ std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
       WCLOUD_ASSIGN_OR_RETURN(results, CallLifted(*func, *args));
     }
     cx.EndLends();
-    auto lowered = LowerImportResults(cx, *func->type, results, return_pointer);
-    if (!lowered) return lowered.error().Wrap(func->name);
-    if (lowered->size() != core_results.size()) {
+    auto lowered_results = LowerImportResults(cx, *func->type, results, return_pointer);
+    if (!lowered_results) return lowered_results.error().Wrap(func->name);
+    if (lowered_results->size() != core_results.size()) {
       return Error(func->name + ": lowered results do not match the core signature", wasm::kTrap);
     }
-    for (size_t i = 0; i < core_results.size(); ++i) core_results[i] = (*lowered)[i];
+    for (size_t i = 0; i < core_results.size(); ++i) core_results[i] = (*lowered_results)[i];
     return Ok();
   };
   return store.NewHostFunc(std::move(core_type), std::move(callback));

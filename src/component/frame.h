@@ -58,7 +58,7 @@ struct ComponentItem {
 };
 
 struct CoreInstanceItem {
-  std::unique_ptr<wasm::Instance> instance;                     // instantiated module, or
+  std::unique_ptr<wasm::Instance> instance;                   // instantiated module, or
   std::vector<std::pair<std::string, wasm::Extern>> exports;  // inline exports
   std::optional<wasm::Extern> Get(std::string_view name) const;
 };
@@ -69,6 +69,14 @@ using Item = std::variant<std::shared_ptr<FuncItem>, TypeItem, std::shared_ptr<I
 struct InstanceItem {
   std::vector<std::pair<std::string, Item>> exports;
   const Item* Find(std::string_view name) const;
+};
+
+// What a lowered import's trampoline needs, owned by the frame: V8 keeps a host function's
+// closure alive as long as the function, and a closure holding the memory or realloc itself
+// would keep the whole instance graph reachable from a GC root forever.
+struct LoweredImport {
+  std::weak_ptr<FuncItem> func;
+  CanonRuntimeOptions options;
 };
 
 struct Frame {
@@ -97,6 +105,7 @@ struct Frame {
   // Static resource types of this component's type definitions → runtime types.
   std::unordered_map<const ResourceType*, const RuntimeResource*> resources;
   std::vector<std::unique_ptr<GuestResource>> defined_resources;
+  std::vector<std::unique_ptr<LoweredImport>> lowered;
   ResourceTable handles;
   uint32_t live_borrows = 0;  // borrow handles lent into the call in progress
   bool may_enter = true;

@@ -206,3 +206,23 @@ TEST_F(InstantiateTest, InstantiatesManyTimesFromOnePre) {
 
 }  // namespace
 }  // namespace wcloud::component
+
+namespace wcloud::component {
+namespace {
+
+// Each memory reserves ~10 GiB of guard regions; instances whose host functions kept them
+// reachable exhausted the address space after ~12,900 (the lowered-import closure held the
+// memory and realloc, whose instance held the closure's function). Dead instances must go.
+TEST_F(InstantiateTest, DeadInstancesReleaseTheirMemories) {
+  auto component = Load("adapter_shape");
+  ASSERT_NE(component, nullptr);
+  auto pre = InstancePre::Create(*engine_, component, linker_);
+  ASSERT_TRUE(pre.has_value()) << pre.error().message();
+  for (int i = 0; i < 16000; ++i) {
+    auto instance = (*pre)->Instantiate(*store_, nullptr);
+    ASSERT_TRUE(instance.has_value()) << "instance " << i << ": " << instance.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace wcloud::component
