@@ -1,0 +1,150 @@
+#include "wasi/http/fields.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace wcloud::wasi::http {
+namespace {
+
+bool IsTokenChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) {
+             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+           };
+           return lower(x) == lower(y);
+         });
+}
+
+}  // namespace
+
+bool IsValidFieldName(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return IsTokenChar(static_cast<unsigned char>(c));
+  });
+}
+
+bool IsValidFieldValue(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+  });
+}
+
+bool IsForbiddenFieldName(std::string_view name) {
+  static constexpr std::array<std::string_view, 9> kForbidden = {"connection",
+                                                                 "keep-alive",
+                                                                 "proxy-authenticate",
+                                                                 "proxy-authorization",
+                                                                 "proxy-connection",
+                                                                 "transfer-encoding",
+                                                                 "upgrade",
+                                                                 "host",
+                                                                 "http2-settings"};
+  return std::any_of(kForbidden.begin(), kForbidden.end(),
+                     [&](std::string_view f) { return EqualsIgnoreCase(f, name); });
+}
+
+std::string LowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+Fields Fields::FromHost(const FieldList& entries, bool immutable) {
+  Fields f;
+  f.entries_.reserve(entries.size());
+  for (const auto& [name, value] : entries) f.entries_.emplace_back(LowerCase(name), value);
+  f.immutable_ = immutable;
+  return f;
+}
+
+Expected<Fields, HeaderError> Fields::FromGuest(const FieldList& entries) {
+  Fields f;
+  for (const auto& [name, value] : entries) {
+    auto appended = f.Append(name, value);
+    if (!appended) return appended.error();
+  }
+  return f;
+}
+
+std::vector<std::string> Fields::Get(std::string_view name) const {
+  std::vector<std::string> values;
+  for (const auto& [n, v] : entries_) {
+    if (EqualsIgnoreCase(n, name)) values.push_back(v);
+  }
+  return values;
+}
+
+bool Fields::Has(std::string_view name) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
+}
+
+HeaderStatus Fields::CheckMutation(std::string_view name,
+                                   const std::vector<std::string_view>& values) {
+  if (immutable_) return HeaderError::kImmutable;
+  if (!IsValidFieldName(name)) return HeaderError::kInvalidSyntax;
+  for (std::string_view v : values) {
+    if (!IsValidFieldValue(v)) return HeaderError::kInvalidSyntax;
+  }
+  if (IsForbiddenFieldName(name)) return HeaderError::kForbidden;
+  return std::monostate{};
+}
+
+HeaderStatus Fields::Set(std::string_view name, const std::vector<std::string>& values) {
+  auto checked = CheckMutation(name, {values.begin(), values.end()});
+  if (!checked) return checked;
+  // The new values take the place of the first old one, so order among other names is kept.
+  const std::string lower = LowerCase(name);
+  auto first = std::find_if(entries_.begin(), entries_.end(),
+                            [&](const Field& f) { return f.first == lower; });
+  size_t at = static_cast<size_t>(first - entries_.begin());
+  std::erase_if(entries_, [&](const Field& f) { return f.first == lower; });
+  at = std::min(at, entries_.size());
+  FieldList added;
+  for (const auto& v : values) added.emplace_back(lower, v);
+  entries_.insert(entries_.begin() + static_cast<ptrdiff_t>(at), added.begin(), added.end());
+  return std::monostate{};
+}
+
+HeaderStatus Fields::Delete(std::string_view name) {
+  auto checked = CheckMutation(name, {});
+  if (!checked) return checked;
+  const std::string lower = LowerCase(name);
+  std::erase_if(entries_, [&](const Field& f) { return f.first == lower; });
+  return std::monostate{};
+}
+
+HeaderStatus Fields::Append(std::string_view name, std::string_view value) {
+  auto checked = CheckMutation(name, {value});
+  if (!checked) return checked;
+  entries_.emplace_back(LowerCase(name), std::string(value));
+  return std::monostate{};
+}
+
+Fields Fields::Clone() const {
+  Fields f;
+  f.entries_ = entries_;
+  return f;
+}
+
+std::optional<uint64_t> Fields::ContentLength() const {
+  const auto values = Get("content-length");
+  if (values.size() != 1 || values[0].empty()) return std::nullopt;
+  uint64_t n = 0;
+  const char* begin = values[0].data();
+  const char* end = begin + values[0].size();
+  auto [ptr, ec] = std::from_chars(begin, end, n);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return n;
+}
+
+}  // namespace wcloud::wasi::http
