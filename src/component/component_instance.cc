@@ -701,7 +701,19 @@ Status ComponentInstance::DropResource(const ResourceValue& resource) {
     return Error("not a resource defined by this component");
   }
   const auto* guest = static_cast<const GuestResource*>(resource.type->guest_owner);
-  return DestroyResource(*guest->owner, resource.type, resource.rep);
+  if (guest->owner->root != this) return Error("not a resource defined by this component");
+  // The destructor is guest code, run as an export call would be (CanonicalABI.md
+  // `canon_resource_drop` lifts it): never in a trapped instance, never re-entering one.
+  const std::string what = "drop of " + resource.type->name + " " + std::to_string(resource.rep);
+  if (poisoned_) return Error(what + ": the instance trapped earlier and cannot be used");
+  if (!guest->owner->may_enter) {
+    return Error(what + ": the component instance cannot be re-entered", wasm::kTrap);
+  }
+  guest->owner->may_enter = false;
+  Status destroyed = DestroyResource(*guest->owner, resource.type, resource.rep);
+  guest->owner->may_enter = true;
+  if (!destroyed) poisoned_ = true;
+  return destroyed;
 }
 
 }  // namespace wcloud::component
