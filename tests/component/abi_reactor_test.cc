@@ -143,7 +143,7 @@ struct AbiHost {
   std::map<std::string, std::vector<Value>> seen;  // host-echo-X -> its last arguments
   std::map<std::string, std::function<Value(const Value&)>> replies;  // default: echo
   std::vector<std::string> things;                                    // host-thing labels, by rep
-  // Runs inside host-echo-X before the reply; an Error fails the host call.
+  // Runs inside host-echo-X before the reply and inside dropped(); an Error fails the host call.
   std::function<Status(CallContext&, const std::string& name)> before_reply;
 };
 
@@ -181,8 +181,11 @@ std::shared_ptr<Linker> AbiHostLinker() {
         return Ok();
       });
   linker->DefineFunc(
-      kHost, "dropped", [](CallContext& cx, std::span<const Value> args, std::vector<Value>&) {
-        HostOf(cx).events.push_back("dropped " + std::to_string(args[0].as_unsigned()));
+      kHost, "dropped",
+      [](CallContext& cx, std::span<const Value> args, std::vector<Value>&) -> Status {
+        AbiHost& host = HostOf(cx);
+        host.events.push_back("dropped " + std::to_string(args[0].as_unsigned()));
+        if (host.before_reply) return host.before_reply(cx, "dropped");
         return Ok();
       });
   for (const char* name : kEchoNames) {
@@ -553,6 +556,50 @@ TEST_F(AbiReactorTest, CounterDestructorsRunInTheOrderTheHostDrops) {
   EXPECT_EQ(Call("[method]counter.id", {next}).as_unsigned(), 5u);
 }
 
+TEST_F(AbiReactorTest, DropResourceDoesNotReenterTheGuestDuringACall) {
+  const Value counter = Call("[constructor]counter", {S(1)});
+  Status dropped_inside;
+  host().before_reply = [&](CallContext& cx, const std::string& name) -> Status {
+    if (name == "host-echo-u32")
+      dropped_inside = cx.instance()->DropResource(counter.as_resource());
+    return Ok();
+  };
+  (void)CallAll("echo-u32", {U(1)});
+  EXPECT_FALSE(dropped_inside) << "the destructor ran inside the guest's own call";
+  if (!dropped_inside) {
+    EXPECT_NE(dropped_inside.error().message().find("re-entered"), std::string::npos)
+        << dropped_inside.error().message();
+  }
+  EXPECT_EQ(host().events, std::vector<std::string>{});
+}
+
+TEST_F(AbiReactorTest, TheDestructorTheHostRunsCannotBeReenteredEither) {
+  const Value counter = Call("[constructor]counter", {S(1)});
+  std::string inner_error;
+  host().before_reply = [&](CallContext& cx, const std::string& name) -> Status {
+    if (name != "dropped") return Ok();
+    const ExportedFunc* f = cx.instance()->GetExport(kApi, "live-counters");
+    if (f == nullptr) return Error("no live-counters");
+    auto r = cx.instance()->Call(*f, {});
+    inner_error = r ? "(the call went through)" : r.error().message();
+    return Ok();
+  };
+  EXPECT_TRUE(instance_->DropResource(counter.as_resource()));
+  EXPECT_EQ(host().events, std::vector<std::string>{"dropped 1"});
+  EXPECT_NE(inner_error.find("re-entered"), std::string::npos) << inner_error;
+}
+
+TEST_F(AbiReactorTest, DropResourceOnATrappedInstanceIsRefused) {
+  const Value counter = Call("[constructor]counter", {S(1)});
+  host().before_reply = [](CallContext&, const std::string&) -> Status {
+    return Error("the host says no");
+  };
+  ASSERT_FALSE(CallAll("echo-u32", {U(1)}).has_value());
+  ASSERT_TRUE(instance_->poisoned());
+  EXPECT_FALSE(instance_->DropResource(counter.as_resource()));
+  EXPECT_EQ(host().events, std::vector<std::string>{});
+}
+
 TEST_F(AbiReactorTest, DropResourceRefusesAHostResource) {
   const Value made = Call("make-thing", {Str("x")});
   EXPECT_FALSE(instance_->DropResource(made.as_resource()));
@@ -734,6 +781,8 @@ TEST_F(AbiReactorTest, ACounterOfAnotherInstanceIsNotThisInstancesCounter) {
   ASSERT_TRUE(theirs.has_value()) << theirs.error().message();
   const Value ours = Call("[constructor]counter", {S(5)});
   EXPECT_NE(ours.as_resource().type, (*theirs)[0].as_resource().type);
+  EXPECT_FALSE(instance_->DropResource((*theirs)[0].as_resource()));
+  EXPECT_EQ((*other)->data().Find<AbiHost>()->events, std::vector<std::string>{});
   auto r = CallAll("[method]counter.id", {(*theirs)[0]});
   EXPECT_FALSE(r.has_value()) << Show(*r);
   instance_.reset();  // before the store; `other` goes at the end of the scope, also before it
