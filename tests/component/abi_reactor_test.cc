@@ -385,6 +385,7 @@ TEST_F(AbiReactorTest, EchoesCharsUpToTheLastScalarValue) {
 TEST_F(AbiReactorTest, EchoesStringsEmptyMultibyteAndLarge) {
   for (const char* s : {"", "hello", "héllo wörld € 😀"}) Echo("string", Str(s));
   Echo("string", Str(std::string(100000, 'x')));
+  Echo("string", Str(std::string("nul\0inside", 11)));
 }
 
 TEST_F(AbiReactorTest, EchoesBytesNestedListsAndListsOfRecords) {
@@ -395,6 +396,12 @@ TEST_F(AbiReactorTest, EchoesBytesNestedListsAndListsOfRecords) {
   Echo("nested", Agg({StrList({"a", "b"}), StrList({}), StrList({"😀", ""})}));
   Echo("points", Agg({}));
   Echo("points", Agg({Agg({S(-1), S(INT32_MAX)}), Agg({S(INT32_MIN), S(0)})}));
+  std::vector<uint8_t> megabyte(1 << 20);
+  for (size_t i = 0; i < megabyte.size(); ++i) megabyte[i] = static_cast<uint8_t>(i * 7);
+  Echo("bytes", Value::Bytes(megabyte));
+  std::vector<Value> points;
+  for (int64_t i = 0; i < 10000; ++i) points.push_back(Agg({S(i), S(-i)}));
+  Echo("points", Agg(std::move(points)));
 }
 
 TEST_F(AbiReactorTest, EchoesRecordsWithPaddingAndTuples) {
@@ -718,6 +725,7 @@ TEST_F(AbiReactorTest, InvalidHostRepliesAreErrors) {
       {"mixed", Value::Case(3), Value::Case(2)},
       {"padded", Agg({U(0), U(0), U(0), Value::F32(0), Value::Bool(false)}), Agg({U(0)})},
       {"string", Str("x"), Value::Bytes({1})},
+      {"string", Str("x"), Str("\xc3")},  // truncated UTF-8
   };
   for (const Bad& b : bad) {
     Reinstantiate();
@@ -738,8 +746,14 @@ TEST_F(AbiReactorTest, InvalidArgumentsFromTheHostAreErrors) {
     std::vector<Value> args;
   };
   const Bad bad[] = {
-      {"echo-u32", {}},      {"echo-u32", {U(1), U(2)}},           {"echo-u32", {S(1)}},
-      {"echo-u8", {U(256)}}, {"echo-char", {Value::Char(0xDFFF)}}, {"echo-color", {Value::Enum(3)}},
+      {"echo-u32", {}},
+      {"echo-u32", {U(1), U(2)}},
+      {"echo-u32", {S(1)}},
+      {"echo-u8", {U(256)}},
+      {"echo-char", {Value::Char(0xDFFF)}},
+      {"echo-color", {Value::Enum(3)}},
+      {"echo-string", {Str("\xff")}},
+      {"echo-string", {Str("\xed\xa0\x80")}},  // a UTF-8 encoded surrogate
   };
   for (const Bad& b : bad) {
     Reinstantiate();
