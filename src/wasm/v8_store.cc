@@ -559,18 +559,13 @@ Result<std::unique_ptr<Instance>> V8Store::Instantiate(const Module& module,
   }
   WCLOUD_ASSIGN_OR_RETURN(v8::Local<v8::Object> import_object, ImportObject(ctx, *m, imports));
   v8::Local<v8::Value> argv[] = {*module_object, import_object};
-  // With the trap handler every memory reserves its guard regions (about 10 GiB of address
-  // space), and V8 frees a dead instance's memory only when a GC collects its objects; nothing
-  // about the reservation triggers one. When a reservation fails, collect and try once more.
+  // A memory's guard regions take ~10 GiB of address space each; when a reservation fails, V8
+  // collects garbage and retries by itself, so dead instances make room (see
+  // v8_memory_reservation_test) and live ones running out is an Error here.
   v8::Local<v8::Object> instance;
-  bool instantiated = instance_ctor_.Get(isolate_)->NewInstance(ctx, 2, argv).ToLocal(&instance);
-  if ((!instantiated || try_catch.HasCaught()) && !try_catch.HasTerminated()) {
-    try_catch.Reset();
-    isolate_->LowMemoryNotification();
-    instantiated = instance_ctor_.Get(isolate_)->NewInstance(ctx, 2, argv).ToLocal(&instance);
-  }
   // When the start function traps, V8 10.2 returns a bare object with the exception pending.
-  if (!instantiated || try_catch.HasCaught()) {
+  if (!instance_ctor_.Get(isolate_)->NewInstance(ctx, 2, argv).ToLocal(&instance) ||
+      try_catch.HasCaught()) {
     return ErrorFromException(try_catch, true);
   }
   v8::Local<v8::Value> exports_value;
