@@ -1,0 +1,52 @@
+// The keyvalue backends of one host, shared: every binding with the same backend kind and url
+// gets the same backend object (one NATS connection, one Redis connection pool), created on first
+// use and closed when the last binding that holds it goes away. Owned by main, passed to
+// WorkloadBindings::Create.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "plugins/keyvalue_backend.h"
+#include "util/result.h"
+
+namespace wcloud::plugins {
+
+inline constexpr char kNatsBackend[] = "nats";
+inline constexpr char kRedisBackend[] = "redis";
+inline constexpr char kMemoryBackend[] = "in-memory";
+inline constexpr char kDefaultNatsUrl[] = "nats://127.0.0.1:4222";
+inline constexpr char kDefaultRedisUrl[] = "redis://127.0.0.1:6379";
+
+struct KeyValueOptions {
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds request_timeout{2000};
+  size_t page_size = 1000;  // keys per list-keys page
+  size_t redis_max_connections = 16;
+};
+
+class KeyValueConnections {
+ public:
+  explicit KeyValueConnections(KeyValueOptions options = {}) : options_(options) {}
+  KeyValueConnections(const KeyValueConnections&) = delete;
+  KeyValueConnections& operator=(const KeyValueConnections&) = delete;
+
+  // The backend `kind` (kNatsBackend, kRedisBackend, kMemoryBackend) at `url` (empty: the kind's
+  // default). Fails only for a kind or url that cannot work; connecting happens on first use.
+  Result<std::shared_ptr<KeyValueBackend>> Get(std::string_view kind, std::string_view url);
+
+  // Backends some binding still holds.
+  size_t open() const;
+
+ private:
+  const KeyValueOptions options_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::weak_ptr<KeyValueBackend>, std::less<>> backends_;  // kind + url
+};
+
+}  // namespace wcloud::plugins
