@@ -1,5 +1,5 @@
 // Functions, memories, tables, globals and instances of a V8 store, each holding its JS API
-// object (WebAssembly.Memory, WebAssembly.Table, ...). Used on the store's thread only.
+// object (WebAssembly.Memory, WebAssembly.Table, ...). Used like their store: one thread at a time.
 #pragma once
 
 #include <v8.h>
