@@ -100,6 +100,15 @@ Result<Item> ImportFromLinker(const Linker& linker, Frame& frame, const ImportDe
             // A resource another import already bound (`use`d from its interface) keeps that
             // identity: wasi:filesystem's input-stream is wasi:io's.
             type.resource = frame.ResolveResource(*e.type.type->resource);
+            // `type headers = fields` in wasi:http/types: an alias of a resource listed earlier
+            // in the same instance is that resource.
+            for (const auto& [name, earlier] : instance->exports) {
+              const auto* t = std::get_if<TypeItem>(&earlier);
+              if (type.resource == nullptr && t != nullptr && t->def && t->def->resource &&
+                  t->def->resource == e.type.type->resource) {
+                type.resource = t->resource;
+              }
+            }
             if (type.resource == nullptr) type.resource = linker.FindResource(import.name, e.name);
             if (type.resource == nullptr) {
               return Error("import " + import.name + "#" + e.name + " (resource) is not provided");

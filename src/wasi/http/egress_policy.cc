@@ -1,5 +1,6 @@
 #include "wasi/http/egress_policy.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "wasi/http/fields.h"
@@ -67,6 +68,13 @@ Result<HostPort> SplitHostPort(std::string_view text, std::string_view where) {
   return out;
 }
 
+// IP literals are matched exactly, never as a wildcard's subdomain ("*.0.0.1").
+bool IsIpLiteral(std::string_view host) {
+  if (host.find(':') != std::string_view::npos) return true;
+  return !host.empty() && std::all_of(host.begin(), host.end(),
+                                      [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
 }  // namespace
 
 Result<Destination> ParseAuthority(std::string_view authority, uint16_t default_port) {
@@ -110,7 +118,7 @@ bool EgressPolicy::Allows(const Destination& d) const {
     if (p.any_host) return true;
     if (p.port && *p.port != d.port) continue;
     if (p.wildcard) {
-      if (host.size() > p.host.size() + 1 && host.ends_with(p.host) &&
+      if (!IsIpLiteral(host) && host.size() > p.host.size() + 1 && host.ends_with(p.host) &&
           host[host.size() - p.host.size() - 1] == '.') {
         return true;
       }

@@ -48,6 +48,7 @@ TEST(EgressPolicyTest, WildcardMatchesSubdomainsNotTheApex) {
   EXPECT_FALSE(Allows({"*.example.com"}, "badexample.com"));
   EXPECT_TRUE(Allows({"*.example.com:443"}, "api.example.com"));
   EXPECT_FALSE(Allows({"*.example.com:443"}, "api.example.com:80"));
+  EXPECT_FALSE(Allows({"*.0.0.1"}, "127.0.0.1")) << "IP literals are never subdomains";
 }
 
 TEST(EgressPolicyTest, BadPatternsAreErrorsNamingThem) {
