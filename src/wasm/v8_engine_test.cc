@@ -682,11 +682,17 @@ TEST(V8EngineTest, AStoreMovesBetweenThreads) {
     (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
     (func (export "oob") (result i32) (i32.load (i32.const 70000)))
     (func $deep (export "deep") (param i32) (result i32)
-      (i32.add (i32.const 1) (call $deep (local.get 0))))))");
+      (i32.add (i32.const 1) (call $deep (local.get 0))))
+    (func (export "spin") (loop $l (br $l)))))");
   auto store = NewStore();
   auto instance = Instantiate(*store, *module);
   auto add = Get<Func>(*instance, "add");
   auto check = [&](uint32_t round) {
+    store->SetDeadline(std::chrono::steady_clock::now() + 20ms);
+    Status stopped = Get<Func>(*instance, "spin")->Call({}, {});
+    store->SetDeadline(std::nullopt);
+    ASSERT_FALSE(stopped);
+    EXPECT_EQ(stopped.error().code(), kDeadlineExceeded);
     EXPECT_EQ((*CallI32(*add, {round, 1}))[0], round + 1);
     auto oob = CallI32(*Get<Func>(*instance, "oob"), {});
     ASSERT_FALSE(oob);
