@@ -2,10 +2,10 @@
 // exit code are the program's; our own failures (unreadable or invalid component, missing
 // imports) exit 2 and a trap or an exceeded --timeout exits 134, like an aborted process.
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/component_options.h"
 #include "component/component_file.h"
 #include "component/component_instance.h"
 #include "component/linker.h"
@@ -28,42 +28,12 @@ struct RunOptions {
   uint64_t max_memory_mb = 0;
 };
 
-Result<wasi::WasiConfig> MakeConfig(const RunOptions& o) {
-  wasi::WasiConfig config;
-  // argv[0] as `jco run` passes it: the file name without its extension.
-  config.args.push_back(std::filesystem::path(o.file).stem().string());
-  config.args.insert(config.args.end(), o.args.begin(), o.args.end());
-  for (const auto& kv : o.env) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Error("--env " + kv + ": expected NAME=VALUE");
-    }
-    config.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  for (const auto& dir : o.dirs) {
-    const size_t sep = dir.find("::");
-    wasi::Preopen preopen;
-    if (sep == std::string::npos) {
-      preopen.host_path = dir;
-      preopen.guest_path = dir;
-    } else {
-      preopen.host_path = dir.substr(0, sep);
-      preopen.guest_path = dir.substr(sep + 2);
-    }
-    if (preopen.host_path.empty() || preopen.guest_path.empty()) {
-      return Error("--dir " + dir + ": expected HOST::GUEST");
-    }
-    config.preopens.push_back(std::move(preopen));
-  }
-  return config;
-}
-
 int Run(const RunOptions& o) {
   auto fail = [&](const Error& e, int code) {
     std::cerr << "wcloud run: " << e.message() << "\n";
     return code;
   };
-  auto config = MakeConfig(o);
+  auto config = MakeWasiConfig(o.file, o.args, o.env, o.dirs);
   if (!config) return fail(config.error(), kLoadFailure);
   auto component = component::LoadComponentFile(o.file);
   if (!component) return fail(component.error(), kLoadFailure);

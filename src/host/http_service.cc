@@ -1,0 +1,180 @@
+#include "host/http_service.h"
+
+#include <iostream>
+#include <mutex>
+
+#include "host/ingress_streams.h"
+#include "wasi/http/serve.h"
+#include "wasi/poll.h"
+#include "wasm/engine.h"
+
+namespace wcloud::host {
+namespace {
+
+namespace http = wasi::http;
+
+http::FieldList ToFields(const ingress::HeaderList& headers) {
+  http::FieldList fields;
+  fields.reserve(headers.size());
+  for (ingress::HeaderField f : headers) fields.emplace_back(f.name, f.value);
+  return fields;
+}
+
+ingress::HeaderList ToHeaders(const http::FieldList& fields) {
+  ingress::HeaderList headers;
+  for (const auto& [name, value] : fields) headers.Add(name, value);
+  return headers;
+}
+
+// The guest's response onto the exchange. A failure is only recorded: the worker decides
+// between 500 and 504 once it knows why the guest stopped.
+class ExchangeSink : public http::ResponseSink {
+ public:
+  explicit ExchangeSink(ingress::Exchange& exchange)
+      : exchange_(exchange), body_(std::make_shared<IngressResponseStream>(&exchange.response())) {}
+
+  Status Start(uint16_t status, const http::FieldList& headers) override {
+    started_ = true;
+    return exchange_.response().Start(status, ToHeaders(headers));
+  }
+  std::shared_ptr<wasi::OutputStream> Body() override { return body_; }
+  Status Finish(const http::FieldList& trailers) override {
+    finished_ = true;
+    return exchange_.response().Finish(ToHeaders(trailers));
+  }
+  void Fail(const http::ErrorCode& error) override {
+    failed_ = true;
+    error_ = error.Describe();
+  }
+
+  // After ServeHttp: completes what the guest left undone.
+  void Complete(int status_if_not_started) {
+    if (finished_) return;
+    if (!started_) {
+      auto& response = exchange_.response();
+      ingress::HeaderList headers{{"content-type", "text/plain; charset=utf-8"}};
+      const std::string body =
+          status_if_not_started == 504 ? "request timed out\n" : "the component failed\n";
+      headers.Add("content-length", std::to_string(body.size()));
+      if (response.Start(status_if_not_started, headers) && response.Write(body)) {
+        (void)response.Finish();
+        return;
+      }
+    }
+    exchange_.response().Abort();
+  }
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  ingress::Exchange& exchange_;
+  std::shared_ptr<IngressResponseStream> body_;
+  bool started_ = false;
+  bool finished_ = false;
+  bool failed_ = false;
+  std::string error_;
+};
+
+void LogFailure(const HttpComponent& component, const ingress::Request& request,
+                const std::string& what) {
+  // One line per failure; std::cerr is unbuffered and each line is one write.
+  std::cerr << ("wcloud: " + component.name + ": " + request.method + " " + request.target + ": " +
+                what + "\n");
+}
+
+}  // namespace
+
+void HttpService::Handle(ingress::Exchange exchange,
+                         std::shared_ptr<const HttpComponent> component) {
+  ++stats_.requests;
+  // std::function needs a copyable job; the exchange moves in through a shared_ptr.
+  auto shared = std::make_shared<ingress::Exchange>(std::move(exchange));
+  const bool queued = workers_.Submit(
+      [this, shared, component](Worker& worker) { Serve(worker, *shared, *component); });
+  if (!queued) shared->response().Abort();  // stopping: a 500, the connection closes
+}
+
+void HttpService::Serve(Worker& worker, ingress::Exchange& exchange,
+                        const HttpComponent& component) {
+  const ingress::Request& request = exchange.request();
+  InstancePool& pool = worker.Pool(&component, [&](wasm::Store& store) {
+    return std::make_unique<InstancePool>(component.pre, store, component.pool,
+                                          component.make_data);
+  });
+  auto sink = std::make_shared<ExchangeSink>(exchange);
+  auto lease = pool.Acquire();
+  if (!lease) {
+    ++stats_.guest_failures;
+    LogFailure(component, request, "instantiation failed: " + lease.error().message());
+    sink->Complete(500);
+    return;
+  }
+  const component::ExportedFunc* handle = http::FindIncomingHandler(lease->instance());
+  if (handle == nullptr) {
+    LogFailure(component, request, "the component exports no wasi:http/incoming-handler");
+    sink->Complete(500);
+    pool.Release(std::move(*lease), /*discard=*/true);
+    return;
+  }
+
+  const auto deadline =
+      std::min(exchange.deadline(), std::chrono::steady_clock::now() + component.request_timeout);
+  const auto deadline_ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count());
+  worker.store().SetDeadline(deadline);
+
+  http::IncomingRequestData data;
+  data.method = request.method;
+  data.scheme = request.scheme;
+  data.authority = request.authority;
+  data.path_with_query = request.target;
+  data.headers = ToFields(request.headers);
+  auto body = std::make_shared<IngressBodyStream>(exchange.body());
+  data.body = body;
+  data.trailers = [body] { return ToFields(body->trailers()); };
+
+  Result<http::ServeOutcome> outcome = [&] {
+    // steady_clock and CLOCK_MONOTONIC are the same clock on Linux (libstdc++).
+    wasi::PollDeadlineScope poll_deadline(deadline_ns);
+    return http::ServeHttp(lease->instance(), *handle, std::move(data), sink);
+  }();
+  worker.store().SetDeadline(std::nullopt);
+
+  bool discard = false;
+  if (!outcome) {
+    ++stats_.guest_failures;
+    discard = true;
+    const bool timed_out = outcome.error().code() == wasm::kDeadlineExceeded;
+    LogFailure(component, request, outcome.error().message());
+    sink->Complete(timed_out ? 504 : 500);
+  } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {
+    ++stats_.guest_failures;
+    LogFailure(component, request,
+               outcome->kind == http::ServeOutcome::Kind::kNoResponse
+                   ? std::string("handle returned without setting a response")
+                   : "no complete response: " + sink->error());
+    sink->Complete(500);
+  }
+  pool.Release(std::move(*lease), discard);
+}
+
+Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& component) {
+  std::mutex mu;
+  Status result = Ok();
+  workers_.RunOnAll([&](Worker& worker) {
+    InstancePool& pool = worker.Pool(component.get(), [&](wasm::Store& store) {
+      return std::make_unique<InstancePool>(component->pre, store, component->pool,
+                                            component->make_data);
+    });
+    Status s = pool.Prewarm();
+    std::lock_guard lock(mu);
+    if (!s && result) result = s;
+  });
+  return result;
+}
+
+void HttpService::Forget(const HttpComponent* component) {
+  workers_.RunOnAll([component](Worker& worker) { worker.DropPool(component); });
+}
+
+}  // namespace wcloud::host

@@ -1,0 +1,54 @@
+// Serving wasi:http components: the ingress server's exchanges go to worker threads, where an
+// instance from the component's pool on that worker answers through ServeHttp. A trap is a 500,
+// a request past its timeout a 504, and the instance that failed is discarded; nothing else is
+// affected.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "host/ingress/exchange.h"
+#include "host/instance_pool.h"
+#include "host/worker_pool.h"
+
+namespace wcloud::host {
+
+// One component served over HTTP: how to make its instances and how long a request may run.
+struct HttpComponent {
+  std::string name;  // for logs
+  std::shared_ptr<const component::InstancePre> pre;
+  PoolOptions pool;
+  // Must attach WASI and wasi:http (AttachWasi, AttachWasiHttp) to each instance's data.
+  InstanceDataFactory make_data;
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+};
+
+struct HttpServiceStats {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> guest_failures{0};  // traps, deadlines, no response
+};
+
+class HttpService {
+ public:
+  explicit HttpService(WorkerPool& workers) : workers_(workers) {}
+
+  // The ingress handler: called on an I/O thread, queues the exchange on a worker.
+  void Handle(ingress::Exchange exchange, std::shared_ptr<const HttpComponent> component);
+
+  // Fills every worker's pool of `component` up to its pool size (warm instances).
+  Status Prewarm(const std::shared_ptr<const HttpComponent>& component);
+  // Drops `component`'s pools on every worker (a workload stopped).
+  void Forget(const HttpComponent* component);
+
+  const HttpServiceStats& stats() const { return stats_; }
+
+ private:
+  void Serve(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component);
+
+  WorkerPool& workers_;
+  HttpServiceStats stats_;
+};
+
+}  // namespace wcloud::host
