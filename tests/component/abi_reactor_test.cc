@@ -4,13 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
+#include <ostream>
+#include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
