@@ -93,6 +93,12 @@ Error NatsBackend::Failure(const std::string& bucket, const char* what, int stat
 
 Result<NatsBackend::KvStore> NatsBackend::Store(const std::string& bucket) {
   std::lock_guard lock(mu_);
+  // While libnats reconnects it would buffer a request and wait out its timeout; a guest is
+  // better served by an error now.
+  if (connection_ != nullptr && natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) {
+    return Error("nats " + parsed_.Display() + ": bucket " + bucket +
+                 ": not connected (reconnecting)");
+  }
   if (auto it = stores_.find(bucket); it != stores_.end()) return it->second;
   if (connection_ == nullptr) {
     natsOptions* opts = nullptr;
