@@ -57,7 +57,7 @@ class Reader {
 void WriteAll(int fd, const std::string& s) {
   size_t off = 0;
   while (off < s.size()) {
-    const ssize_t n = write(fd, s.data() + off, s.size() - off);
+    const ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
     if (n <= 0) return;
     off += static_cast<size_t>(n);
   }
@@ -151,6 +151,13 @@ void LoopbackServer::Serve(int fd) {
                "9\r\nupstream \r\n4\r\nbody\r\n0\r\nx-up-trailer: t\r\n\r\n");
     } else if (r.target == "/count") {
       const std::string body = "received " + std::to_string(r.body.size()) + " bytes";
+      WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n" + body);
+    } else if (r.target == "/delay-head") {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+    } else if (r.target == "/big") {
+      const std::string body(4 << 20, 'z');
       WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
                        "\r\n\r\n" + body);
     } else if (r.target == "/slow") {

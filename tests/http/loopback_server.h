@@ -34,6 +34,8 @@ struct ReceivedRequest {
 //           x-up-trailer: t
 //   /count  200 with Content-Length, body "received <n> bytes"
 //   /slow   200 head, then waits a second before the body
+//   /delay-head  waits a second, then 200 with body "late"
+//   /big    200 with a 4 MiB Content-Length body of 'z'
 //   else    404
 class LoopbackServer {
  public:
