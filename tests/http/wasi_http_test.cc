@@ -275,6 +275,15 @@ TEST_F(WasiHttpTest, JsHttpAnswersRequestsEachOnAFreshInstance) {
     EXPECT_EQ(sink->body->contents, std::string("hello from js ") + path + "\n");
     EXPECT_TRUE(sink->finished);
   }
+  // The fixture's documented limit: a reused instance does not answer again, and the sink is
+  // still completed (failed) for the server.
+  Running reused = Instantiate(*pre);
+  ASSERT_TRUE(Serve(reused, Request("GET", "/first"), std::make_shared<RecordingSink>()));
+  auto second = std::make_shared<RecordingSink>();
+  auto outcome = Serve(reused, Request("GET", "/second"), second);
+  EXPECT_FALSE(outcome.has_value() && outcome->kind == ServeOutcome::Kind::kResponded);
+  EXPECT_FALSE(second->finished);
+  EXPECT_TRUE(second->failed);
 }
 
 TEST_F(WasiHttpTest, TrailersGoInAndComeBackOut) {
