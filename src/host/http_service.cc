@@ -149,6 +149,9 @@ void HttpService::Serve(Worker& worker, ingress::Exchange& exchange,
     sink->Complete(timed_out ? 504 : 500);
   } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {
     ++stats_.guest_failures;
+    // No complete response leaves the instance in an unknown state (a componentize-js
+    // component on reuse answers nothing, ever again); an error-code it set is an answer.
+    discard = outcome->kind != http::ServeOutcome::Kind::kGuestError;
     LogFailure(component, request,
                outcome->kind == http::ServeOutcome::Kind::kNoResponse
                    ? std::string("handle returned without setting a response")
