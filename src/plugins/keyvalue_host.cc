@@ -32,21 +32,26 @@ Status CheckKey(const std::string& key) {
   return Ok();
 }
 
-// Runs `op` on the bucket behind handle `self`; its Error, or a denied `needed` operation,
-// becomes the guest's error value.
+// The ok payload of a result; none for result<_, error>.
+using Payload = std::optional<Value>;
+
+// Runs `op` on the bucket behind handle `self`; its Error becomes the guest's error value.
 template <class Op>
 Status OnBucket(PluginState& state, const PluginResources& res, const Value& self,
                 std::vector<Value>& out, Op op) {
   WCLOUD_ASSIGN_OR_RETURN(BucketBinding * bucket, wasi::Lookup(state.buckets, self, res.bucket));
-  Result<Value> value = op(*bucket);
-  out.push_back(value ? Value::Ok(std::move(*value)) : ErrorValue(state, value.error()));
+  Result<Payload> value = op(*bucket);
+  if (!value) {
+    out.push_back(ErrorValue(state, value.error()));
+  } else {
+    out.push_back(*value ? Value::Ok(std::move(**value)) : Value::Ok());
+  }
   return Ok();
 }
 
-// Result<Value> from a Status, for operations with no result.
-Result<Value> Unit(Status s) {
+Result<Payload> Unit(Status s) {
   if (!s) return s.error();
-  return Value();
+  return Payload();
 }
 
 }  // namespace
@@ -74,10 +79,10 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       linker, store, "[method]bucket.get", 2,
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         const std::string& key = args[1].as_string();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           WCLOUD_TRY_STATUS(CheckKey(key));
           WCLOUD_ASSIGN_OR_RETURN(auto v, b.backend->Get(b.bucket, key));
-          return OptionalBytes(std::move(v));
+          return Payload(OptionalBytes(std::move(v)));
         });
       });
   DefinePlugin(
@@ -85,7 +90,7 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         const std::string& key = args[1].as_string();
         const Bytes& value = args[2].as_bytes();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           WCLOUD_TRY_STATUS(CheckKey(key));
           return Unit(b.backend->Set(b.bucket, key, value));
         });
@@ -94,7 +99,7 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       linker, store, "[method]bucket.delete", 2,
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         const std::string& key = args[1].as_string();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           WCLOUD_TRY_STATUS(CheckKey(key));
           return Unit(b.backend->Delete(b.bucket, key));
         });
@@ -103,10 +108,10 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       linker, store, "[method]bucket.exists", 2,
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         const std::string& key = args[1].as_string();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           WCLOUD_TRY_STATUS(CheckKey(key));
           WCLOUD_ASSIGN_OR_RETURN(bool exists, b.backend->Exists(b.bucket, key));
-          return Value::Bool(exists);
+          return Payload(Value::Bool(exists));
         });
       });
   DefinePlugin(
@@ -114,13 +119,13 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         std::optional<uint64_t> cursor;
         if (const Value* c = args[1].payload()) cursor = c->as_unsigned();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           WCLOUD_ASSIGN_OR_RETURN(KeyPage page, b.backend->ListKeys(b.bucket, cursor));
           std::vector<Value> keys;
           for (auto& k : page.keys) keys.push_back(Value::String(std::move(k)));
-          return Value::Aggregate(
+          return Payload(Value::Aggregate(
               {Value::Aggregate(std::move(keys)),
-               page.cursor ? Value::Some(Value::Unsigned(*page.cursor)) : Value::None()});
+               page.cursor ? Value::Some(Value::Unsigned(*page.cursor)) : Value::None()}));
         });
       });
 
@@ -129,11 +134,11 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
         const std::string& key = args[1].as_string();
         uint64_t delta = args[2].as_unsigned();
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           if (!b.atomics) return Error("", kAccessDenied);
           WCLOUD_TRY_STATUS(CheckKey(key));
           WCLOUD_ASSIGN_OR_RETURN(uint64_t n, b.backend->Increment(b.bucket, key, delta));
-          return Value::Unsigned(n);
+          return Payload(Value::Unsigned(n));
         });
       });
 
@@ -146,27 +151,28 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
     }
     return keys;
   };
-  DefinePlugin(linker, batch, "get-many", 2,
-               [res, strings](PluginState& state, std::span<const Value> args,
-                              std::vector<Value>& out) -> Status {
-                 return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
-                   if (!b.batch) return Error("", kAccessDenied);
-                   WCLOUD_ASSIGN_OR_RETURN(auto keys, strings(args[1]));
-                   WCLOUD_ASSIGN_OR_RETURN(auto values, b.backend->GetMany(b.bucket, keys));
-                   std::vector<Value> entries;
-                   for (size_t i = 0; i < keys.size(); ++i) {
-                     entries.push_back(values[i] ? Value::Some(Value::Aggregate(
-                                                       {Value::String(keys[i]),
-                                                        Value::Bytes(std::move(*values[i]))}))
-                                                 : Value::None());
-                   }
-                   return Value::Aggregate(std::move(entries));
-                 });
-               });
+  DefinePlugin(
+      linker, batch, "get-many", 2,
+      [res, strings](PluginState& state, std::span<const Value> args,
+                     std::vector<Value>& out) -> Status {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
+          if (!b.batch) return Error("", kAccessDenied);
+          WCLOUD_ASSIGN_OR_RETURN(auto keys, strings(args[1]));
+          WCLOUD_ASSIGN_OR_RETURN(auto values, b.backend->GetMany(b.bucket, keys));
+          std::vector<Value> entries;
+          for (size_t i = 0; i < keys.size(); ++i) {
+            entries.push_back(
+                values[i] ? Value::Some(Value::Aggregate(
+                                {Value::String(keys[i]), Value::Bytes(std::move(*values[i]))}))
+                          : Value::None());
+          }
+          return Payload(Value::Aggregate(std::move(entries)));
+        });
+      });
   DefinePlugin(
       linker, batch, "set-many", 2,
       [res](PluginState& state, std::span<const Value> args, std::vector<Value>& out) -> Status {
-        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
+        return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Payload> {
           if (!b.batch) return Error("", kAccessDenied);
           std::vector<std::pair<std::string, Bytes>> entries;
           for (const Value& kv : args[1].items()) {
@@ -179,11 +185,12 @@ void DefineKeyValue(component::Linker& linker, const PluginResources& res) {
   DefinePlugin(linker, batch, "delete-many", 2,
                [res, strings](PluginState& state, std::span<const Value> args,
                               std::vector<Value>& out) -> Status {
-                 return OnBucket(state, res, args[0], out, [&](BucketBinding& b) -> Result<Value> {
-                   if (!b.batch) return Error("", kAccessDenied);
-                   WCLOUD_ASSIGN_OR_RETURN(auto keys, strings(args[1]));
-                   return Unit(b.backend->DeleteMany(b.bucket, keys));
-                 });
+                 return OnBucket(state, res, args[0], out,
+                                 [&](BucketBinding& b) -> Result<Payload> {
+                                   if (!b.batch) return Error("", kAccessDenied);
+                                   WCLOUD_ASSIGN_OR_RETURN(auto keys, strings(args[1]));
+                                   return Unit(b.backend->DeleteMany(b.bucket, keys));
+                                 });
                });
 }
 
