@@ -86,6 +86,7 @@ int Serve(const ServeOptions& o) {
   }
 
   auto served = std::make_shared<host::HttpComponent>();
+  served->id = host::NextComponentId();
   served->name = std::filesystem::path(o.file).filename().string();
   served->pre = *pre;
   served->pool.pool_size = o.pool_size;

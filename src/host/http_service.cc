@@ -84,23 +84,33 @@ void LogFailure(const HttpComponent& component, const ingress::Request& request,
 
 }  // namespace
 
+uint64_t NextComponentId() {
+  static std::atomic<uint64_t> next{1};  // NOLINT: an id source, not state anyone reads
+  return next++;
+}
+
 void HttpService::Handle(ingress::Exchange exchange,
                          std::shared_ptr<const HttpComponent> component) {
   ++stats_.requests;
   // std::function needs a copyable job; the exchange moves in through a shared_ptr.
   auto shared = std::make_shared<ingress::Exchange>(std::move(exchange));
   const bool queued = workers_.Submit(
-      [this, shared, component](Worker& worker) { Serve(worker, *shared, *component); });
+      [this, shared, component](Worker& worker) { Run(worker, *shared, *component); });
   if (!queued) shared->response().Abort();  // stopping: a 500, the connection closes
 }
 
-void HttpService::Serve(Worker& worker, ingress::Exchange& exchange,
-                        const HttpComponent& component) {
-  const ingress::Request& request = exchange.request();
-  InstancePool& pool = worker.Pool(&component, [&](wasm::Store& store) {
+void HttpService::Run(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component) {
+  InstancePool& pool = worker.Pool(component.id, [&](wasm::Store& store) {
     return std::make_unique<InstancePool>(component.pre, store, component.pool,
                                           component.make_data);
   });
+  Serve(worker, pool, exchange, component);
+  if (component.retired) worker.DropPool(component.id);
+}
+
+void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange& exchange,
+                        const HttpComponent& component) {
+  const ingress::Request& request = exchange.request();
   auto sink = std::make_shared<ExchangeSink>(exchange);
   auto lease = pool.Acquire();
   if (!lease) {
@@ -165,7 +175,7 @@ Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& componen
   std::mutex mu;
   Status result = Ok();
   workers_.RunOnAll([&](Worker& worker) {
-    InstancePool& pool = worker.Pool(component.get(), [&](wasm::Store& store) {
+    InstancePool& pool = worker.Pool(component->id, [&](wasm::Store& store) {
       return std::make_unique<InstancePool>(component->pre, store, component->pool,
                                             component->make_data);
     });
@@ -176,8 +186,10 @@ Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& componen
   return result;
 }
 
-void HttpService::Forget(const HttpComponent* component) {
-  workers_.RunOnAll([component](Worker& worker) { worker.DropPool(component); });
+void HttpService::Forget(const HttpComponent& component) {
+  component.retired = true;
+  const uint64_t id = component.id;
+  workers_.RunOnAll([id](Worker& worker) { worker.DropPool(id); });
 }
 
 }  // namespace wcloud::host

@@ -17,13 +17,20 @@ namespace wcloud::host {
 
 // One component served over HTTP: how to make its instances and how long a request may run.
 struct HttpComponent {
+  // Unique for the process (NextComponentId): the key of its pools on every worker.
+  uint64_t id = 0;
   std::string name;  // for logs
   std::shared_ptr<const component::InstancePre> pre;
   PoolOptions pool;
   // Must attach WASI and wasi:http (AttachWasi, AttachWasiHttp) to each instance's data.
   InstanceDataFactory make_data;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // Set by HttpService::Forget: a request still queued drops the pool it used afterwards.
+  mutable std::atomic<bool> retired{false};
 };
+
+// A fresh HttpComponent::id.
+uint64_t NextComponentId();
 
 struct HttpServiceStats {
   std::atomic<uint64_t> requests{0};
@@ -40,12 +47,14 @@ class HttpService {
   // Fills every worker's pool of `component` up to its pool size (warm instances).
   Status Prewarm(const std::shared_ptr<const HttpComponent>& component);
   // Drops `component`'s pools on every worker (a workload stopped).
-  void Forget(const HttpComponent* component);
+  void Forget(const HttpComponent& component);
 
   const HttpServiceStats& stats() const { return stats_; }
 
  private:
-  void Serve(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component);
+  void Run(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component);
+  void Serve(Worker& worker, InstancePool& pool, ingress::Exchange& exchange,
+             const HttpComponent& component);
 
   WorkerPool& workers_;
   HttpServiceStats stats_;

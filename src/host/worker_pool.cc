@@ -5,7 +5,7 @@
 
 namespace wcloud::host {
 
-InstancePool& Worker::Pool(const void* key,
+InstancePool& Worker::Pool(uint64_t key,
                            const std::function<std::unique_ptr<InstancePool>(wasm::Store&)>& make) {
   auto it = pools_.find(key);
   if (it == pools_.end()) it = pools_.emplace(key, make(*store_)).first;

@@ -23,16 +23,17 @@ class Worker {
  public:
   wasm::Store& store() { return *store_; }
   int index() const { return index_; }
-  // The pool registered under `key` on this worker, made by `make` on first use.
-  InstancePool& Pool(const void* key,
+  // The pool registered under `key` on this worker, made by `make` on first use. Keys are never
+  // reused (a served component's id), so a stale job cannot pick up another component's pool.
+  InstancePool& Pool(uint64_t key,
                      const std::function<std::unique_ptr<InstancePool>(wasm::Store&)>& make);
-  void DropPool(const void* key) { pools_.erase(key); }
+  void DropPool(uint64_t key) { pools_.erase(key); }
 
  private:
   friend class WorkerPool;
   int index_ = 0;
   std::unique_ptr<wasm::Store> store_;
-  std::map<const void*, std::unique_ptr<InstancePool>> pools_;
+  std::map<uint64_t, std::unique_ptr<InstancePool>> pools_;
 };
 
 class WorkerPool {

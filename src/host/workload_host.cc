@@ -1,0 +1,281 @@
+#include "host/workload_host.h"
+
+#include <algorithm>
+#include <system_error>
+
+#include "component/component_instance.h"
+#include "wasi/wasi.h"
+
+namespace wcloud::host {
+namespace {
+
+bool IsHttpInterface(const api::HostInterface& hi) {
+  return hi.namespace_ == "wasi" && hi.package == "http" &&
+         (hi.interfaces.empty() || std::find(hi.interfaces.begin(), hi.interfaces.end(),
+                                             "incoming-handler") != hi.interfaces.end());
+}
+
+bool ExportsIncomingHandler(const component::Component& c) {
+  for (const auto& e : c.exports) {
+    if (e.name.rfind("wasi:http/incoming-handler@", 0) == 0) return true;
+  }
+  return false;
+}
+
+// allowedHosts entries are URLs or host patterns ("https://api.example.com", "example.com:8080",
+// "*.example.com"); the egress policy takes host[:port] patterns.
+std::string EgressPattern(std::string entry) {
+  if (const size_t scheme = entry.find("://"); scheme != std::string::npos) {
+    entry = entry.substr(scheme + 3);
+  }
+  if (const size_t slash = entry.find('/'); slash != std::string::npos) entry.resize(slash);
+  return entry;
+}
+
+}  // namespace
+
+// One running revision of a workload.
+struct WorkloadHost::Running {
+  std::string key;
+  std::string revision;
+  std::string owner;  // router owner id: key + generation, so revisions overlap while replacing
+  std::vector<std::shared_ptr<HttpComponent>> http;
+  std::vector<std::filesystem::path> ephemeral_dirs;
+  int components = 0;
+};
+
+WorkloadHost::WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router,
+                           Options options)
+    : engine_(engine), service_(service), router_(router), options_(std::move(options)) {
+  linker_ = std::make_shared<component::Linker>();
+  wasi_ = wasi::AddWasiToLinker(*linker_);
+  http_ = wasi::http::AddWasiHttpToLinker(*linker_, wasi_);
+  auto client = wasi::http::HttpClient::Create();
+  if (client) client_ = *client;  // otherwise each instance makes its own on first use
+}
+
+WorkloadHost::~WorkloadHost() {
+  std::map<std::string, std::unique_ptr<Running>> running;
+  {
+    std::lock_guard lock(mu_);
+    running.swap(running_);
+  }
+  for (auto& [key, r] : running) Stop(*r);
+}
+
+Result<std::shared_ptr<const component::InstancePre>> WorkloadHost::Compile(
+    const std::string& name, const ComponentImage& image) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = compiled_.find(image.digest);
+    if (it != compiled_.end()) return it->second;
+  }
+  auto bytes = std::make_shared<std::vector<uint8_t>>(image.bytes->begin(), image.bytes->end());
+  auto decoded = component::DecodeComponent(std::move(bytes));
+  if (!decoded) return decoded.error().Wrap("component " + name);
+  auto pre = component::InstancePre::Create(engine_, *decoded, linker_);
+  if (!pre) return pre.error().Wrap("component " + name);
+  std::lock_guard lock(mu_);
+  compiled_[image.digest] = *pre;
+  return *pre;
+}
+
+Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const WorkloadRun& run,
+                                                                   WorkloadState& state) {
+  auto running = std::make_unique<Running>();
+  running->key = run.key;
+  running->revision = run.revision;
+  {
+    std::lock_guard lock(mu_);
+    running->owner = run.key + "#" + std::to_string(++generation_);
+  }
+  auto fail = [&](const std::string& reason, const Error& e) -> Error {
+    state.reason = reason;
+    state.message = e.message();
+    return e;
+  };
+
+  // Volumes: ephemeral ones are made here and removed with the workload.
+  std::map<std::string, std::filesystem::path> volume_paths;
+  for (const api::Volume& v : run.spec.volumes) {
+    if (v.host_path) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(v.host_path->path, ec)) {
+        return fail("InvalidVolume", Error("volume " + v.name + ": hostPath " + v.host_path->path +
+                                           " is not an existing directory"));
+      }
+      volume_paths[v.name] = v.host_path->path;
+    } else {
+      // One directory per workload revision: "<namespace>_<name>-<generation>/<volume>".
+      std::string leaf = run.key + "-" + running->owner.substr(running->owner.find('#') + 1);
+      std::replace(leaf.begin(), leaf.end(), '/', '_');
+      std::filesystem::path safe = options_.volumes_dir / leaf / v.name;
+      std::error_code ec;
+      std::filesystem::create_directories(safe, ec);
+      if (ec) {
+        return fail("InvalidVolume", Error("volume " + v.name + ": cannot create " + safe.string() +
+                                           ": " + ec.message()));
+      }
+      running->ephemeral_dirs.push_back(safe.parent_path());
+      volume_paths[v.name] = safe;
+    }
+  }
+
+  // Where wasi:http is served.
+  std::string address = options_.http_address;
+  std::string route_host;
+  for (const api::HostInterface& hi : run.spec.host_interfaces) {
+    if (!IsHttpInterface(hi)) continue;
+    if (auto it = hi.config.find("address"); it != hi.config.end() && !it->second.empty()) {
+      address = it->second;
+    }
+    if (auto it = hi.config.find("host"); it != hi.config.end()) route_host = it->second;
+  }
+
+  for (const api::Component& c : run.spec.components) {
+    auto image = run.images.find(c.name);
+    if (image == run.images.end() || !image->second.bytes) {
+      return fail("ImageUnavailable", Error("component " + c.name + ": no image bytes"));
+    }
+    auto pre = Compile(c.name, image->second);
+    if (!pre) {
+      const bool missing = pre.error().message().find("does not provide") != std::string::npos;
+      return fail(missing ? "MissingImports" : "InvalidComponent", pre.error());
+    }
+    ++running->components;
+
+    wasi::WasiConfig config;
+    config.args.push_back(c.name);
+    if (auto env = run.environment.find(c.name); env != run.environment.end()) {
+      config.env = env->second;
+    }
+    std::vector<std::string> allowed;
+    if (c.local_resources) {
+      for (const std::string& h : c.local_resources->allowed_hosts) {
+        allowed.push_back(EgressPattern(h));
+      }
+      for (const api::VolumeMount& m : c.local_resources->volume_mounts) {
+        auto path = volume_paths.find(m.name);
+        if (path == volume_paths.end()) {
+          return fail("InvalidVolume", Error("component " + c.name + ": volumeMount " + m.name +
+                                             " names no volume"));
+        }
+        config.preopens.push_back(
+            {path->second.string(), m.mount_path, m.read_only.value_or(false)});
+      }
+    }
+    if (!ExportsIncomingHandler((*pre)->component())) continue;  // linked only, nothing to serve
+
+    auto served = std::make_shared<HttpComponent>();
+    served->id = NextComponentId();
+    served->name = run.key + "/" + c.name;
+    served->pre = *pre;
+    if (c.pool_size) served->pool.pool_size = static_cast<uint32_t>(std::max(0, *c.pool_size));
+    if (c.max_invocations) {
+      served->pool.max_invocations =
+          static_cast<uint32_t>(std::max<int64_t>(0, *c.max_invocations));
+    }
+    served->make_data = [config, http = http_, allowed,
+                         client = client_]() -> Result<std::unique_ptr<component::InstanceData>> {
+      auto data = std::make_unique<component::InstanceData>();
+      WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, config));
+      WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
+      return data;
+    };
+    // A bad allowedHosts pattern or preopen shows now, not on the first request.
+    if (auto probe = served->make_data(); !probe) {
+      return fail("InvalidConfiguration", probe.error().Wrap("component " + c.name));
+    }
+    Status warm = service_.Prewarm(served);
+    if (!warm) return fail("InstantiationFailed", warm.error().Wrap("component " + c.name));
+    Status routed = router_.Add(running->owner, address, route_host, served);
+    if (!routed) return fail("ListenFailed", routed.error());
+    const uint16_t port = router_.PortOf(address);
+    std::string endpoint = route_host.empty() ? address.substr(0, address.rfind(':')) : route_host;
+    state.endpoints.push_back("http://" + endpoint + ":" + std::to_string(port));
+    running->http.push_back(std::move(served));
+  }
+  state.ready = true;
+  state.reason = running->http.empty() ? "Running" : "Serving";
+  state.message = running->http.empty()
+                      ? std::to_string(running->components) + " component(s) ready"
+                      : "serving on " + state.endpoints.front();
+  return running;
+}
+
+WorkloadState WorkloadHost::Apply(const WorkloadRun& run) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = running_.find(run.key);
+    if (it != running_.end() && it->second->revision == run.revision) return states_[run.key];
+  }
+  WorkloadState state;
+  auto built = Build(run, state);
+  std::unique_ptr<Running> old;
+  if (!built) {
+    state.ready = false;
+    std::lock_guard lock(mu_);
+    // The previous revision, if any, keeps serving; the condition says why the new one failed.
+    states_[run.key] = state;
+    return state;
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto it = running_.find(run.key);
+    if (it != running_.end()) old = std::move(it->second);
+    running_[run.key] = std::move(*built);
+    states_[run.key] = state;
+  }
+  if (old) Stop(*old);
+  return state;
+}
+
+void WorkloadHost::Stop(Running& running) {
+  router_.RemoveOwner(running.owner);
+  for (auto& c : running.http) service_.Forget(*c);
+  for (const auto& dir : running.ephemeral_dirs) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+}
+
+void WorkloadHost::Remove(const std::string& key) {
+  std::unique_ptr<Running> running;
+  {
+    std::lock_guard lock(mu_);
+    states_.erase(key);
+    auto it = running_.find(key);
+    if (it == running_.end()) return;
+    running = std::move(it->second);
+    running_.erase(it);
+  }
+  Stop(*running);
+}
+
+std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = states_.find(key);
+  if (it == states_.end()) return std::nullopt;
+  return it->second;
+}
+
+int WorkloadHost::workload_count() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(running_.size());
+}
+
+int WorkloadHost::component_count() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const auto& [key, r] : running_) n += r->components;
+  return n;
+}
+
+std::vector<std::string> WorkloadHost::Interfaces() const {
+  return {"wasi:cli/environment@0.2.12",       "wasi:clocks/monotonic-clock@0.2.12",
+          "wasi:filesystem/types@0.2.12",      "wasi:http/incoming-handler@0.2.12",
+          "wasi:http/outgoing-handler@0.2.12", "wasi:io/streams@0.2.12",
+          "wasi:random/random@0.2.12"};
+}
+
+}  // namespace wcloud::host

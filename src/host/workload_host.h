@@ -1,0 +1,104 @@
+// The workloads this host runs. The operator (in-process in `wcloud up`) hands each Workload
+// placed here to Apply with its images and configuration already resolved; the host compiles
+// each component once per digest, serves wasi:http components on their configured address (a
+// listener shared by every replica on this host) or by Host header on the host's HTTP port,
+// and reports whether the workload serves. Remove stops it and closes listeners nobody needs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/types.h"
+#include "component/component.h"
+#include "component/linker.h"
+#include "host/http_router.h"
+#include "host/http_service.h"
+#include "util/result.h"
+#include "wasi/http/wasi_http.h"
+#include "wasm/engine.h"
+
+namespace wcloud::host {
+
+// A component's bytes, already pulled and verified.
+struct ComponentImage {
+  std::string digest;  // "sha256:<hex>" of `bytes`
+  std::shared_ptr<const std::string> bytes;
+};
+
+struct WorkloadRun {
+  std::string key;       // "namespace/name": one Workload (one replica)
+  std::string revision;  // changes whenever anything below changes (a hash); same: no-op
+  std::string namespace_;
+  api::WorkloadSpec spec;
+  std::map<std::string, ComponentImage> images;  // by component name
+  // The component's environment: localResources.environment layered (literal config, then
+  // configFrom ConfigMaps, then secretFrom Secrets; later wins). Also its wasi:config values.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> environment;
+};
+
+struct WorkloadState {
+  bool ready = false;
+  std::string reason;   // "Serving", "InvalidComponent", "MissingImports", "ListenFailed", ...
+  std::string message;  // for the Ready condition; never holds secret values
+  std::vector<std::string> endpoints;  // "http://0.0.0.0:8080", "http://hello.example.com:4000"
+};
+
+class WorkloadHost {
+ public:
+  struct Options {
+    // Where requests routed by Host header (`config.host`) arrive, and the default address of
+    // a wasi:http component that names none.
+    std::string http_address = "0.0.0.0:4000";
+    // Ephemeral volumes live under here, one directory per workload and volume.
+    std::filesystem::path volumes_dir = "/tmp/wcloud-volumes";
+  };
+
+  WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
+  ~WorkloadHost();
+  WorkloadHost(const WorkloadHost&) = delete;
+  WorkloadHost& operator=(const WorkloadHost&) = delete;
+
+  // Starts `run`, or replaces the running revision of the same key (the new one serves before
+  // the old one stops). A workload that cannot run is not an Error: the state says why, and
+  // the previous revision, if any, keeps serving.
+  WorkloadState Apply(const WorkloadRun& run);
+  // Stops the workload; a no-op for an unknown key.
+  void Remove(const std::string& key);
+  // The last state Apply reported, if the key is known.
+  std::optional<WorkloadState> State(const std::string& key) const;
+
+  int workload_count() const;
+  int component_count() const;
+  // The host interfaces this host provides (for its heartbeat).
+  std::vector<std::string> Interfaces() const;
+
+ private:
+  struct Running;
+  Result<std::unique_ptr<Running>> Build(const WorkloadRun& run, WorkloadState& state);
+  Result<std::shared_ptr<const component::InstancePre>> Compile(const std::string& name,
+                                                                const ComponentImage& image);
+  void Stop(Running& running);
+
+  wasm::Engine& engine_;
+  HttpService& service_;
+  HttpRouter& router_;
+  Options options_;
+  std::shared_ptr<component::Linker> linker_;
+  wasi::WasiResources wasi_;
+  wasi::http::HttpResources http_;
+  std::shared_ptr<wasi::http::HttpClient> client_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Running>> running_;  // by key
+  std::map<std::string, WorkloadState> states_;
+  std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_;  // by digest
+  uint64_t generation_ = 0;
+};
+
+}  // namespace wcloud::host

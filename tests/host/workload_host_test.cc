@@ -1,0 +1,155 @@
+// A host running workloads with the real engine, ingress and wasi:http: a workload serves on its
+// address, replicas share a listener, a broken revision leaves the running one serving, removal
+// closes the port.
+#include "host/workload_host.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "support/subprocess.h"
+#include "test_components.h"
+#include "wasm/v8_engine.h"
+
+namespace wcloud::host {
+namespace {
+
+using testing::FreePort;
+using testing::RunCommand;
+
+ComponentImage ReadImage(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  auto bytes = std::make_shared<std::string>(std::istreambuf_iterator<char>(in),
+                                             std::istreambuf_iterator<char>());
+  // The digest only has to identify the bytes for the compile cache.
+  return {"sha256:test-" + path + "-" + std::to_string(bytes->size()), bytes};
+}
+
+class WorkloadHostTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    engine_ = std::move(wasm::NewV8Engine()).value().release();
+    WorkerPool::Options options;
+    options.threads = 2;
+    workers_ = std::move(WorkerPool::Start(*engine_, options)).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete workers_;
+    delete engine_;
+  }
+
+  void SetUp() override {
+    service_ = std::make_unique<HttpService>(*workers_);
+    router_ = std::make_unique<HttpRouter>(*service_, HttpRouter::Options{});
+    WorkloadHost::Options options;
+    options.http_address = "127.0.0.1:" + std::to_string(FreePort());
+    options.volumes_dir = dir_.path();
+    host_ = std::make_unique<WorkloadHost>(*engine_, *service_, *router_, options);
+  }
+  void TearDown() override {
+    host_.reset();
+    router_.reset();
+    service_.reset();
+  }
+
+  WorkloadRun Run(const std::string& key, const std::string& fixture, const std::string& address) {
+    WorkloadRun run;
+    run.key = key;
+    run.revision = fixture + address;
+    run.namespace_ = "default";
+    api::Component c;
+    c.name = "web";
+    run.spec.components.push_back(c);
+    api::HostInterface http;
+    http.namespace_ = "wasi";
+    http.package = "http";
+    http.interfaces = {"incoming-handler"};
+    http.config["address"] = address;
+    run.spec.host_interfaces.push_back(http);
+    run.images["web"] = ReadImage(wcloud::testing::TestComponentPath(fixture));
+    return run;
+  }
+
+  static std::string Get(const std::string& url) {
+    return RunCommand({"curl", "-s", "--max-time", "10", url}).out;
+  }
+
+  static wasm::Engine* engine_;
+  static WorkerPool* workers_;
+  testing::TempDir dir_;
+  std::unique_ptr<HttpService> service_;
+  std::unique_ptr<HttpRouter> router_;
+  std::unique_ptr<WorkloadHost> host_;
+};
+
+wasm::Engine* WorkloadHostTest::engine_ = nullptr;
+WorkerPool* WorkloadHostTest::workers_ = nullptr;
+
+TEST_F(WorkloadHostTest, ServesOnItsAddressAndClosesThePortWhenRemoved) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadState state = host_->Apply(Run("default/hello", "http_hello", address));
+  ASSERT_TRUE(state.ready) << state.reason << ": " << state.message;
+  EXPECT_EQ(state.endpoints.at(0), "http://" + address);
+  EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+  EXPECT_EQ(host_->workload_count(), 1);
+
+  host_->Remove("default/hello");
+  EXPECT_EQ(host_->workload_count(), 0);
+  auto r = RunCommand({"curl", "-s", "--max-time", "5", "http://" + address + "/"});
+  EXPECT_NE(r.exit_code, 0) << "the port still answers: " << r.out;
+}
+
+TEST_F(WorkloadHostTest, ReplicasShareTheListenerUntilTheLastGoes) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host_->Apply(Run("default/hello-a", "http_hello", address)).ready);
+  WorkloadState b = host_->Apply(Run("default/hello-b", "http_hello", address));
+  ASSERT_TRUE(b.ready) << b.message;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+  host_->Remove("default/hello-a");
+  EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+  host_->Remove("default/hello-b");
+  EXPECT_NE(RunCommand({"curl", "-s", "--max-time", "5", "http://" + address + "/"}).exit_code, 0);
+}
+
+TEST_F(WorkloadHostTest, ABrokenRevisionLeavesTheRunningOneServing) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host_->Apply(Run("default/web", "http_hello", address)).ready);
+  WorkloadRun broken = Run("default/web", "http_hello", address);
+  broken.revision = "broken";
+  broken.images["web"] = {"sha256:garbage", std::make_shared<std::string>("not a component")};
+  WorkloadState state = host_->Apply(broken);
+  EXPECT_FALSE(state.ready);
+  EXPECT_EQ(state.reason, "InvalidComponent");
+  EXPECT_NE(state.message.find("component web"), std::string::npos) << state.message;
+  EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+}
+
+TEST_F(WorkloadHostTest, ANewRevisionReplacesTheOldOneOnTheSamePort) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host_->Apply(Run("default/web", "http_hello", address)).ready);
+  EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+  WorkloadState echo = host_->Apply(Run("default/web", "http_echo", address));
+  ASSERT_TRUE(echo.ready) << echo.message;
+  auto r = RunCommand(
+      {"curl", "-s", "--max-time", "10", "--data-binary", "ping", "http://" + address + "/"});
+  EXPECT_EQ(r.out, "ping");
+}
+
+TEST_F(WorkloadHostTest, AnAddressInUseIsAConditionNotACrash) {
+  const int port = FreePort();
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(host_->Apply(Run("default/first", "http_hello", address)).ready);
+  // Another router (another process, as far as this host knows) cannot bind the same port.
+  HttpRouter other(*service_, {});
+  WorkloadHost::Options options;
+  options.volumes_dir = dir_.path();
+  WorkloadHost second(*engine_, *service_, other, options);
+  WorkloadState state = second.Apply(Run("default/second", "http_hello", address));
+  EXPECT_FALSE(state.ready);
+  EXPECT_EQ(state.reason, "ListenFailed") << state.message;
+  EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+}
+
+}  // namespace
+}  // namespace wcloud::host
