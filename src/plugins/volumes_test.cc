@@ -5,6 +5,9 @@
 
 #include <fstream>
 
+#include "wasi/error_code.h"
+#include "wasi/wasi_test_fixture.h"
+
 namespace wcloud::plugins {
 namespace {
 
@@ -87,6 +90,41 @@ TEST_F(VolumesTest, MountsBecomePreopensWithReadOnly) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message(),
             "spec.components[0].localResources.volumeMounts[1].name: no volume named \"nope\"");
+}
+
+// The preopens, attached as WASI's: the guest writes to the ephemeral volume and cannot write to
+// the read-only one.
+class VolumesThroughWasiTest : public wasi::WasiFixture {};
+
+TEST_F(VolumesThroughWasiTest, ReadOnlyMountRefusesAWriteAndTheWritableOneTakesIt) {
+  wasi::ScratchDir host;
+  host.WriteFile("readme", "hi");
+  auto volumes = WorkloadVolumes::Create({Ephemeral("scratch"), HostPath("shared", host.path())},
+                                         host / "data");
+  ASSERT_TRUE(volumes) << volumes.error().message();
+  auto preopens =
+      (*volumes)->Preopens({{"scratch", "/scratch", false}, {"shared", "/shared", true}});
+  ASSERT_TRUE(preopens);
+  wasi::WasiConfig config;
+  config.preopens = *preopens;
+  Attach(std::move(config));
+  Value dirs = Call1("wasi:filesystem/preopens@0.2.0", "get-directories");
+  ASSERT_EQ(dirs.items().size(), 2u);
+  EXPECT_EQ(dirs.items()[1].items()[1].as_string(), "/shared");
+  constexpr uint32_t kCreate = 1, kRead = 1, kWrite = 2;
+  auto open_at = [&](const Value& dir, const char* path, uint32_t open_flags, uint32_t flags) {
+    return Call1(
+        "wasi:filesystem/types@0.2.0", "[method]descriptor.open-at",
+        {dir, Value::Flags(0), Value::String(path), Value::Flags(open_flags), Value::Flags(flags)});
+  };
+  Value denied = open_at(dirs.items()[1].items()[0], "new", kCreate, kRead | kWrite);
+  ASSERT_EQ(denied.as_case().index, 1u);
+  EXPECT_EQ(denied.payload()->as_case().index,
+            static_cast<uint32_t>(wasi::ErrorCode::kNotPermitted));
+  EXPECT_FALSE(std::filesystem::exists(host / "new"));
+  Value created = open_at(dirs.items()[0].items()[0], "new", kCreate, kRead | kWrite);
+  ASSERT_EQ(created.as_case().index, 0u);
+  EXPECT_TRUE(std::filesystem::exists((*volumes)->HostPath("scratch") / "new"));
 }
 
 }  // namespace
