@@ -6,34 +6,15 @@
 #include "oci/registry_client.h"
 #include "operator/object_types.h"
 #include "operator/operator.h"
-#include "util/base64.h"
+#include "operator/pull_credentials.h"
 
 namespace wcloud::operator_ {
-namespace {
-
-const kube::ResourceType kSecrets{"", "v1", "secrets", true};
-
-}  // namespace
 
 Result<std::optional<oci::Credentials>> Operator::PullCredentials(const std::string& ns,
                                                                   const Json& secret_ref,
                                                                   const std::string& registry) {
-  if (!secret_ref.is_object() || secret_ref.value("name", "").empty()) {
-    return std::optional<oci::Credentials>();
-  }
-  std::string name = secret_ref["name"];
-  auto secret = client_.Get(kube::ObjectPath(kSecrets, ns, name));
-  if (!secret) return secret.error().Wrap("imagePullSecret " + name);
-  std::string encoded = (*secret).value("data", Json::object()).value(".dockerconfigjson", "");
-  if (encoded.empty()) {
-    return Error("imagePullSecret " + name + ": no .dockerconfigjson (type " +
-                 (*secret).value("type", "Opaque") + ")");
-  }
-  auto config = Base64Decode(encoded);
-  if (!config) return config.error().Wrap("imagePullSecret " + name);
-  auto creds = oci::FindCredentials(*config, registry);
-  if (!creds) return creds.error().Wrap("imagePullSecret " + name);
-  return creds;
+  std::string name = secret_ref.is_object() ? secret_ref.value("name", "") : "";
+  return ReadPullCredentials(client_, ns, name, registry);
 }
 
 Status Operator::ReconcileArtifact(const std::string& key) {

@@ -1,0 +1,149 @@
+#include "operator/component_images.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "oci/reference.h"
+#include "oci/registry_client.h"
+#include "operator/pull_credentials.h"
+#include "util/sha256.h"
+
+namespace wcloud::operator_ {
+namespace {
+
+constexpr std::string_view kFileScheme = "file://";
+// The registry client's limit, for files too.
+constexpr uintmax_t kMaxComponentBytes = uintmax_t{512} << 20;
+
+}  // namespace
+
+Result<host::ComponentImage> ComponentImages::Resolve(const std::string& ns,
+                                                      const std::string& image,
+                                                      const std::string& pull_secret,
+                                                      const std::string& pull_policy) {
+  if (image.rfind(kFileScheme, 0) == 0) {
+    std::string path = image.substr(kFileScheme.size());
+    if (path.empty() || path[0] != '/') {
+      return Error("image " + image +
+                   ": a file image needs an absolute path, as file:///path/to/component.wasm");
+    }
+    return ReadFile(path);
+  }
+  if (!image.empty() && image[0] == '/') return ReadFile(image);
+  return Pull(ns, image, pull_secret, pull_policy);
+}
+
+Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (ec) return Error("image file " + path + ": " + ec.message());
+  if (!fs::is_regular_file(st)) return Error("image file " + path + ": not a regular file");
+  uintmax_t size = fs::file_size(path, ec);
+  if (ec) return Error("image file " + path + ": " + ec.message());
+  auto mtime = fs::last_write_time(path, ec);
+  if (ec) return Error("image file " + path + ": " + ec.message());
+  int64_t stamp = mtime.time_since_epoch().count();
+  {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(path);
+    if (it != files_.end() && it->second.size == size && it->second.mtime == stamp) {
+      auto bytes = bytes_.find(it->second.digest);
+      if (bytes != bytes_.end()) return host::ComponentImage{it->second.digest, bytes->second};
+    }
+  }
+  if (size > kMaxComponentBytes) {
+    return Error("image file " + path + ": " + std::to_string(size) +
+                 " bytes exceeds the limit of " + std::to_string(kMaxComponentBytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error("image file " + path + ": cannot open: " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Error("image file " + path + ": cannot read: " + std::strerror(errno));
+  std::string digest = Sha256Digest(bytes);
+  auto shared = std::make_shared<const std::string>(std::move(bytes));
+  std::lock_guard lock(mu_);
+  files_[path] = FileStamp{size, stamp, digest};
+  bytes_[digest] = shared;
+  return host::ComponentImage{digest, shared};
+}
+
+Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const std::string& image,
+                                                   const std::string& pull_secret,
+                                                   const std::string& pull_policy) {
+  auto ref = oci::ParseReference(image);
+  if (!ref) return ref.error().Wrap("image " + image);
+  std::string policy = pull_policy;
+  if (policy.empty())
+    policy = ref->digest.empty() && ref->tag == "latest" ? "Always" : "IfNotPresent";
+  oci::Reference tagged = *ref;
+  tagged.digest.clear();
+  std::string manifest = ref->digest;
+  if (manifest.empty() && policy != "Always") {
+    std::lock_guard lock(mu_);
+    auto it = tags_.find(tagged.ToString());
+    if (it != tags_.end()) manifest = it->second;
+  }
+  if (!manifest.empty()) {
+    if (auto cached = Cached(manifest)) return *cached;
+  }
+  if (policy == "Never") {
+    return Error("image " + image + ": not present on this host and imagePullPolicy is Never");
+  }
+
+  auto creds = ReadPullCredentials(client_, ns, pull_secret, ref->registry);
+  if (!creds) return creds.error().Wrap("image " + image);
+  oci::RegistryClient registry({.credentials = *creds});
+  if (manifest.empty()) {
+    // Registry errors name the reference already.
+    WCLOUD_ASSIGN_OR_RETURN(manifest, registry.ResolveDigest(*ref));
+    {
+      std::lock_guard lock(mu_);
+      tags_[tagged.ToString()] = manifest;
+    }
+    if (auto cached = Cached(manifest)) return *cached;
+  }
+  oci::Reference pinned = *ref;
+  pinned.digest = manifest;
+  WCLOUD_ASSIGN_OR_RETURN(oci::PulledComponent pulled, registry.Pull(pinned));
+  if (store_) {
+    auto stored = store_->Put(pulled.bytes);
+    if (!stored) return stored.error().Wrap("image " + image + ": keeping the pulled component");
+  }
+  return Keep(manifest, std::move(pulled.layer_digest), std::move(pulled.bytes));
+}
+
+std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& manifest_digest) {
+  std::string content;
+  {
+    std::lock_guard lock(mu_);
+    auto layer = layers_.find(manifest_digest);
+    if (layer == layers_.end()) return std::nullopt;
+    content = layer->second;
+    auto bytes = bytes_.find(content);
+    if (bytes != bytes_.end()) return host::ComponentImage{content, bytes->second};
+  }
+  if (!store_ || !store_->Has(content)) return std::nullopt;
+  auto bytes = store_->Get(content);  // checked against the digest
+  if (!bytes) return std::nullopt;
+  return Keep(manifest_digest, content, std::move(*bytes));
+}
+
+host::ComponentImage ComponentImages::Keep(const std::string& manifest_digest,
+                                           std::string layer_digest, std::string bytes) {
+  auto shared = std::make_shared<const std::string>(std::move(bytes));
+  std::lock_guard lock(mu_);
+  layers_[manifest_digest] = layer_digest;
+  bytes_[layer_digest] = shared;
+  return host::ComponentImage{std::move(layer_digest), shared};
+}
+
+void ComponentImages::Retain(const std::set<std::string>& keep) {
+  std::lock_guard lock(mu_);
+  std::erase_if(bytes_, [&](const auto& entry) { return !keep.count(entry.first); });
+}
+
+}  // namespace wcloud::operator_

@@ -1,0 +1,64 @@
+// A Workload component's image as bytes for the host: `file:///path` (or a plain absolute path)
+// is read from this machine's disk; anything else is an OCI reference pulled from its registry
+// with the component's imagePullSecret. Pulled images are cached by manifest digest (bytes in
+// memory, and in the ComponentStore when there is one), so replicas and resyncs pull once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "host/workload_host.h"
+#include "kube/rest_client.h"
+#include "oci/component_store.h"
+#include "util/result.h"
+
+namespace wcloud::operator_ {
+
+class ComponentImages {
+ public:
+  // `store` may be null: bytes are then kept in memory only.
+  ComponentImages(kube::RestClient& client, oci::ComponentStore* store)
+      : client_(client), store_(store) {}
+  ComponentImages(const ComponentImages&) = delete;
+  ComponentImages& operator=(const ComponentImages&) = delete;
+
+  // `pull_secret`: a Secret name in `ns`, or empty. `pull_policy`: Always, IfNotPresent, Never,
+  // or empty for Kubernetes' default (Always for a `latest` tag, IfNotPresent otherwise); it
+  // only matters for tags, a digest always names the same bytes. Thread-safe.
+  Result<host::ComponentImage> Resolve(const std::string& ns, const std::string& image,
+                                       const std::string& pull_secret,
+                                       const std::string& pull_policy);
+
+  // Drops the in-memory bytes of every image whose content digest is not in `keep` (what the
+  // host still runs); the store keeps its copy.
+  void Retain(const std::set<std::string>& keep);
+
+ private:
+  Result<host::ComponentImage> ReadFile(const std::string& path);
+  Result<host::ComponentImage> Pull(const std::string& ns, const std::string& image,
+                                    const std::string& pull_secret, const std::string& pull_policy);
+  // The cached image of a manifest digest, from memory or the store.
+  std::optional<host::ComponentImage> Cached(const std::string& manifest_digest);
+  host::ComponentImage Keep(const std::string& manifest_digest, std::string layer_digest,
+                            std::string bytes);
+
+  struct FileStamp {
+    uintmax_t size = 0;
+    int64_t mtime = 0;
+    std::string digest;
+  };
+
+  kube::RestClient& client_;
+  oci::ComponentStore* store_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const std::string>> bytes_;  // by content digest
+  std::map<std::string, std::string> layers_;  // manifest digest → content digest
+  std::map<std::string, std::string> tags_;    // reference without digest → manifest digest
+  std::map<std::string, FileStamp> files_;     // by path: unchanged files are not hashed again
+};
+
+}  // namespace wcloud::operator_

@@ -1,0 +1,28 @@
+// A component's environment from its localResources.environment: the literal `config`, then the
+// data of each `configFrom` ConfigMap, then of each `secretFrom` Secret (base64-decoded), in
+// order, a later value replacing an earlier one of the same name. ConfigMaps and Secrets are
+// read from the Workload's namespace through the API server.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/types.h"
+#include "kube/rest_client.h"
+#include "util/result.h"
+
+namespace wcloud::operator_ {
+
+struct ResolvedEnvironment {
+  std::vector<std::pair<std::string, std::string>> values;  // sorted by name
+  // The referenced objects that do not exist, as "ConfigMap app-config", "Secret db".
+  std::vector<std::string> missing;
+};
+
+// Errors (an unreachable API server, a Secret value that is not base64) name the object and
+// key, never a value.
+Result<ResolvedEnvironment> ResolveEnvironment(kube::RestClient& client, const std::string& ns,
+                                               const api::EnvironmentSource& source);
+
+}  // namespace wcloud::operator_
