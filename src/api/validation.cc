@@ -11,6 +11,8 @@ namespace wcloud::api {
 namespace {
 
 constexpr std::string_view kArtifactScheme = "artifact://";
+// A component file on the host itself (the embedded default, development).
+constexpr std::string_view kFileScheme = "file://";
 
 class Errors {
  public:
@@ -78,6 +80,12 @@ void CheckImage(Errors& errs, const std::string& path, const std::string& image,
       errs.Add(path, "artifact:// images are only resolved in WorkloadDeployment templates");
     } else if (auto why = CheckDnsSubdomain(image.substr(kArtifactScheme.size()))) {
       errs.Add(path, "artifact name " + *why);
+    }
+    return;
+  }
+  if (image.rfind(kFileScheme, 0) == 0) {
+    if (image.size() == kFileScheme.size() || image[kFileScheme.size()] != '/') {
+      errs.Add(path, "file:// images need an absolute path: file:///path/to/component.wasm");
     }
     return;
   }

@@ -1,9 +1,14 @@
 #include "host/workload_host.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <system_error>
 
 #include "component/component_instance.h"
+#include "plugins/bindings.h"
+#include "plugins/volumes.h"
 #include "wasi/wasi.h"
 
 namespace wcloud::host {
@@ -40,7 +45,7 @@ struct WorkloadHost::Running {
   std::string revision;
   std::string owner;  // router owner id: key + generation, so revisions overlap while replacing
   std::vector<std::shared_ptr<HttpComponent>> http;
-  std::vector<std::filesystem::path> ephemeral_dirs;
+  std::unique_ptr<plugins::WorkloadVolumes> volumes;  // ephemeral ones go with the revision
   int components = 0;
 };
 
@@ -50,6 +55,10 @@ WorkloadHost::WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRoute
   linker_ = std::make_shared<component::Linker>();
   wasi_ = wasi::AddWasiToLinker(*linker_);
   http_ = wasi::http::AddWasiHttpToLinker(*linker_, wasi_);
+  plugins::AddPluginsToLinker(*linker_);
+  // Not registered with spdlog: several hosts may live in one process (tests).
+  guest_logger_ = std::make_shared<spdlog::logger>(
+      "guest", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
   auto client = wasi::http::HttpClient::Create();
   if (client) client_ = *client;  // otherwise each instance makes its own on first use
 }
@@ -95,31 +104,18 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     return e;
   };
 
-  // Volumes: ephemeral ones are made here and removed with the workload.
-  std::map<std::string, std::filesystem::path> volume_paths;
-  for (const api::Volume& v : run.spec.volumes) {
-    if (v.host_path) {
-      std::error_code ec;
-      if (!std::filesystem::is_directory(v.host_path->path, ec)) {
-        return fail("InvalidVolume", Error("volume " + v.name + ": hostPath " + v.host_path->path +
-                                           " is not an existing directory"));
-      }
-      volume_paths[v.name] = v.host_path->path;
-    } else {
-      // One directory per workload revision: "<namespace>_<name>-<generation>/<volume>".
-      std::string leaf = run.key + "-" + running->owner.substr(running->owner.find('#') + 1);
-      std::replace(leaf.begin(), leaf.end(), '/', '_');
-      std::filesystem::path safe = options_.volumes_dir / leaf / v.name;
-      std::error_code ec;
-      std::filesystem::create_directories(safe, ec);
-      if (ec) {
-        return fail("InvalidVolume", Error("volume " + v.name + ": cannot create " + safe.string() +
-                                           ": " + ec.message()));
-      }
-      running->ephemeral_dirs.push_back(safe.parent_path());
-      volume_paths[v.name] = safe;
-    }
-  }
+  // Volumes: ephemeral ones are made now and removed with this revision.
+  std::string leaf = run.key + "-" + running->owner.substr(running->owner.find('#') + 1);
+  std::replace(leaf.begin(), leaf.end(), '/', '_');
+  auto volumes = plugins::WorkloadVolumes::Create(run.spec.volumes, options_.data_dir / leaf);
+  if (!volumes) return fail("InvalidVolume", volumes.error().Wrap("spec"));
+  running->volumes = std::move(*volumes);
+
+  const size_t slash = run.key.find('/');
+  auto bindings = plugins::WorkloadBindings::Create(
+      {run.namespace_, slash == std::string::npos ? run.key : run.key.substr(slash + 1)},
+      run.spec.host_interfaces, keyvalue_);
+  if (!bindings) return fail("InvalidHostInterfaces", bindings.error().Wrap("spec"));
 
   // Where wasi:http is served.
   std::string address = options_.http_address;
@@ -138,31 +134,33 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       return fail("ImageUnavailable", Error("component " + c.name + ": no image bytes"));
     }
     auto pre = Compile(c.name, image->second);
-    if (!pre) {
-      const bool missing = pre.error().message().find("does not provide") != std::string::npos;
-      return fail(missing ? "MissingImports" : "InvalidComponent", pre.error());
+    if (!pre) return fail("InvalidComponent", pre.error());
+    // Only what the workload declares (and the host provides) may be imported.
+    if (Status allowed = (*bindings)->CheckImports((*pre)->component(), *linker_); !allowed) {
+      return fail("MissingImports", allowed.error().Wrap("component " + c.name));
     }
     ++running->components;
 
+    plugins::ResolvedReferences refs;
+    if (auto r = run.references.find(c.name); r != run.references.end()) {
+      refs = r->second;
+    } else if (auto env = run.environment.find(c.name); env != run.environment.end()) {
+      refs.config_maps.emplace_back(env->second.begin(), env->second.end());
+    }
+    plugins::ComponentPlugins component_plugins =
+        plugins::ForComponent(*bindings, c.name, c.local_resources, refs, guest_logger_);
     wasi::WasiConfig config;
     config.args.push_back(c.name);
-    if (auto env = run.environment.find(c.name); env != run.environment.end()) {
-      config.env = env->second;
-    }
+    config.env = component_plugins.config->Environment();
     std::vector<std::string> allowed;
     if (c.local_resources) {
       for (const std::string& h : c.local_resources->allowed_hosts) {
         allowed.push_back(EgressPattern(h));
       }
-      for (const api::VolumeMount& m : c.local_resources->volume_mounts) {
-        auto path = volume_paths.find(m.name);
-        if (path == volume_paths.end()) {
-          return fail("InvalidVolume", Error("component " + c.name + ": volumeMount " + m.name +
-                                             " names no volume"));
-        }
-        config.preopens.push_back(
-            {path->second.string(), m.mount_path, m.read_only.value_or(false)});
-      }
+      auto preopens = running->volumes->Preopens(c.local_resources->volume_mounts,
+                                                 "component " + c.name + " volumeMounts");
+      if (!preopens) return fail("InvalidVolume", preopens.error());
+      config.preopens = std::move(*preopens);
     }
     if (!ExportsIncomingHandler((*pre)->component())) continue;  // linked only, nothing to serve
 
@@ -233,10 +231,7 @@ WorkloadState WorkloadHost::Apply(const WorkloadRun& run) {
 void WorkloadHost::Stop(Running& running) {
   router_.RemoveOwner(running.owner);
   for (auto& c : running.http) service_.Forget(*c);
-  for (const auto& dir : running.ephemeral_dirs) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  running.volumes.reset();
 }
 
 void WorkloadHost::Remove(const std::string& key) {

@@ -19,6 +19,8 @@
 #include "component/linker.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
+#include "plugins/keyvalue_connections.h"
+#include "plugins/plugins.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
 #include "wasm/engine.h"
@@ -40,6 +42,10 @@ struct WorkloadRun {
   // The component's environment: localResources.environment layered (literal config, then
   // configFrom ConfigMaps, then secretFrom Secrets; later wins). Also its wasi:config values.
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> environment;
+  // When given (by component name): the ConfigMaps' and Secrets' data themselves, so values
+  // layer with the hostInterface and component config and secret ones stay redacted. Takes
+  // the place of `environment` for that component.
+  std::map<std::string, plugins::ResolvedReferences> references;
 };
 
 struct WorkloadState {
@@ -55,8 +61,8 @@ class WorkloadHost {
     // Where requests routed by Host header (`config.host`) arrive, and the default address of
     // a wasi:http component that names none.
     std::string http_address = "0.0.0.0:4000";
-    // Ephemeral volumes live under here, one directory per workload and volume.
-    std::filesystem::path volumes_dir = "/tmp/wcloud-volumes";
+    // Ephemeral volumes live under here (DIR/volumes/...), one directory per workload.
+    std::filesystem::path data_dir = "/tmp/wcloud-host";
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
@@ -93,6 +99,8 @@ class WorkloadHost {
   wasi::WasiResources wasi_;
   wasi::http::HttpResources http_;
   std::shared_ptr<wasi::http::HttpClient> client_;
+  plugins::KeyValueConnections keyvalue_;
+  std::shared_ptr<spdlog::logger> guest_logger_;
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Running>> running_;  // by key

@@ -44,7 +44,7 @@ class WorkloadHostTest : public ::testing::Test {
     router_ = std::make_unique<HttpRouter>(*service_, HttpRouter::Options{});
     WorkloadHost::Options options;
     options.http_address = "127.0.0.1:" + std::to_string(FreePort());
-    options.volumes_dir = dir_.path();
+    options.data_dir = dir_.path();
     host_ = std::make_unique<WorkloadHost>(*engine_, *service_, *router_, options);
   }
   void TearDown() override {
@@ -143,12 +143,48 @@ TEST_F(WorkloadHostTest, AnAddressInUseIsAConditionNotACrash) {
   // Another router (another process, as far as this host knows) cannot bind the same port.
   HttpRouter other(*service_, {});
   WorkloadHost::Options options;
-  options.volumes_dir = dir_.path();
+  options.data_dir = dir_.path();
   WorkloadHost second(*engine_, *service_, other, options);
   WorkloadState state = second.Apply(Run("default/second", "http_hello", address));
   EXPECT_FALSE(state.ready);
   EXPECT_EQ(state.reason, "ListenFailed") << state.message;
   EXPECT_EQ(Get("http://" + address + "/"), "hello from http_hello\n");
+}
+
+}  // namespace
+}  // namespace wcloud::host
+
+namespace wcloud::host {
+namespace {
+
+TEST_F(WorkloadHostTest, UndeclaredImportsAreNamedAndDeclaredOnesRun) {
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadRun run = Run("default/kv", "kv_guest", address);
+  run.spec.host_interfaces.clear();
+  WorkloadState state = host_->Apply(run);
+  EXPECT_FALSE(state.ready);
+  EXPECT_EQ(state.reason, "MissingImports");
+  EXPECT_NE(state.message.find("wasi:keyvalue/store"), std::string::npos) << state.message;
+
+  api::HostInterface kv;
+  kv.namespace_ = "wasi";
+  kv.package = "keyvalue";
+  kv.interfaces = {"store", "atomics", "batch"};
+  run.spec.host_interfaces.push_back(kv);
+  api::HostInterface config;
+  config.namespace_ = "wasi";
+  config.package = "config";
+  config.interfaces = {"store"};
+  run.spec.host_interfaces.push_back(config);
+  api::HostInterface logging;
+  logging.namespace_ = "wasi";
+  logging.package = "logging";
+  logging.interfaces = {"logging"};
+  run.spec.host_interfaces.push_back(logging);
+  run.revision = "declared";
+  state = host_->Apply(run);
+  EXPECT_TRUE(state.ready) << state.reason << ": " << state.message;
+  EXPECT_EQ(state.reason, "Running");  // nothing to serve over HTTP
 }
 
 }  // namespace
