@@ -113,17 +113,30 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::filesystem::path log_
 }
 
 Subprocess::~Subprocess() {
-  if (pid_ <= 0) return;
+  if (pid_ <= 0 || exit_code_) return;
   kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (WaitForExit(std::chrono::seconds(1))) return;
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
 }
 
-bool Subprocess::running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool Subprocess::running() const {
+  if (pid_ <= 0 || exit_code_) return false;
+  int status = 0;
+  const pid_t reaped = waitpid(pid_, &status, WNOHANG);
+  if (reaped == 0) return true;
+  exit_code_ = reaped == pid_ && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return false;
+}
+
+std::optional<int> Subprocess::WaitForExit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exit_code_;
+}
 
 bool Subprocess::WaitForPort(int port, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -150,7 +163,7 @@ std::string Subprocess::Log() const {
 }
 
 void Subprocess::Kill(int signal) {
-  if (pid_ > 0) kill(pid_, signal);
+  if (pid_ > 0 && !exit_code_) kill(pid_, signal);
 }
 
 }  // namespace wcloud::testing

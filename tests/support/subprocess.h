@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,10 +52,16 @@ class Subprocess {
   bool WaitForPort(int port, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const;
   std::string Log() const;
   void Kill(int signal);
+  pid_t pid() const { return pid_; }
+  // Waits for the process to end: its exit code (-1 when a signal killed it), or nullopt if it
+  // is still running at `timeout`.
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
 
  private:
   pid_t pid_ = -1;
   std::filesystem::path log_path_;
+  // Set once waitpid has reaped the process (running() may be the one that does).
+  mutable std::optional<int> exit_code_;
 };
 
 }  // namespace wcloud::testing
