@@ -1,6 +1,9 @@
 // `wcloud serve`: serves a wasi:http component on HOST:PORT. One line when ready, one per
 // failed request; SIGTERM or SIGINT drains the requests in flight, then exits 0.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -14,6 +17,11 @@
 #include "host/http_service.h"
 #include "host/ingress/ingress_server.h"
 #include "host/worker_pool.h"
+#include "plugins/bindings.h"
+#include "plugins/interfaces_file.h"
+#include "plugins/keyvalue_connections.h"
+#include "plugins/plugins.h"
+#include "plugins/volumes.h"
 #include "wasi/http/wasi_http.h"
 #include "wasi/wasi.h"
 #include "wasm/v8_engine.h"
@@ -32,6 +40,7 @@ struct ServeOptions {
   std::vector<std::string> dirs;
   std::vector<std::string> allowed_hosts;
   uint64_t max_memory_mb = 0;
+  std::string interfaces_file;
 };
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
@@ -71,15 +80,53 @@ int Serve(const ServeOptions& o) {
   const wasi::WasiResources wasi_resources = wasi::AddWasiToLinker(*linker);
   const wasi::http::HttpResources http_resources =
       wasi::http::AddWasiHttpToLinker(*linker, wasi_resources);
+  plugins::AddPluginsToLinker(*linker);
   auto pre = component::InstancePre::Create(**engine, *component, linker);
   if (!pre) return fail(pre.error().Wrap(o.file));
   auto client = wasi::http::HttpClient::Create();
   if (!client) return fail(client.error());
+
+  // --interfaces: the workload's hostInterfaces, volumes and localResources, as in a manifest.
+  plugins::InterfacesFile declared;
+  if (!o.interfaces_file.empty()) {
+    auto loaded = plugins::LoadInterfacesFile(o.interfaces_file);
+    if (!loaded) return fail(loaded.error());
+    declared = std::move(*loaded);
+  }
+  const std::string name = std::filesystem::path(o.file).stem().string();
+  plugins::KeyValueConnections keyvalue;
+  auto bindings =
+      plugins::WorkloadBindings::Create({"default", name}, declared.host_interfaces, keyvalue);
+  if (!bindings) return fail(bindings.error().Wrap(o.interfaces_file));
+  if (Status allowed = (*bindings)->CheckImports(**component, *linker); !allowed) {
+    return fail(allowed.error().Wrap(o.file));
+  }
+  const std::filesystem::path volumes_dir =
+      std::filesystem::temp_directory_path() / ("wcloud-serve-" + std::to_string(getpid()));
+  auto volumes = plugins::WorkloadVolumes::Create(declared.volumes, volumes_dir);
+  if (!volumes) return fail(volumes.error().Wrap(o.interfaces_file));
+  auto logger = std::make_shared<spdlog::logger>(
+      "guest", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  plugins::ComponentPlugins component_plugins =
+      plugins::ForComponent(*bindings, name, declared.local_resources, {}, logger);
+  // The declared environment first, then --env on top.
+  std::vector<std::pair<std::string, std::string>> env = component_plugins.config->Environment();
+  env.insert(env.end(), wasi_config->env.begin(), wasi_config->env.end());
+  wasi_config->env = std::move(env);
+  std::vector<std::string> allowed_hosts = o.allowed_hosts;
+  if (declared.local_resources) {
+    auto preopens = (*volumes)->Preopens(declared.local_resources->volume_mounts,
+                                         "localResources.volumeMounts");
+    if (!preopens) return fail(preopens.error().Wrap(o.interfaces_file));
+    wasi_config->preopens.insert(wasi_config->preopens.end(), preopens->begin(), preopens->end());
+    allowed_hosts.insert(allowed_hosts.end(), declared.local_resources->allowed_hosts.begin(),
+                         declared.local_resources->allowed_hosts.end());
+  }
   // Checked once here, so a bad pattern is a usage error rather than a failure per instance.
   {
     component::InstanceData probe;
     if (Status s = wasi::AttachWasi(probe, *wasi_config); !s) return fail(s.error());
-    if (Status s = wasi::http::AttachWasiHttp(probe, http_resources, {o.allowed_hosts, *client});
+    if (Status s = wasi::http::AttachWasiHttp(probe, http_resources, {allowed_hosts, *client});
         !s) {
       return fail(s.error());
     }
@@ -93,11 +140,13 @@ int Serve(const ServeOptions& o) {
   served->pool.max_invocations = o.max_invocations;
   served->request_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_seconds * 1000));
-  served->make_data = [config = *wasi_config, http_resources, allowed = o.allowed_hosts,
-                       client = *client]() -> Result<std::unique_ptr<component::InstanceData>> {
+  served->make_data = [config = *wasi_config, http_resources, allowed = allowed_hosts,
+                       client = *client,
+                       component_plugins]() -> Result<std::unique_ptr<component::InstanceData>> {
     auto data = std::make_unique<component::InstanceData>();
     WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, config));
     WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http_resources, {allowed, client}));
+    plugins::AttachPlugins(*data, component_plugins);
     return data;
   };
 
@@ -168,6 +217,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                   "*.example.com or * (repeatable; none: all denied)")
       ->allow_extra_args(false);
   cmd->add_option("--max-memory-mb", o->max_memory_mb, "cap each linear memory at this size");
+  cmd->add_option("--interfaces", o->interfaces_file,
+                  "a YAML file with hostInterfaces: (and volumes:, localResources:) as in a "
+                  "Workload: keyvalue, config and logging bindings, volumes, allowed hosts");
   cmd->callback([o, &exit_code] {
     // Blocked before any thread starts, so every thread inherits the mask and sigwait sees them.
     sigset_t signals;
