@@ -18,6 +18,12 @@ constexpr std::string_view kFileScheme = "file://";
 // The registry client's limit, for files too.
 constexpr uintmax_t kMaxComponentBytes = uintmax_t{512} << 20;
 
+// Registry errors that start with the reference name it already; others get it in front.
+Error NameImage(const Error& e, const oci::Reference& ref, const std::string& image) {
+  if (e.message().rfind(ref.ToString(), 0) == 0) return e;
+  return e.Wrap("image " + image);
+}
+
 }  // namespace
 
 Result<host::ComponentImage> ComponentImages::Resolve(const std::string& ns,
@@ -98,8 +104,9 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
   if (!creds) return creds.error().Wrap("image " + image);
   oci::RegistryClient registry({.credentials = *creds});
   if (manifest.empty()) {
-    // Registry errors name the reference already.
-    WCLOUD_ASSIGN_OR_RETURN(manifest, registry.ResolveDigest(*ref));
+    auto resolved = registry.ResolveDigest(*ref);
+    if (!resolved) return NameImage(resolved.error(), *ref, image);
+    manifest = std::move(*resolved);
     {
       std::lock_guard lock(mu_);
       tags_[tagged.ToString()] = manifest;
@@ -108,12 +115,13 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
   }
   oci::Reference pinned = *ref;
   pinned.digest = manifest;
-  WCLOUD_ASSIGN_OR_RETURN(oci::PulledComponent pulled, registry.Pull(pinned));
+  auto pulled = registry.Pull(pinned);
+  if (!pulled) return NameImage(pulled.error(), pinned, image);
   if (store_) {
-    auto stored = store_->Put(pulled.bytes);
+    auto stored = store_->Put(pulled->bytes);
     if (!stored) return stored.error().Wrap("image " + image + ": keeping the pulled component");
   }
-  return Keep(manifest, std::move(pulled.layer_digest), std::move(pulled.bytes));
+  return Keep(manifest, std::move(pulled->layer_digest), std::move(pulled->bytes));
 }
 
 std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& manifest_digest) {

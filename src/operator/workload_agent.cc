@@ -184,11 +184,16 @@ WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& wo
     auto resolved = ResolveEnvironment(client_, ns, *c.local_resources->environment);
     if (!resolved) {
       retry = true;
+      std::string message = "component " + c.name + ": " + resolved.error().message();
       return {.phase = "Pending",
               .reason = "ConfigError",
-              .message = "component " + c.name + ": " + resolved.error().message()};
+              .message = message,
+              .config_resolved = false,
+              .config_message = message};
     }
     env = std::move(resolved->values);
+    // The host layers these itself, so it knows which values are secret.
+    run.references[c.name] = {std::move(resolved->config_maps), std::move(resolved->secrets)};
     for (auto& m : resolved->missing) {
       if (std::find(missing.begin(), missing.end(), m) == missing.end()) missing.push_back(m);
     }
@@ -256,7 +261,7 @@ Status WorkloadAgent::Report(const Json& workload, const Outcome& outcome) {
   }
   conditions.push_back(MakeCondition(
       "ConfigResolved", outcome.config_resolved ? "True" : "False",
-      outcome.config_resolved ? "Resolved" : "ConfigNotFound",
+      outcome.config_resolved ? "Resolved" : outcome.reason,
       outcome.config_resolved ? "every ConfigMap and Secret found" : outcome.config_message,
       workload));
   std::string ready = outcome.ready ? "True" : "False";

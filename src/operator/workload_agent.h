@@ -35,7 +35,7 @@ class WorkloadAgent {
 
   struct Options {
     // The namespace to watch; empty: all.
-    std::string namespace_;
+    std::string namespace_ = {};
     // How often every workload is reconciled again even without a change: a ConfigMap edited,
     // a registry back up, a host that lost a workload.
     std::chrono::milliseconds resync{30000};

@@ -35,10 +35,12 @@ Result<ResolvedEnvironment> ResolveEnvironment(kube::RestClient& client, const s
       continue;
     }
     Json data = cm.value("data", Json::object());
+    api::StringMap& values = out.config_maps.emplace_back();
     if (!data.is_object()) continue;
     for (auto it = data.begin(); it != data.end(); ++it) {
-      if (it.value().is_string()) env[it.key()] = it.value().get<std::string>();
+      if (it.value().is_string()) values[it.key()] = it.value().get<std::string>();
     }
+    for (const auto& [key, value] : values) env[key] = value;
   }
   for (const auto& ref : source.secret_from) {
     bool found = false;
@@ -48,14 +50,16 @@ Result<ResolvedEnvironment> ResolveEnvironment(kube::RestClient& client, const s
       continue;
     }
     Json data = secret.value("data", Json::object());
+    api::StringMap& values = out.secrets.emplace_back();
     if (!data.is_object()) continue;
     for (auto it = data.begin(); it != data.end(); ++it) {
       if (!it.value().is_string()) continue;
       auto decoded = Base64Decode(it.value().get<std::string>());
       // The decoder's message describes the input's shape only; the value stays out of it.
       if (!decoded) return decoded.error().Wrap("Secret " + ref.name + " data[" + it.key() + "]");
-      env[it.key()] = std::move(*decoded);
+      values[it.key()] = std::move(*decoded);
     }
+    for (const auto& [key, value] : values) env[key] = value;
   }
   out.values.assign(env.begin(), env.end());
   return out;

@@ -15,7 +15,11 @@
 namespace wcloud::operator_ {
 
 struct ResolvedEnvironment {
-  std::vector<std::pair<std::string, std::string>> values;  // sorted by name
+  std::vector<std::pair<std::string, std::string>> values;  // layered, sorted by name
+  // Each found object's data in the manifest's order (Secrets decoded), for a host that layers
+  // them itself and keeps secret values apart.
+  std::vector<api::StringMap> config_maps;
+  std::vector<api::StringMap> secrets;
   // The referenced objects that do not exist, as "ConfigMap app-config", "Secret db".
   std::vector<std::string> missing;
 };
