@@ -85,8 +85,9 @@ void Connection::OnBody(std::string_view bytes) {
 
 void Connection::BeginRequest() {
   if (!state_) {
-    state_ = std::make_shared<ExchangeState>(options_.body_buffer_bytes,
-                                             options_.response_buffer_bytes, &loop_.date());
+    state_ =
+        std::make_shared<ExchangeState>(options_.body_buffer_bytes, options_.response_buffer_bytes,
+                                        &loop_.date(), &loop_.draining_flag());
   }
   state_->Reset(this);
   trailers_.Clear();
@@ -205,9 +206,8 @@ void Connection::OnHead() {
   r.scheme = "http";
   r.remote = remote_;
 
-  state_->SetHead(!parser_->is_done(), r.method == "HEAD",
-                  parser_->keep_alive() && !loop_.draining(), http11 && parser_->expect_continue(),
-                  Clock::now() + options_.request_timeout);
+  state_->SetHead(!parser_->is_done(), r.method == "HEAD", parser_->keep_alive(),
+                  http11 && parser_->expect_continue(), Clock::now() + options_.request_timeout);
   if (parser_->is_done()) state_->EndBody(trailers_);
   phase_ = Phase::kExchange;
   deadline_ = state_->deadline();
@@ -256,6 +256,13 @@ bool Connection::WantRead() const {
   return false;
 }
 
+bool Connection::InputPending() const {
+  if (read_begin_ != read_end_) return true;
+  boost::system::error_code ec;
+  size_t n = socket_.available(ec);
+  return !ec && n > 0;
+}
+
 void Connection::MaybeRead() {
   if (reading_ || !WantRead()) return;
   if (read_begin_ == read_end_) {
@@ -280,6 +287,11 @@ void Connection::MaybeRead() {
 void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
   reading_ = false;
   if (phase_ == Phase::kClosed) return;
+  if (ec == asio::error::operation_aborted && phase_ == Phase::kIdle) {
+    // BeginDrain cancelled the read before anything arrived.
+    if (!InputPending()) return Close();
+    return MaybeRead();
+  }
   if (ec) {
     if (phase_ == Phase::kExchange && !parse_failed_ && !parser_->is_done()) {
       state_->Fail(
@@ -354,7 +366,13 @@ void Connection::EndExchange(bool close) {
 
 bool Connection::PrepareNextRequest() {
   if (loop_.draining()) {
-    Close();
+    // The last response is written; a close with pipelined bytes unread would reset it away
+    // before the client reads it.
+    if (InputPending()) {
+      Linger();
+    } else {
+      Close();
+    }
     return false;
   }
   if (state_) {
@@ -436,12 +454,24 @@ void Connection::OnDeadline() {
 void Connection::BeginDrain() {
   switch (phase_) {
     case Phase::kIdle:
-    case Phase::kHead:
-    case Phase::kDiscard:
-      return Close();
-    case Phase::kExchange:
-      state_->SetDraining();
+      // A request the client sent before Stop (on a connection just taken from the backlog, or
+      // its next one on a keep-alive connection) is in flight, not idle. It may still be in the
+      // socket, or already received into our buffer by a read whose completion is queued:
+      // cancelling the read makes its completion tell which (OnRead).
+      if (reading_) {
+        boost::system::error_code ec;
+        socket_.cancel(ec);
+      } else if (!InputPending()) {
+        Close();
+      }
       return;
+    case Phase::kDiscard:
+      // The response is written; closing with body bytes unread would reset it away.
+      return Linger();
+    case Phase::kHead:
+      // A request is arriving (the header timeout bounds it); it will be answered with close.
+    case Phase::kExchange:
+      // Its response says close (the state reads the server's draining flag) and ends it.
     case Phase::kLinger:
     case Phase::kClosed:
       return;

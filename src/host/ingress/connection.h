@@ -52,13 +52,15 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void ParseFailed(int status, std::string_view text, std::string message);
 
   bool WantRead() const;
+  // Request bytes received and not parsed yet, in our buffer or still in the socket's.
+  bool InputPending() const;
   void MaybeRead();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Pump();
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void EndExchange(bool close);
-  // Resets for the next request on this connection; false (and closed) when draining.
+  // Resets for the next request on this connection; false (and closing) when draining.
   bool PrepareNextRequest();
   void NextRequest();
   void Linger();

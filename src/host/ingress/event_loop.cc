@@ -16,9 +16,11 @@ std::chrono::milliseconds TickInterval(const IngressOptions& o) {
 
 }  // namespace
 
-EventLoop::EventLoop(const IngressOptions& options, const Handler& handler)
+EventLoop::EventLoop(const IngressOptions& options, const Handler& handler,
+                     const std::atomic<bool>& draining)
     : options_(options),
       handler_(handler),
+      draining_(draining),
       tick_(context_),
       tick_interval_(TickInterval(options)) {}
 
@@ -48,11 +50,8 @@ void EventLoop::StopThread() {
 }
 
 void EventLoop::Adopt(Socket socket) {
-  if (draining_) {
-    boost::system::error_code ec;
-    socket.close(ec);
-    return;
-  }
+  // Even when draining: the server accepted it before Stop closed the listener, and its
+  // request may be on the way. Drain, which comes after, decides whether it is idle.
   auto connection = std::make_shared<Connection>(*this, std::move(socket));
   connections_.emplace(connection.get(), connection);
   live_.fetch_add(1, std::memory_order_relaxed);
@@ -64,14 +63,12 @@ void EventLoop::Remove(Connection* connection) {
 }
 
 void EventLoop::Drain() {
-  draining_ = true;
   std::vector<std::shared_ptr<Connection>> all;
   for (auto& [raw, connection] : connections_) all.push_back(connection);
   for (auto& connection : all) connection->BeginDrain();
 }
 
 void EventLoop::CloseAll() {
-  draining_ = true;
   std::vector<std::shared_ptr<Connection>> all;
   for (auto& [raw, connection] : connections_) all.push_back(connection);
   for (auto& connection : all) connection->ForceClose();

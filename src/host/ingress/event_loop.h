@@ -25,7 +25,9 @@ class Connection;
 
 class EventLoop {
  public:
-  EventLoop(const IngressOptions& options, const Handler& handler);
+  // `draining` is the server's: set once when Stop begins, before any loop's Drain.
+  EventLoop(const IngressOptions& options, const Handler& handler,
+            const std::atomic<bool>& draining);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -36,6 +38,9 @@ class EventLoop {
   HttpDate& date() { return date_; }
   // Connections open on this loop; read from any thread.
   size_t live() const { return live_.load(std::memory_order_relaxed); }
+  // Read from any thread.
+  bool draining() const { return draining_.load(); }
+  const std::atomic<bool>& draining_flag() const { return draining_; }
 
   void StartThread();
   // Stops the io_context and joins the thread; pending handlers die with the loop.
@@ -44,8 +49,7 @@ class EventLoop {
   // ---- On this loop's thread.
   void Adopt(Socket socket);
   void Remove(Connection* connection);
-  bool draining() const { return draining_; }
-  // Closes idle connections; busy ones close after their exchange.
+  // Once draining: closes idle connections; busy ones close after their exchange.
   void Drain();
   void CloseAll();
 
@@ -55,6 +59,7 @@ class EventLoop {
 
   const IngressOptions& options_;
   const Handler& handler_;
+  const std::atomic<bool>& draining_;
   // Declared first so it is destroyed last: pending handlers own connections and their sockets.
   boost::asio::io_context context_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
@@ -64,7 +69,6 @@ class EventLoop {
   // has no pending operation to keep it alive.
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
   std::atomic<size_t> live_{0};
-  bool draining_ = false;
   HttpDate date_;
   std::thread thread_;
 };

@@ -153,10 +153,12 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
 
 }  // namespace
 
-ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date)
+ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date,
+                             const std::atomic<bool>* server_draining)
     : body_buffer_bytes_(std::max<size_t>(body_buffer_bytes, 1)),
       response_buffer_bytes_(std::max<size_t>(response_buffer_bytes, 1)),
-      date_(date) {}
+      date_(date),
+      server_draining_(server_draining) {}
 
 void ExchangeState::Reset(ExchangeOwner* owner) {
   std::lock_guard lock(mu_);
@@ -175,7 +177,6 @@ void ExchangeState::Reset(ExchangeOwner* owner) {
   keep_alive_ = true;
   expect_continue_ = false;
   continue_sent_ = false;
-  draining_ = false;
   error_.clear();
   body_.clear();
   body_offset_ = 0;
@@ -264,11 +265,6 @@ void ExchangeState::Fail(int status, std::string_view text, std::string message)
   close_ = true;
   UpdateFdsLocked();
   WakeLocked();
-}
-
-void ExchangeState::SetDraining() {
-  std::lock_guard lock(mu_);
-  draining_ = true;
 }
 
 void ExchangeState::Detach() {
@@ -389,7 +385,7 @@ Status ExchangeState::Start(int status, const HeaderList& headers) {
   if (!has_length_ && !no_body_ && !chunked_) close_ = true;
   // A client that was never told to continue may still be holding its body back.
   if (expect_continue_ && !continue_sent_ && !body_end_) close_ = true;
-  if (!keep_alive_ || draining_) close_ = true;
+  if (!keep_alive_ || server_draining_->load()) close_ = true;
 
   AppendStatusLineLocked(status);
   for (HeaderField f : headers) {

@@ -5,6 +5,7 @@
 // Internal to the ingress server.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,7 +27,9 @@ class ExchangeOwner {
 
 class ExchangeState {
  public:
-  ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date);
+  // `server_draining`: set when the server begins to stop, read when a response starts.
+  ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date,
+                const std::atomic<bool>* server_draining);
   ExchangeState(const ExchangeState&) = delete;
   ExchangeState& operator=(const ExchangeState&) = delete;
 
@@ -54,8 +57,6 @@ class ExchangeState {
   // response has not started, otherwise aborts it; `status` 0 when the client is gone. Both
   // streams report `message` from then on.
   void Fail(int status, std::string_view text, std::string message);
-  // The server is stopping: the response will say Connection: close.
-  void SetDraining();
   // The connection lets go (it closed, or moved on while the handler still holds this state).
   void Detach();
 
@@ -102,6 +103,9 @@ class ExchangeState {
   const size_t body_buffer_bytes_;
   const size_t response_buffer_bytes_;
   HttpDate* const date_;
+  // The server's, not this exchange's: a handler on another thread may start its response
+  // before the connection's loop has drained.
+  const std::atomic<bool>* const server_draining_;
 
   Request request_;
   Deadline deadline_{};
@@ -109,7 +113,6 @@ class ExchangeState {
   bool keep_alive_ = true;
   bool expect_continue_ = false;
   bool continue_sent_ = false;
-  bool draining_ = false;
   std::string error_;  // set once the exchange failed; both streams report it
 
   // Request body.

@@ -23,7 +23,7 @@ bool Readable(int fd) {
 
 class ExchangeStateTest : public ::testing::Test {
  protected:
-  ExchangeStateTest() : state_(std::make_shared<ExchangeState>(8, 16, &date_)) {
+  ExchangeStateTest() : state_(std::make_shared<ExchangeState>(8, 16, &date_, &draining_)) {
     state_->Reset(&owner_);
     state_->request().method = "POST";
     state_->request().version_minor = 1;
@@ -39,6 +39,7 @@ class ExchangeStateTest : public ::testing::Test {
   }
 
   HttpDate date_;
+  std::atomic<bool> draining_{false};
   CountingOwner owner_;
   std::shared_ptr<ExchangeState> state_;
 };
@@ -135,6 +136,17 @@ TEST_F(ExchangeStateTest, ContentLengthResponse) {
   auto p = state_->Poll(nullptr);
   EXPECT_TRUE(p.finished);
   EXPECT_FALSE(p.close);
+}
+
+TEST_F(ExchangeStateTest, ResponseStartedOnceTheServerDrainsCloses) {
+  state_->SetHead(false, false, true, false, {});
+  // Set by another thread (Stop) after the head said keep-alive.
+  draining_ = true;
+  ResponseWriter w(state_);
+  ASSERT_TRUE(w.Start(200, {{"Content-Length", "0"}}));
+  ASSERT_TRUE(w.Finish());
+  EXPECT_NE(Output().find("\r\nConnection: close\r\n"), std::string::npos);
+  EXPECT_TRUE(state_->Poll(nullptr).close);
 }
 
 TEST_F(ExchangeStateTest, ChunkedResponseWithTrailersAndBackpressure) {

@@ -1,5 +1,6 @@
 #include "host/ingress/ingress_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,7 +22,7 @@ class IngressServer::Impl {
     int threads = options_.threads > 0 ? options_.threads
                                        : static_cast<int>(std::thread::hardware_concurrency());
     for (int i = 0; i < std::max(threads, 1); ++i) {
-      loops_.push_back(std::make_unique<EventLoop>(options_, handler_));
+      loops_.push_back(std::make_unique<EventLoop>(options_, handler_, draining_));
     }
     acceptor_.emplace(loops_[0]->context());
     retry_.emplace(loops_[0]->context());
@@ -54,11 +55,11 @@ class IngressServer::Impl {
       return;
     }
     stopped_ = true;
-    RunOn(*loops_[0], [this] {
-      boost::system::error_code ec;
-      acceptor_->close(ec);
-      retry_->cancel();
-    });
+    // Before any loop drains, so that every response started from now on says Connection:
+    // close, whichever loop its connection is on and whether or not that loop has drained yet.
+    draining_.store(true);
+    RunOn(*loops_[0], [this] { CloseAcceptor(); });
+    // Each loop's hand-overs were posted before its Drain: no connection is adopted after it.
     for (auto& loop : loops_) RunOn(*loop, [&loop] { loop->Drain(); });
     auto deadline = std::chrono::steady_clock::now() + drain;
     while (std::chrono::steady_clock::now() < deadline && Live() > 0) {
@@ -88,12 +89,43 @@ class IngressServer::Impl {
     done.get_future().wait();
   }
 
-  void Accept() {
-    EventLoop* target = loops_[next_loop_].get();
+  EventLoop* NextLoop() {
+    EventLoop* loop = loops_[next_loop_].get();
     next_loop_ = (next_loop_ + 1) % loops_.size();
+    return loop;
+  }
+
+  // On loop 0. The connection is served whatever happens to the acceptor afterwards.
+  void HandOver(EventLoop* target, Socket socket) {
+    if (target == loops_[0].get()) return target->Adopt(std::move(socket));
+    asio::post(target->context(),
+               [target, s = std::move(socket)]() mutable { target->Adopt(std::move(s)); });
+  }
+
+  // On loop 0. A client whose connect() returned may already have sent its request while its
+  // connection waits in the listen backlog; closing the listener would reset it unanswered, so
+  // what the backlog holds is accepted first.
+  void CloseAcceptor() {
+    boost::system::error_code ec;
+    acceptor_->non_blocking(true, ec);
+    while (!ec) {
+      EventLoop* target = NextLoop();
+      Socket socket(target->context());
+      acceptor_->accept(socket, ec);
+      if (!ec) HandOver(target, std::move(socket));
+    }
+    acceptor_->close(ec);
+    retry_->cancel();
+  }
+
+  void Accept() {
+    EventLoop* target = NextLoop();
     acceptor_->async_accept(
         target->context(), [this, target](const boost::system::error_code& ec, Socket socket) {
-          if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+          if (ec == asio::error::operation_aborted) return;
+          // Accepted before CloseAcceptor ran, even if its completion comes after: answer it.
+          if (!ec) HandOver(target, std::move(socket));
+          if (!acceptor_->is_open()) return;
           if (ec) {
             // Out of descriptors or memory: back off instead of spinning on the backlog.
             retry_->expires_after(std::chrono::milliseconds(50));
@@ -102,18 +134,14 @@ class IngressServer::Impl {
             });
             return;
           }
-          if (target == loops_[0].get()) {
-            target->Adopt(std::move(socket));
-          } else {
-            asio::post(target->context(),
-                       [target, s = std::move(socket)]() mutable { target->Adopt(std::move(s)); });
-          }
           Accept();
         });
   }
 
   const Options options_;
   const Handler handler_;
+  // Set once by Stop; read by the loops and by handlers' threads (ExchangeState::Start).
+  std::atomic<bool> draining_{false};
   // Loops before the acceptor: the acceptor and retry timer belong to loop 0's context and
   // must be destroyed first.
   std::vector<std::unique_ptr<EventLoop>> loops_;

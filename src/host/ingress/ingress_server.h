@@ -53,8 +53,10 @@ class IngressServer {
   IngressServer& operator=(const IngressServer&) = delete;
 
   uint16_t port() const;
-  // Stops accepting, closes idle connections, lets in-flight exchanges finish (each then closes
-  // its connection) for up to `drain`, then closes the rest and joins the threads. Exchanges
+  // Stops accepting (connections already waiting in the backlog are still taken), closes idle
+  // connections, lets in-flight requests finish (each response then says Connection: close and
+  // ends its connection) for up to `drain`, then closes the rest and joins the threads. A
+  // request sent before Stop is in flight even if the server has not read it yet. Exchanges
   // still held by handlers fail from then on.
   void Stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
 

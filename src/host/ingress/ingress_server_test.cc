@@ -807,13 +807,35 @@ TEST(IngressServerTest, DroppedExchangeIs500) {
   EXPECT_EQ(r->status, 500);
 }
 
+// Opened once; waiters give up after `timeout` so a failed test cannot hang its workers.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool Wait(std::chrono::milliseconds timeout = 5s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
 TEST(IngressServerTest, StopDrainsAnInFlightRequestThenExits) {
+  Gate slow_in_handler;
+  Gate respond;
   Workers workers;
-  std::atomic<bool> in_flight{false};
   auto server = StartServer([&](Exchange ex) {
+    if (ex.request().target != "/slow") return Respond(ex, 200, "warm");
     workers.Run([&, ex = std::move(ex)]() mutable {
-      in_flight = true;
-      std::this_thread::sleep_for(400ms);
+      slow_in_handler.Open();
+      // Answers only once Stop is draining, so the response must be let through.
+      EXPECT_TRUE(respond.Wait());
       ASSERT_TRUE(ex.response().Start(200, {}));
       ASSERT_TRUE(ex.response().Write("finished"));
       ASSERT_TRUE(ex.response().Finish());
@@ -825,19 +847,53 @@ TEST(IngressServerTest, StopDrainsAnInFlightRequestThenExits) {
   ASSERT_TRUE(idle.Read());
   RawClient busy(port);
   busy.Send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
-  while (!in_flight) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(slow_in_handler.Wait());
   auto start = Clock::now();
-  std::thread stopper([&] { server->Stop(5s); });
+  // A jthread, joined on every return: a failed ASSERT must not leave it joinable (terminate).
+  std::jthread stopper([&] { server->Stop(5s); });
   EXPECT_TRUE(idle.WaitClosed(1s)) << "an idle keep-alive connection outlived Stop";
+  respond.Open();
   auto r = busy.Read();
   ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "finished");
   EXPECT_EQ(r->Header("connection"), "close");
   EXPECT_TRUE(busy.WaitClosed());
+  // The server lingers for the client's end of the stream; sending it lets Stop return now.
+  shutdown(busy.fd(), SHUT_WR);
   stopper.join();
-  EXPECT_LT(Clock::now() - start, 3s);
+  EXPECT_LT(Clock::now() - start, 2s);
   RawClient late(port);
   EXPECT_FALSE(late.connected());
+}
+
+// A client whose connect() returned and whose request was sent before Stop gets an answer,
+// whether its connection is still in the listen backlog, accepted but not yet handed to its
+// loop, or handed over with the request not yet read. A connection with nothing sent is idle.
+TEST(IngressServerTest, StopAnswersRequestsSentBeforeIt) {
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    auto server = StartServer([](Exchange ex) { Respond(ex, 200, "served"); });
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.push_back(std::make_unique<RawClient>(server->port()));
+      ASSERT_TRUE(clients.back()->connected());
+      ASSERT_TRUE(
+          clients.back()->Send("GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n"));
+    }
+    RawClient silent(server->port());
+    ASSERT_TRUE(silent.connected());
+    std::jthread stopper([&] { server->Stop(5s); });
+    for (auto& c : clients) {
+      auto r = c->Read();
+      ASSERT_TRUE(r) << "a request sent before Stop was dropped";
+      EXPECT_EQ(r->status, 200);
+      EXPECT_EQ(r->body, "served");
+      EXPECT_TRUE(c->WaitClosed());
+      shutdown(c->fd(), SHUT_WR);
+    }
+    EXPECT_TRUE(silent.WaitClosed(1s)) << "a connection that sent nothing outlived Stop";
+  }
 }
 
 TEST(IngressServerTest, StopGivesUpOnExchangesPastTheDrainTime) {
