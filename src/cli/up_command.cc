@@ -15,17 +15,23 @@
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
 #include "host/heartbeat_sender.h"
+#include "host/http_router.h"
+#include "host/http_service.h"
 #include "host/system_info.h"
+#include "host/worker_pool.h"
+#include "host/workload_host.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
 #include "nats/nkey.h"
 #include "oci/component_store.h"
 #include "operator/host_registry.h"
 #include "operator/operator.h"
+#include "operator/workload_agent.h"
 #include "util/random.h"
 #include "util/timestamp.h"
 #include "util/tls_certificates.h"
 #include "util/version.h"
+#include "wasm/v8_engine.h"
 
 namespace wcloud::cli {
 namespace {
@@ -36,6 +42,8 @@ using host::ReadSystemInfo;
 struct UpFlags {
   std::string data_dir;
   std::string api_listen = "127.0.0.1:6443";
+  // Where Workloads routed by Host header (config.host) and those naming no address are served.
+  std::string http_listen = "127.0.0.1:4000";
 };
 
 std::optional<std::string> ReadFile(const fs::path& p) {
@@ -138,15 +146,34 @@ int Up(const UpFlags& flags) {
   client_config.user_agent = "wcloud-operator";
   kube::RestClient client(client_config);
   operator_::HostRegistry hosts(client, "default", std::chrono::seconds(45));
+  // The runtime of this host: one engine, worker threads with their own isolates, the HTTP
+  // ingress shared by workloads, and the agent that runs the Workloads placed here.
+  auto engine = wasm::NewV8Engine();
+  if (!engine) return fail(engine.error());
+  auto workers = host::WorkerPool::Start(**engine, {});
+  if (!workers) return fail(workers.error());
+  host::HttpService http_service(**workers);
+  host::HttpRouter router(http_service, {});
+  host::WorkloadHost::Options host_options;
+  host_options.http_address = flags.http_listen;
+  host_options.data_dir = dir / "host";
+  host::WorkloadHost workloads(**engine, http_service, router, host_options);
+  const std::string http_port = flags.http_listen.substr(flags.http_listen.rfind(':') + 1);
+
   host::Heartbeat base;
   base.host_id = identity->PublicKey();
+  base.http_port = std::atoi(http_port.c_str());
+  base.interfaces = workloads.Interfaces();
   base.hostname = ReadSystemInfo().hostname;
   base.version = std::string(Version());
   base.labels = {{"hostgroup", "default"}};
   base.started_at = NowTime();
   host::HeartbeatSender heartbeats(
       base,
-      [&hosts](const host::Heartbeat& hb) -> Status {
+      [&hosts, &workloads](const host::Heartbeat& sent) -> Status {
+        host::Heartbeat hb = sent;
+        hb.workload_count = workloads.workload_count();
+        hb.component_count = workloads.component_count();
         auto recorded = hosts.Record(hb);
         if (!recorded)
           std::cerr << "wcloud: host heartbeat: " << recorded.error().message() << "\n";
@@ -160,10 +187,13 @@ int Up(const UpFlags& flags) {
   operator_options.components = &components;
   operator_::Operator controllers(client, "", operator_options);
   controllers.Start();
+  operator_::WorkloadAgent agent(client, base.host_id, workloads, &components, {});
+  agent.Start();
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
             << "\n"
-            << "  host:       " << base.host_id << " (hostgroup=default)\n"
+            << "  host:       " << base.host_id << " (hostgroup=default), HTTP on "
+            << flags.http_listen << "\n"
             << "  data:       " << dir.string() << "\n"
             << "  kubeconfig: " << kubeconfig.string() << "\n\n"
             << "export KUBECONFIG=" << kubeconfig.string() << "\n"
@@ -179,8 +209,11 @@ int Up(const UpFlags& flags) {
   sigwait(&signals, &received);
   std::cout << "wcloud: stopping (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")\n"
             << std::flush;
+  agent.Stop();
   controllers.Stop();
   heartbeats.Stop();
+  router.StopAll();
+  (*workers)->Stop();
   (*server)->Stop();
   return 0;
 }
@@ -193,6 +226,8 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<UpFlags>();
   cmd->add_option("--data-dir", flags->data_dir, "State, certificates and kubeconfig (~/.wcloud)");
   cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
+  cmd->add_option("--http-listen", flags->http_listen,
+                  "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   cmd->callback([flags, &exit_code] {
     // Blocked before any thread exists, so every thread inherits it and sigwait sees the signal.
     sigset_t signals;
