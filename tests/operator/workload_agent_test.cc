@@ -362,6 +362,75 @@ TEST_F(WorkloadAgentTest, EnvironmentLayersLiteralConfigMapsAndSecrets) {
   }
 }
 
+TEST_F(WorkloadAgentTest, AWorkloadMovedToAnotherHostStopsHere) {
+  const std::string address = Address();
+  Create(Workload("moving", Hello(), address));
+  ASSERT_EQ(Condition(WaitReady("moving", "True"), "Ready").value("status", ""), "True");
+  ASSERT_EQ(Get(address).body, "hello from http_hello\n");
+
+  // As the scheduler does when it gives a lost host's Workloads to another one.
+  Json patch = {
+      {"status", {{"hostId", "NOTHERHOSTBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}}}};
+  ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kWorkloads, "default", "moving", "status"),
+                          &patch, "application/merge-patch+json"));
+  EXPECT_TRUE(WaitFor([&] { return Get(address).curl_exit == 7; })) << "still served here";
+  EXPECT_EQ(host_->workload_count(), 0);
+  // The finalizer is the new host's to release now.
+  EXPECT_EQ((*Fetch("moving"))["metadata"]["finalizers"], Json::array({WorkloadAgent::kFinalizer}));
+}
+
+TEST_F(WorkloadAgentTest, ARestartedHostGetsItsWorkloadsBack) {
+  const std::string address = Address();
+  Create(Workload("durable", Hello(), address));
+  ASSERT_EQ(Condition(WaitReady("durable", "True"), "Ready").value("status", ""), "True");
+
+  // The process goes: agent and host with it (the Workload keeps its finalizer).
+  agent_.reset();
+  host_.reset();
+  router_.reset();
+  ASSERT_EQ(Get(address).curl_exit, 7);
+
+  router_ = std::make_unique<host::HttpRouter>(*service_, host::HttpRouter::Options{.threads = 1});
+  host::WorkloadHost::Options host_options;
+  host_options.data_dir = dir_.path() / "host";
+  host_ = std::make_unique<host::WorkloadHost>(*engine_, *service_, *router_, host_options);
+  agent_ = std::make_unique<WorkloadAgent>(*client_, kHostId, *host_, components_.get(),
+                                           WorkloadAgent::Options{.resync = 500ms});
+  agent_->Start();
+  EXPECT_TRUE(WaitFor([&] { return Get(address).body == "hello from http_hello\n"; }));
+  EXPECT_EQ(Condition(*Fetch("durable"), "Ready").value("status", ""), "True");
+}
+
+TEST_F(WorkloadAgentTest, ADeploymentBecomesAvailableAndItsReplicasShareTheAddress) {
+  const std::string address = Address();
+  Json spec = Workload("unused", Hello(), address)["spec"];
+  Json wd = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+             {"kind", "WorkloadDeployment"},
+             {"metadata", {{"name", "web"}, {"namespace", "default"}}},
+             {"spec",
+              {{"replicas", 2},
+               {"template", {{"metadata", {{"labels", {{"app", "web"}}}}}, {"spec", spec}}}}}};
+  ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kDeployments, "default"), &wd));
+  Json status;
+  ASSERT_TRUE(WaitFor([&] {
+    auto got = client_->Get(kube::ObjectPath(kDeployments, "default", "web"));
+    if (!got || !got->contains("status")) return false;
+    status = (*got)["status"];
+    return status.value("readyReplicas", 0) == 2;
+  })) << status.dump(2);
+  EXPECT_EQ(host_->workload_count(), 2);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Get(address).body, "hello from http_hello\n");
+
+  // Deleting the deployment takes its Workloads off the host and closes the port.
+  ASSERT_TRUE(client_->Do("DELETE", kube::ObjectPath(kDeployments, "default", "web")));
+  EXPECT_TRUE(WaitFor([&] { return host_->workload_count() == 0; }));
+  EXPECT_TRUE(WaitFor([&] {
+    auto list = client_->Get(kube::CollectionPath(kWorkloads, "default"));
+    return list && (*list)["items"].empty();
+  }));
+  EXPECT_EQ(Get(address).curl_exit, 7);
+}
+
 TEST_F(WorkloadAgentTest, PrivateOciImagesPullWithThePullSecretAndAreCached) {
   wcloud::testing::TestRegistry registry("puller", "s3cret");
   ASSERT_TRUE(registry.ok()) << registry.Log();
