@@ -1,6 +1,5 @@
 // `wcloud serve`: serves a wasi:http component on HOST:PORT. One line when ready, one per
 // failed request; SIGTERM or SIGINT drains the requests in flight, then exits 0.
-#include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/component_options.h"
+#include "cli/stop_signals.h"
 #include "component/component_file.h"
 #include "component/component_instance.h"
 #include "host/http_service.h"
@@ -179,14 +179,8 @@ int Serve(const ServeOptions& o) {
             << o.listen.substr(0, o.listen.rfind(':')) << ":" << (*server)->port() << "/"
             << std::endl;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
-  std::cout << "wcloud serve: draining (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")"
-            << std::endl;
+  const char* received = WaitForStopSignal();
+  std::cout << "wcloud serve: draining (" << received << ")" << std::endl;
   (*server)->Stop(std::chrono::seconds(30));
   (*workers)->Stop();
   return 0;
@@ -221,12 +215,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                   "a YAML file with hostInterfaces: (and volumes:, localResources:) as in a "
                   "Workload: keyvalue, config and logging bindings, volumes, allowed hosts");
   cmd->callback([o, &exit_code] {
-    // Blocked before any thread starts, so every thread inherits the mask and sigwait sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    BlockStopSignals();
     exit_code = Serve(*o);
   });
 }

@@ -2,7 +2,6 @@
 // (SQLite under --data-dir, TLS with a CA generated there, a bearer token) and writes a
 // kubeconfig, so kubectl works with nothing else installed.
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include "apiserver/api_server.h"
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "host/heartbeat_sender.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
@@ -200,15 +200,7 @@ int Up(const UpFlags& flags) {
             << "kubectl apply -f config/samples/ && kubectl get wasmcloud\n"
             << std::flush;
 
-  // SIGINT/SIGTERM were blocked in every thread before the server started; wait for one here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  int received = 0;
-  sigwait(&signals, &received);
-  std::cout << "wcloud: stopping (" << (received == SIGINT ? "SIGINT" : "SIGTERM") << ")\n"
-            << std::flush;
+  std::cout << "wcloud: stopping (" << WaitForStopSignal() << ")\n" << std::flush;
   agent.Stop();
   controllers.Stop();
   heartbeats.Stop();
@@ -229,12 +221,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   cmd->callback([flags, &exit_code] {
-    // Blocked before any thread exists, so every thread inherits it and sigwait sees the signal.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    BlockStopSignals();
     exit_code = Up(*flags);
   });
 }
