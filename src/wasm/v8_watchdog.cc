@@ -19,8 +19,8 @@ void Watchdog::Arm(DeadlineTarget* target, Clock::time_point deadline) {
     std::lock_guard lock(mu_);
     EraseLocked(target);
     armed_.emplace(target, deadline);
-    auto it = queue_.emplace(deadline, target).first;
-    earliest = it == queue_.begin();
+    queue_.emplace(deadline, target);
+    earliest = deadline < waking_at_;
   }
   if (earliest) wake_.notify_one();
 }
@@ -41,11 +41,13 @@ void Watchdog::Run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     if (queue_.empty()) {
+      waking_at_ = Clock::time_point::max();
       wake_.wait(lock);
       continue;
     }
     const auto [deadline, target] = *queue_.begin();
     if (Clock::now() < deadline) {
+      waking_at_ = deadline;
       wake_.wait_until(lock, deadline);
       continue;
     }

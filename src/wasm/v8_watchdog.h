@@ -43,6 +43,9 @@ class Watchdog {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
+  // When the thread wakes by itself next (max: not until notified). A deadline no earlier than
+  // this needs no notify, so arming per request does not wake the thread per request.
+  Clock::time_point waking_at_ = Clock::time_point::max();
   std::set<std::pair<Clock::time_point, DeadlineTarget*>> queue_;
   std::unordered_map<DeadlineTarget*, Clock::time_point> armed_;
   std::thread thread_;  // last: starts after the state above exists
