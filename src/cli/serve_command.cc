@@ -103,6 +103,15 @@ int Serve(const ServeOptions& o) {
   }
   const std::filesystem::path volumes_dir =
       std::filesystem::temp_directory_path() / ("wcloud-serve-" + std::to_string(getpid()));
+  // WorkloadVolumes removes only its own workload-XXXXXX directory inside; this one goes when
+  // serve does (declared before `volumes`, so destroyed after it).
+  struct RemovedOnExit {
+    std::filesystem::path dir;
+    ~RemovedOnExit() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } remove_volumes_dir{volumes_dir};
   auto volumes = plugins::WorkloadVolumes::Create(declared.volumes, volumes_dir);
   if (!volumes) return fail(volumes.error().Wrap(o.interfaces_file));
   auto logger = std::make_shared<spdlog::logger>(
