@@ -46,8 +46,9 @@ void AddField(std::string& out, std::string_view field) {
   out += field;
 }
 
-// What the host runs changes exactly when this does: the spec, an image's content or an
-// environment value. A hash, so secret values do not show through it.
+// What the host runs changes exactly when this does: the spec, an image's content, an
+// environment value or a ConfigMap's or Secret's data. A hash, so secret values do not show through
+// it.
 std::string Revision(const Json& spec, const host::WorkloadRun& run) {
   std::string input;
   AddField(input, spec.dump());
@@ -55,11 +56,22 @@ std::string Revision(const Json& spec, const host::WorkloadRun& run) {
     AddField(input, name);
     AddField(input, image.digest);
   }
-  for (const auto& [name, env] : run.environment) {
-    AddField(input, name);
-    for (const auto& [key, value] : env) {
+  auto add_map = [&](const auto& entries) {
+    AddField(input, std::to_string(entries.size()));
+    for (const auto& [key, value] : entries) {
       AddField(input, key);
       AddField(input, value);
+    }
+  };
+  for (const auto& [name, env] : run.environment) {
+    AddField(input, name);
+    add_map(env);
+  }
+  for (const auto& [name, refs] : run.references) {
+    AddField(input, name);
+    for (const auto* objects : {&refs.config_maps, &refs.secrets}) {
+      AddField(input, std::to_string(objects->size()));
+      for (const auto& data : *objects) add_map(data);
     }
   }
   return Sha256Hex(input).substr(0, 16);
@@ -152,16 +164,13 @@ Status WorkloadAgent::Reconcile(const std::string& key) {
   if (!HasFinalizer(current)) {
     WCLOUD_ASSIGN_OR_RETURN(current, AddFinalizer(current));
   }
-  bool retry = false;
-  Outcome outcome = Run(key, current, retry);
+  Outcome outcome = Run(key, current);
   WCLOUD_TRY_STATUS(Report(current, outcome));
-  // Retried with backoff: a registry or a ConfigMap may appear any moment.
-  if (retry) return Error(outcome.message);
+  if (outcome.retry) return Error(outcome.message);
   return Ok();
 }
 
-WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& workload,
-                                          bool& retry) {
+WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& workload) {
   Json typed = workload;
   typed["apiVersion"] = api::kApiVersion;
   typed["kind"] = "Workload";
@@ -183,13 +192,13 @@ WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& wo
     if (!c.local_resources || !c.local_resources->environment) continue;
     auto resolved = ResolveEnvironment(client_, ns, *c.local_resources->environment);
     if (!resolved) {
-      retry = true;
       std::string message = "component " + c.name + ": " + resolved.error().message();
       return {.phase = "Pending",
               .reason = "ConfigError",
               .message = message,
               .config_resolved = false,
-              .config_message = message};
+              .config_message = message,
+              .retry = true};
     }
     env = std::move(resolved->values);
     // The host layers these itself, so it knows which values are secret.
@@ -199,23 +208,23 @@ WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& wo
     }
   }
   if (!missing.empty()) {
-    retry = true;
     std::string message = Join(missing, ", ") + " not found";
     return {.phase = "Pending",
             .reason = "ConfigNotFound",
             .message = message,
             .config_resolved = false,
-            .config_message = message};
+            .config_message = message,
+            .retry = true};
   }
   std::set<std::string> digests;
   for (const auto& c : spec.components) {
     auto image = images_.Resolve(ns, c.image, c.image_pull_secret ? c.image_pull_secret->name : "",
                                  c.image_pull_policy);
     if (!image) {
-      retry = true;
       return {.phase = "Pending",
               .reason = "ImagePullFailed",
-              .message = "component " + c.name + ": " + image.error().message()};
+              .message = "component " + c.name + ": " + image.error().message(),
+              .retry = true};
     }
     digests.insert(image->digest);
     run.images[c.name] = std::move(*image);

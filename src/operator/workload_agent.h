@@ -65,10 +65,13 @@ class WorkloadAgent {
     std::string message = {};
     bool config_resolved = true;
     std::string config_message = {};
+    // Worth retrying with backoff (a registry or a ConfigMap may appear any moment), unlike
+    // a component the host refused, which only a new spec or image fixes.
+    bool retry = false;
   };
 
   Status Reconcile(const std::string& key);
-  Outcome Run(const std::string& key, const Json& workload, bool& retry);
+  Outcome Run(const std::string& key, const Json& workload);
   Status Finish(const Json& workload);
   Result<Json> AddFinalizer(const Json& workload);
   Status Report(const Json& workload, const Outcome& outcome);

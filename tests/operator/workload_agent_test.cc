@@ -373,8 +373,8 @@ TEST_F(WorkloadAgentTest, AWorkloadMovedToAnotherHostStopsHere) {
       {"status", {{"hostId", "NOTHERHOSTBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}}}};
   ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kWorkloads, "default", "moving", "status"),
                           &patch, "application/merge-patch+json"));
-  EXPECT_TRUE(WaitFor([&] { return Get(address).curl_exit == 7; })) << "still served here";
-  EXPECT_EQ(host_->workload_count(), 0);
+  EXPECT_TRUE(WaitFor([&] { return host_->workload_count() == 0; })) << "still running here";
+  EXPECT_EQ(Get(address).curl_exit, 7) << "still served here";
   // The finalizer is the new host's to release now.
   EXPECT_EQ((*Fetch("moving"))["metadata"]["finalizers"], Json::array({WorkloadAgent::kFinalizer}));
 }
