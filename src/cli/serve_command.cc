@@ -93,6 +93,17 @@ int Serve(const ServeOptions& o) {
     if (!loaded) return fail(loaded.error());
     declared = std::move(*loaded);
   }
+  // No API server to read ConfigMaps and Secrets from: refused by name, as a host refuses a
+  // missing one, rather than starting with part of the configuration silently absent.
+  if (declared.local_resources && declared.local_resources->environment) {
+    const api::EnvironmentSource& e = *declared.local_resources->environment;
+    if (!e.config_from.empty() || !e.secret_from.empty()) {
+      return fail(Error(o.interfaces_file + ": localResources.environment." +
+                        (e.config_from.empty() ? "secretFrom" : "configFrom") +
+                        ": wcloud serve cannot read ConfigMaps or Secrets; give the values in "
+                        "localResources.environment.config"));
+    }
+  }
   const std::string name = std::filesystem::path(o.file).stem().string();
   plugins::KeyValueConnections keyvalue;
   auto bindings =
