@@ -643,5 +643,23 @@ TEST(KeyValueServeTest, UndeclaredImportsAreRefusedByName) {
       << r.err;
 }
 
+// Without an API server, configFrom and secretFrom cannot be resolved: refused by name rather
+// than served with those values missing.
+TEST(KeyValueServeTest, ConfigMapAndSecretReferencesAreRefused) {
+  for (const std::string field : {"configFrom", "secretFrom"}) {
+    TempDir dir;
+    std::ofstream(dir.path() / "interfaces.yaml")
+        << Interfaces(KeyValueEntry("", "{}")) + "localResources:\n  environment:\n    " + field +
+               ": [{name: app}]\n    config: {a: b}\n";
+    CommandResult r =
+        RunCommand({WcloudBinary(), "serve", TestComponentPath("http_kv"), "--listen",
+                    "127.0.0.1:0", "--interfaces", (dir.path() / "interfaces.yaml").string()});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("localResources.environment." + field + ": wcloud serve cannot read"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace wcloud::testing
