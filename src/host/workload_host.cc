@@ -173,11 +173,12 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       served->pool.max_invocations =
           static_cast<uint32_t>(std::max<int64_t>(0, *c.max_invocations));
     }
-    served->make_data = [config, http = http_, allowed,
-                         client = client_]() -> Result<std::unique_ptr<component::InstanceData>> {
+    served->make_data = [config, http = http_, allowed, client = client_,
+                         component_plugins]() -> Result<std::unique_ptr<component::InstanceData>> {
       auto data = std::make_unique<component::InstanceData>();
       WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, config));
       WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
+      plugins::AttachPlugins(*data, component_plugins);
       return data;
     };
     // A bad allowedHosts pattern or preopen shows now, not on the first request.

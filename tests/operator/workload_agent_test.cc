@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -311,18 +312,36 @@ TEST_F(WorkloadAgentTest, EnvironmentLayersLiteralConfigMapsAndSecrets) {
   EXPECT_EQ(env->missing,
             (std::vector<std::string>{"ConfigMap absent-config", "Secret absent-secret"}));
 
-  // Through a Workload: Ready with the layered environment, no secret value anywhere visible.
+  // Through a Workload to the component, which reads its wasi:config over HTTP (http_kv);
+  // no secret value anywhere visible.
   Json layered = {{"localResources",
                    {{"environment",
-                     {{"config", {{"A", "literal"}}},
+                     {{"config", {{"A", "literal"}, {"D", "literal"}}},
                       {"configFrom", {{{"name", "app-config"}}}},
                       {"secretFrom", {{{"name", "app-secret"}}}}}}}}};
   const std::string address = Address();
-  Create(Workload("configured", Hello(), address, layered));
+  Json configured = Workload(
+      "configured", "file://" + wcloud::testing::TestComponentPath("http_kv"), address, layered);
+  for (const char* package : {"keyvalue", "config", "logging"}) {
+    Json entry = {{"namespace", "wasi"}, {"package", package}};
+    if (std::string(package) == "keyvalue") entry["interfaces"] = {"store", "atomics", "batch"};
+    if (std::string(package) == "config") entry["interfaces"] = {"store"};
+    if (std::string(package) == "logging") entry["interfaces"] = {"logging"};
+    configured["spec"]["hostInterfaces"].push_back(entry);
+  }
+  Create(configured);
   Json w = WaitReady("configured", "True");
   ASSERT_EQ(Condition(w, "Ready").value("status", ""), "True") << w.dump(2);
   EXPECT_EQ(Condition(w, "ConfigResolved").value("status", ""), "True");
-  EXPECT_EQ(Get(address).body, "hello from http_hello\n");
+  auto config = RunCommand({"curl", "-s", "--max-time", "10", "http://" + address + "/config"});
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = config.out.find('\n', at)) != std::string::npos; at = nl + 1) {
+    lines.push_back(config.out.substr(at, nl - at));
+  }
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"A=from-configmap", "B=s3cret-b-value",
+                                             "C=s3cret-c-value", "D=literal"}))
+      << config.out;
 
   // A missing ConfigMap is named, consistently with the scheduler; creating it recovers.
   Json needs = {{"localResources",
