@@ -53,11 +53,18 @@ Result<Json> Operator::ResolveTemplate(const Json& wd) {
     std::string component = ref.value("name", "");
     std::string artifact = ref.value("artifactFrom", Json::object()).value("name", "");
     std::string resolved;
+    Json pull_secret;
     auto got = client_.Get(kube::ObjectPath(kArtifacts, ns, artifact));
     if (got && got->contains("status")) resolved = (*got)["status"].value("artifactURL", "");
+    if (got && got->contains("spec")) pull_secret = (*got)["spec"].value("imagePullSecret", Json());
     for (auto& c : tmpl["spec"]["components"]) {
       if (c.value("name", "") != component) continue;
-      if (!resolved.empty()) c["image"] = resolved;
+      if (resolved.empty()) continue;
+      c["image"] = resolved;
+      // The host pulls the resolved image from the same private registry the Artifact did.
+      if (!c.contains("imagePullSecret") && pull_secret.is_object()) {
+        c["imagePullSecret"] = pull_secret;
+      }
     }
   }
   for (const auto& c : tmpl["spec"].value("components", Json::array())) {
