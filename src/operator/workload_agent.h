@@ -7,7 +7,6 @@
 // the Kubernetes API, so it works the same against `wcloud up` and a real cluster.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
