@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/subprocess.h"
@@ -402,6 +403,17 @@ TEST_F(UpEndToEndTest, NewArtifactImageRollsOutWithoutAFailedRequest) {
       Ok({"get", "wrs", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}"}).out;
 
   ClientLoop client(port);
+  // And a client on one keep-alive connection: curl reuses it across its URLs, 100 a second.
+  CommandResult kept;
+  std::thread kept_thread([&] {
+    std::vector<std::string> args = {
+        "curl", "-s", "--rate", "100/s", "-w", "%{http_code} %{num_connects} %{size_download}\n"};
+    for (int i = 0; i < 800; ++i) {
+      args.insert(args.end(),
+                  {"-o", "/dev/null", "http://127.0.0.1:" + std::to_string(port) + "/"});
+    }
+    kept = RunCommand(args);
+  });
   ASSERT_TRUE(WaitFor([&] { return client.hello() >= 20; }, 20s)) << client.Failures();
   auto started = std::chrono::steady_clock::now();
   Ok({"patch", "art", "web", "--type=merge", "-p",
@@ -425,6 +437,31 @@ TEST_F(UpEndToEndTest, NewArtifactImageRollsOutWithoutAFailedRequest) {
             << client.failed() << " failed\n";
   EXPECT_EQ(client.failed(), 0) << client.Failures();
   EXPECT_EQ(client.hello() + client.echo(), client.total());
+
+  kept_thread.join();
+  // Lines of "status connects bytes": http_hello's body has 22 bytes, http_echo's GET none.
+  std::istringstream lines(kept.out);
+  int kept_total = 0, kept_failed = 0, kept_hello = 0, kept_echo = 0, connects = 0;
+  std::string first_failure;
+  for (std::string line; std::getline(lines, line);) {
+    int status = 0, connected = 0, bytes = -1;
+    std::istringstream(line) >> status >> connected >> bytes;
+    ++kept_total;
+    connects += connected;
+    if (status < 200 || status >= 300) {
+      if (kept_failed++ == 0) first_failure = "request " + std::to_string(kept_total) + ": " + line;
+    } else if (bytes == 0) {
+      ++kept_echo;
+    } else {
+      ++kept_hello;
+    }
+  }
+  std::cout << "keep-alive client: " << kept_total << " requests on " << connects
+            << " connections: " << kept_hello << " hello, " << kept_echo << " echo, " << kept_failed
+            << " failed\n";
+  EXPECT_EQ(kept_total, 800) << kept.err;
+  EXPECT_EQ(kept_failed, 0) << first_failure;
+  EXPECT_GT(kept_echo, 0) << "the keep-alive client saw the new revision";
 
   // The old set stays in the history at zero.
   EXPECT_EQ(Ok({"get", "wrs", old_set, "-o", "jsonpath={.spec.replicas}/{.status.replicas}"}).out,
