@@ -573,6 +573,37 @@ TEST(KeyValueServeTest, GuestLogsCarryWorkloadComponentAndLevel) {
   }
 }
 
+size_t CountLines(const std::string& log, const std::string& needle) {
+  size_t n = 0;
+  for (const std::string& line : Lines(log)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// One request logging 2,000 lines gets through the instance's burst (200) and little more; the
+// next line the same (pooled) instance logs, a second later, says how many were dropped.
+TEST(KeyValueServeTest, GuestLogFloodIsRateLimitedPerInstance) {
+  START_KV_SERVE(serve, Interfaces(KeyValueEntry("", "{}")),
+                 {"--pool-size", "1", "--threads", "1"});
+  EXPECT_EQ(serve.Call("POST", "/log?repeat=2000", "flood"), (Answer{200, ""}));
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(serve.Call("POST", "/log", "after the flood"), (Answer{200, ""}));
+  std::string log;
+  for (int i = 0; i < 100 && CountLines(log, "after the flood") == 0; ++i) {
+    std::this_thread::sleep_for(20ms);
+    log = serve.Log();
+  }
+  const size_t flood = CountLines(log, ": flood");
+  EXPECT_GE(flood, 200u) << log.substr(0, 2000);
+  EXPECT_LE(flood, 400u);
+  std::string after;
+  for (const std::string& line : Lines(log)) {
+    if (line.find("after the flood") != std::string::npos) after = line;
+  }
+  EXPECT_NE(after.find("(" + std::to_string(2000 - flood) + " lines dropped before)"),
+            std::string::npos)
+      << after;
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

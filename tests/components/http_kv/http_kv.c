@@ -453,7 +453,15 @@ static void Route(Request* q, Reply* r) {
     if (!found) level = Text("info");
     Str context = QueryValue(q->query, "context", &found);
     context = found ? Decode(context) : Copy(Text("http_kv"));
-    Invoke("log", level, context, q->body, 0, r);
+    uint64_t repeat = 1;
+    Str repeat_text = QueryValue(q->query, "repeat", &found);
+    if (found && ParseU64(repeat_text, &repeat)) {
+      Answer(r, 400, Text("bad request: repeat"));
+    } else {
+      for (uint64_t i = 0; i < repeat; i++) {
+        if (!Invoke("log", level, context, q->body, 0, r)) break;
+      }
+    }
     CabiFree(context.ptr);
     return;
   }
