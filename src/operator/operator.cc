@@ -146,9 +146,13 @@ Operator::Operator(kube::RestClient& client, std::string ns, Options options)
            replica_set_controller_.Enqueue(owner);
        }});
   // A host appearing or becoming Ready may be where waiting Workloads can go.
-  auto on_host = [this](const kube::ObjectPtr&) {
+  auto on_host = [this](const kube::ObjectPtr& n) {
+    // Unplaced Workloads may fit now; those of a host that stopped being Ready move.
+    const std::string changed = (*n)["spec"].value("hostId", "");
+    const bool lost = ConditionStatus(*n, "Ready") != "True";
     for (const auto& w : workloads_.List()) {
-      if (HostIdOf(*w).empty()) scheduler_.Enqueue(kube::ObjectKey(*w));
+      const std::string placed = HostIdOf(*w);
+      if (placed.empty() || (lost && placed == changed)) scheduler_.Enqueue(kube::ObjectKey(*w));
     }
   };
   hosts_.AddEventHandler(
@@ -328,7 +332,18 @@ Result<std::string> Operator::MissingConfig(const Json& workload) {
 
 Status Operator::ScheduleWorkload(const std::string& key) {
   kube::ObjectPtr w = workloads_.Get(key);
-  if (!w || !Meta(*w, "deletionTimestamp").empty() || !HostIdOf(*w).empty()) return Ok();
+  if (!w || !Meta(*w, "deletionTimestamp").empty()) return Ok();
+  if (const std::string placed = HostIdOf(*w); !placed.empty()) {
+    // Stays unless its host is known and not Ready (gone silent past the heartbeat TTL): then
+    // it is placed again, on another Ready host when one matches. A pinned one stays put.
+    bool lost = false;
+    for (const auto& h : hosts_.List()) {
+      if ((*h)["spec"].value("hostId", "") == placed) {
+        lost = ConditionStatus(*h, "Ready") != "True";
+      }
+    }
+    if (!lost || !(*w)["spec"].value("hostId", "").empty()) return Ok();
+  }
   WCLOUD_ASSIGN_OR_RETURN(std::string missing, MissingConfig(*w));
   if (!missing.empty()) {
     Json status = (*w).value("status", Json::object());

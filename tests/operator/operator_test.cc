@@ -291,3 +291,40 @@ TEST_F(OperatorTest, DeploymentsRollOutNewTemplatesAndKeepHistory) {
 
 }  // namespace
 }  // namespace wcloud::operator_
+
+namespace wcloud::operator_ {
+namespace {
+
+TEST_F(OperatorTest, WorkloadsOfALostHostMoveToAReadyOne) {
+  const std::string lost = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA6";
+  const std::string kept = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7";
+  HostRegistry short_ttl(*client_, "default", 1s);
+  auto beat = [&](const std::string& id) {
+    host::Heartbeat hb;
+    hb.host_id = id;
+    hb.hostname = id;
+    hb.labels = {{"hostgroup", "a"}};
+    ASSERT_TRUE(short_ttl.Record(hb));
+  };
+  beat(lost);
+  CreateReplicaSet("movable", 2);
+  auto placed = WaitWorkloads("movable", [&](const std::vector<Json>& ws) {
+    return ws.size() == 2 && Host(ws[0]) == lost && Host(ws[1]) == lost;
+  });
+  ASSERT_EQ(placed.size(), 2u);
+  ASSERT_EQ(Host(placed[0]), lost);
+  beat(kept);
+  // Only `kept` goes on heartbeating; `lost` passes its TTL and is marked NotReady.
+  bool moved = false;
+  for (int i = 0; i < 100 && !moved; ++i) {
+    beat(kept);
+    ASSERT_TRUE(short_ttl.MarkStale());
+    auto now = WaitWorkloads("movable", [](const std::vector<Json>&) { return true; });
+    moved = now.size() == 2 && Host(now[0]) == kept && Host(now[1]) == kept;
+    if (!moved) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(moved) << "the Workloads stayed on the host that went silent";
+}
+
+}  // namespace
+}  // namespace wcloud::operator_
