@@ -1,10 +1,11 @@
 // `wcloud serve --interfaces` end to end: the http_kv fixture (tests/components/http_kv) served by
 // the real binary, driven over HTTP, against nats-server and redis-server started here on free
 // ports and against the in-memory backend. Data is checked in the servers themselves (libnats,
-// redis-cli). Covered: every wasi:keyvalue function on each backend, the seed's two named bindings
-// at once, 50 concurrent incrementers, a backend killed and restarted, config layering, backend
-// passwords kept out of the log, guest logs, read-only and writable volumes, and refused
-// declarations.
+// redis-cli). Covered: every wasi:keyvalue function on each backend and on pooled instances, the
+// seed's two named bindings at once, 50 concurrent incrementers, a backend killed under traffic
+// and restarted, config layering, backend passwords kept out of the log, guest logs and their
+// rate limit, read-only, writable and ephemeral volumes, and refused declarations (undeclared
+// imports, ConfigMap and Secret references).
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 #include <signal.h>
