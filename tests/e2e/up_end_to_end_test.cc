@@ -344,10 +344,11 @@ class UpEndToEndTest : public ::testing::Test {
   }
 
   // A pushed image through an Artifact with a pull secret, `replicas` Workloads on `port`.
-  void DeployFromArtifact(const std::string& name, int replicas, int port) {
+  void DeployFromArtifact(const std::string& name, int replicas, int port,
+                          const std::string& image = HelloImage()) {
     CreatePullSecret("regcred");
     Ok({"apply", "-f", "-"},
-       ArtifactYaml(name, HelloImage(), "regcred") + "---\n" +
+       ArtifactYaml(name, image, "regcred") + "---\n" +
            DeploymentYaml({.name = name, .replicas = replicas, .port = port, .artifact = name}));
   }
 
@@ -466,6 +467,37 @@ TEST_F(UpEndToEndTest, NewArtifactImageRollsOutWithoutAFailedRequest) {
   // The old set stays in the history at zero.
   EXPECT_EQ(Ok({"get", "wrs", old_set, "-o", "jsonpath={.spec.replicas}/{.status.replicas}"}).out,
             "0/0");
+}
+
+// The Artifact controller polls the tag (every 30 s in `wcloud up`): a new digest pushed under
+// the same tag is a new revision, and the deployment rolls to it.
+TEST_F(UpEndToEndTest, RepushedTagRollsOutAtTheNextPoll) {
+  std::string image = registry_->host() + "/e2e/retag:1";
+  ASSERT_TRUE(Push("http_hello", image));
+  int port = FreePort();
+  DeployFromArtifact("web", 2, port, image);
+  ExpectRolledOut("web", 2);
+  ClientLoop client(port);
+  ASSERT_TRUE(Push("http_echo", image));
+  auto pushed = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        Json art = Get("art/web");
+        return art.is_object() && art["status"].value("revision", 0) == 2 && RolledOut("web", 2) &&
+               client.echo() > 0;
+      },
+      60s))
+      << Ok({"get", "art,wd,wrs,ww", "-o", "wide"}).out;
+  std::cout << "rolled to the re-pushed tag "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - pushed)
+                   .count()
+            << " ms after the push\n";
+  client.Stop();
+  EXPECT_EQ(client.failed(), 0) << client.Failures();
+  auto r = RunCommand(
+      {"curl", "-sS", "-i", "--max-time", "10", "http://127.0.0.1:" + std::to_string(port) + "/"});
+  EXPECT_NE(r.out.find("x-echo-method"), std::string::npos) << r.out;
 }
 
 TEST_F(UpEndToEndTest, RecreateSwitchesOver) {
