@@ -566,8 +566,9 @@ TEST_F(UpEndToEndTest, FailuresAreConditionsWhileOthersKeepServing) {
       << unreachable_ready.dump();
   ASSERT_TRUE(WaitFor([&] { return failed_workload("broken", broken_ready); }))
       << Ok({"get", "ww", "-o", "yaml"}).out;
-  EXPECT_NE(broken_ready.value("message", "").find("http"), std::string::npos)
-      << "names the component: " << broken_ready.dump();
+  EXPECT_EQ(broken_ready.value("reason", ""), "InvalidComponent") << broken_ready.dump();
+  EXPECT_EQ(broken_ready.value("message", "").rfind("component http: offset ", 0), 0u)
+      << "names the component and the offset: " << broken_ready.dump();
   std::cout << "unreachable registry: " << unreachable_ready.value("reason", "") << ": "
             << unreachable_ready.value("message", "")
             << "\nbroken component: " << broken_ready.value("reason", "") << ": "
