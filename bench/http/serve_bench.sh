@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# `wcloud serve` with the C http_hello fixture (a fresh instance per request, and --pool-size 16)
+# against nginx returning the same 22-byte body and against `jco serve` of the same component,
+# all measured with wrk over keep-alive connections on this machine.
+# Usage: bench/http/serve_bench.sh [BUILD_DIR] [CONNECTIONS] [SECONDS] [THREADS] [ROUNDS]
+# THREADS is wcloud's --threads (event loops and guest workers), nginx's worker processes and
+# wrk's threads. The servers are measured in turn ROUNDS times and the median round of each is
+# reported, so load from elsewhere on the machine hits all of them alike. Before timing, each
+# server answers a short wrk run whose every body is checked (check_body.lua).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/../.."
+build="${1:-$root/build}"
+connections="${2:-50}"
+seconds="${3:-10}"
+threads="${4:-1}"
+rounds="${5:-3}"
+wcloud="$build/wcloud"
+component="$build/tests/components/http_hello.wasm"
+jco="$root/tools/npm/node_modules/.bin/jco"
+[[ -x "$wcloud" ]] || { echo "build wcloud first: $wcloud" >&2; exit 1; }
+[[ -f "$component" ]] || { echo "build test_component_http_hello first: $component" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }
+[[ -x "$jco" ]] || { echo "jco not found: $jco" >&2; exit 1; }
+nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+body=$'hello from http_hello\n'
+
+tmp="$(mktemp -d)"
+pids=()
+groups=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # jco serve runs the server in a child node process: end the whole process group.
+  for g in "${groups[@]}"; do kill -- "-$g" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+  for _ in $(seq 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing listens on port $1" >&2
+  exit 1
+}
+
+# Prints "rps p50_ms p99_ms" from wrk --latency output; fails on any error or non-2xx.
+measure() {
+  local url="$1" out
+  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
+  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
+    echo "$out" >&2
+    echo "wrk saw errors against $url" >&2
+    exit 1
+  fi
+  echo "$out" | awk '
+    function ms(v) {
+      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+      return v
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    $1 == "Requests/sec:" { rps = $2 }
+    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
+}
+
+# Every response of a 2-second run must be 200 with the body.
+check() {
+  local name="$1" url="$2" out
+  out="$(WANT_BODY="$body" wrk -t"$threads" -c"$connections" -d2s -s "$here/check_body.lua" "$url")"
+  if ! echo "$out" | grep -q "^bad responses: 0 of [1-9]"; then
+    echo "$out" >&2
+    echo "$name answered wrongly under load" >&2
+    exit 1
+  fi
+}
+
+# nginx: our own instance on a free port with a temporary prefix (the system service is not used).
+nginx_port="$(free_port)"
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes $threads;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  default_type text/plain;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { return 200 "hello from http_hello\n"; }
+  }
+}
+CONF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
+pids+=($!)
+
+fresh_port="$(free_port)"
+"$wcloud" serve "$component" --listen "127.0.0.1:$fresh_port" --threads "$threads" \
+  >"$tmp/fresh.log" 2>&1 &
+pids+=($!)
+pooled_port="$(free_port)"
+"$wcloud" serve "$component" --listen "127.0.0.1:$pooled_port" --threads "$threads" \
+  --pool-size 16 >"$tmp/pooled.log" 2>&1 &
+pids+=($!)
+# jco serve's default: one instance for every request (http_hello allows reuse).
+jco_port="$(free_port)"
+setsid "$jco" serve --port "$jco_port" --host 127.0.0.1 "$component" >"$tmp/jco.log" 2>&1 &
+groups+=($!)
+
+names=(nginx fresh pooled jco)
+declare -A urls=(
+  [nginx]="http://127.0.0.1:$nginx_port/"
+  [fresh]="http://127.0.0.1:$fresh_port/"
+  [pooled]="http://127.0.0.1:$pooled_port/"
+  [jco]="http://127.0.0.1:$jco_port/"
+)
+for name in "${names[@]}"; do
+  port="${urls[$name]#http://127.0.0.1:}"
+  wait_port "${port%/}"
+  [[ "$(curl -s "${urls[$name]}")" == "${body%$'\n'}" ]] || { echo "$name: wrong body" >&2; exit 1; }
+  check "$name" "${urls[$name]}"  # also the warm-up
+done
+
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wrk: $connections connections, ${seconds}s x $rounds rounds, $threads thread(s) for wrk," \
+  "nginx workers and wcloud --threads"
+printf "%-8s %6s %12s %10s %10s\n" server round req/s p50_ms p99_ms
+for name in "${names[@]}"; do : >"$tmp/$name.rounds"; done
+for round in $(seq "$rounds"); do
+  for name in "${names[@]}"; do
+    read -r rps p50 p99 < <(measure "${urls[$name]}")
+    echo "$rps $p50 $p99" >>"$tmp/$name.rounds"
+    printf "%-8s %6s %12s %10s %10s\n" "$name" "$round" "$rps" "$p50" "$p99"
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The median round by req/s, with its latencies.
+median() { sort -n -k1 "$1" | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
+declare -A rps
+echo "median:"
+printf "%-8s %12s %10s %10s\n" server req/s p50_ms p99_ms
+for name in "${names[@]}"; do
+  read -r r p50 p99 < <(median "$tmp/$name.rounds")
+  rps[$name]="$r"
+  printf "%-8s %12s %10s %10s\n" "$name" "$r" "$p50" "$p99"
+done
+awk -v f="${rps[fresh]}" -v p="${rps[pooled]}" -v n="${rps[nginx]}" -v j="${rps[jco]}" 'BEGIN {
+  printf "fresh/nginx  %.2f (goal >= 0.25)\n", f / n
+  printf "pooled/nginx %.2f (goal >= 0.60)\n", p / n
+  printf "fresh/jco    %.1f\n", f / j
+  printf "pooled/jco   %.1f (goal >= 20)\n", p / j
+}'
