@@ -100,9 +100,13 @@ void Informer::Start() {
   thread_ = std::thread([this] { Run(); });
 }
 
-void Informer::Stop() {
+void Informer::RequestStop() {
   stop_ = true;
   stop_cv_.notify_all();
+}
+
+void Informer::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -84,6 +84,9 @@ class Informer {
   void AddIndex(const std::string& name, IndexFunc func);
 
   void Start();
+  // Asks the watch to end without waiting; Stop() then joins. Stopping several informers: ask
+  // them all first, since each watch notices only at libcurl's next progress callback (~1 s).
+  void RequestStop();
   void Stop();
   // True once the first full list is in the cache.
   bool HasSynced() const;

@@ -178,6 +178,9 @@ void Operator::Start() {
 void Operator::Stop() {
   if (!started_) return;
   started_ = false;
+  for (kube::Informer* i : {&artifacts_, &deployments_, &replica_sets_, &workloads_, &hosts_}) {
+    i->RequestStop();
+  }
   artifacts_.Stop();
   deployments_.Stop();
   replica_sets_.Stop();
