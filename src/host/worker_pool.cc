@@ -69,6 +69,7 @@ void WorkerPool::Run(Slot& slot, Worker& worker) {
       if (slot.jobs.empty()) return;  // stopping, and nothing left to do
       job = std::move(slot.jobs.front());
       slot.jobs.pop_front();
+      slot.started = std::chrono::steady_clock::now();
     }
     job(worker);
     std::lock_guard lock(slot.mu);
@@ -82,10 +83,12 @@ bool WorkerPool::Submit(Job job) {
     std::lock_guard lock(submit_mu_);
     if (stopping_ || slots_.empty()) return false;
     size_t best_load = SIZE_MAX;
+    std::chrono::steady_clock::time_point best_started;
     for (auto& s : slots_) {
       std::lock_guard slot_lock(s->mu);
-      if (s->load < best_load) {
+      if (s->load < best_load || (s->load == best_load && s->started > best_started)) {
         best_load = s->load;
+        best_started = s->started;
         best = s.get();
       }
     }

@@ -3,6 +3,7 @@
 // operations take no lock. Requests arrive from the network threads through a queue per worker.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -68,6 +69,9 @@ class WorkerPool {
     std::condition_variable cv;
     std::deque<Job> jobs;
     size_t load = 0;  // queued + running, read without the lock for placement
+    // When the running job started: between equally loaded workers the one that started last
+    // gets the job, not one that may be stuck in a long guest call.
+    std::chrono::steady_clock::time_point started;
     bool stop = false;
     std::thread thread;
   };
