@@ -312,7 +312,13 @@ void Connection::OnRead(const boost::system::error_code& ec, size_t n) {
 void Connection::Pump() {
   if (phase_ != Phase::kExchange) return;
   ExchangeState::Progress p = state_->Poll(writing_ ? nullptr : &write_buffer_);
-  if (p.aborted) return Close();
+  if (p.aborted) {
+    // What the handler queued before giving up still goes out, then the connection closes: the
+    // client sees the head and the partial body, then the break (not an empty reply).
+    if (p.took_output) return StartWrite();
+    if (writing_) return;  // OnWritten pumps again
+    return Close();
+  }
   if (p.took_output) StartWrite();
   if (p.finished && !finish_seen_) {
     finish_seen_ = true;
