@@ -42,33 +42,8 @@ std::string NameList(const std::vector<std::string>& names) {
 }
 
 std::string TypeName(const ValType& t) {
+  if (const char* name = PrimitiveName(t.kind)) return name;
   switch (t.kind) {
-    case TypeKind::kBool:
-      return "bool";
-    case TypeKind::kS8:
-      return "s8";
-    case TypeKind::kU8:
-      return "u8";
-    case TypeKind::kS16:
-      return "s16";
-    case TypeKind::kU16:
-      return "u16";
-    case TypeKind::kS32:
-      return "s32";
-    case TypeKind::kU32:
-      return "u32";
-    case TypeKind::kS64:
-      return "s64";
-    case TypeKind::kU64:
-      return "u64";
-    case TypeKind::kF32:
-      return "f32";
-    case TypeKind::kF64:
-      return "f64";
-    case TypeKind::kChar:
-      return "char";
-    case TypeKind::kString:
-      return "string";
     case TypeKind::kList:
       return "list<" + TypeName(*t.element) + ">";
     case TypeKind::kRecord: {
@@ -104,8 +79,8 @@ std::string TypeName(const ValType& t) {
       return "own<" + (t.resource ? t.resource->name : std::string()) + ">";
     case TypeKind::kBorrow:
       return "borrow<" + (t.resource ? t.resource->name : std::string()) + ">";
-    case TypeKind::kErrorContext:
-      return "error-context";
+    default:
+      break;  // primitives, named above
   }
   return "?";
 }

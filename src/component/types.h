@@ -76,6 +76,8 @@ struct ValType {
 
 // Shared instances of the primitive types, so primitives are never allocated per use.
 TypeRef PrimitiveType(TypeKind kind);
+// The WIT name of a primitive kind ("u32", "string", "error-context"); nullptr otherwise.
+const char* PrimitiveName(TypeKind kind);
 
 struct FuncType {
   std::vector<Field> params;
