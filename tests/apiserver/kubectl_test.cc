@@ -157,6 +157,14 @@ spec:
 )");
   Ok({"delete", "wrs", "hello-world-v1"});
   EXPECT_NE(up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code, 0);
+  // The set's own Workloads run on the local host, whose agent finalizes them shortly after:
+  // wait until they are gone, so the orphaning below looks at the new set's Workloads only.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = Ok({"get", "ww", "-l", "app=hello-world", "-o", "name"}).out.empty();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(gone) << "the deleted set's Workloads stayed";
 
   // Orphaning keeps dependents and drops their owner reference.
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
