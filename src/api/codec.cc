@@ -572,7 +572,8 @@ struct Describe<Component> {
         F("name", &Component::name, {.required = true, .pattern = kDnsLabel, .max_length = 63}),
         F("image", &Component::image,
           {.required = true,
-           .description = "OCI image reference, artifact://NAME for an Artifact, or file:///PATH on the host.",
+           .description =
+               "OCI image reference, artifact://NAME for an Artifact, or file:///PATH on the host.",
            .max_length = 4096}),
         F("imagePullSecret", &Component::image_pull_secret),
         F("imagePullPolicy", &Component::image_pull_policy,

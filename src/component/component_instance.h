@@ -36,8 +36,8 @@ class InstancePre {
 
   // A new instance in `store`, whose host functions see `data`. The instance must be destroyed
   // before the store.
-  Result<std::unique_ptr<ComponentInstance>> Instantiate(
-      wasm::Store& store, std::unique_ptr<InstanceData> data) const;
+  Result<std::unique_ptr<ComponentInstance>> Instantiate(wasm::Store& store,
+                                                         std::unique_ptr<InstanceData> data) const;
 
   const Component& component() const { return *component_; }
   const Linker& linker() const { return *linker_; }
