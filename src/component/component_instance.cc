@@ -31,6 +31,22 @@ Result<T> At(const std::vector<T>& space, uint32_t index, const char* what) {
   return space[index];
 }
 
+// The entry `index` of `space` as the variant V (an Item or a wasm::Extern).
+template <class V, class T>
+Result<V> EntryAs(const std::vector<T>& space, uint32_t index, const char* what) {
+  WCLOUD_ASSIGN_OR_RETURN(T x, At(space, index, what));
+  return V(std::move(x));
+}
+
+// Appends what `item` holds to `space` when it is a T; false otherwise.
+template <class T, class V>
+bool PushIf(std::vector<T>& space, const V& item) {
+  const T* x = std::get_if<T>(&item);
+  if (x == nullptr) return false;
+  space.push_back(*x);
+  return true;
+}
+
 void CollectModules(const Component& component, std::vector<const CoreModuleDef*>& out) {
   for (const Definition& def : component.definitions) {
     if (const auto* m = std::get_if<CoreModuleDef>(&def)) out.push_back(m);
@@ -144,22 +160,14 @@ Result<Item> ImportFromLinker(const Linker& linker, Frame& frame, const ImportDe
 
 Result<wasm::Extern> CoreItem(Frame& f, Sort sort, uint32_t index) {
   switch (sort) {
-    case Sort::kCoreFunc: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.core_funcs, index, "core func"));
-      return wasm::Extern(x);
-    }
-    case Sort::kCoreTable: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.core_tables, index, "core table"));
-      return wasm::Extern(x);
-    }
-    case Sort::kCoreMemory: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.core_memories, index, "core memory"));
-      return wasm::Extern(x);
-    }
-    case Sort::kCoreGlobal: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.core_globals, index, "core global"));
-      return wasm::Extern(x);
-    }
+    case Sort::kCoreFunc:
+      return EntryAs<wasm::Extern>(f.core_funcs, index, "core func");
+    case Sort::kCoreTable:
+      return EntryAs<wasm::Extern>(f.core_tables, index, "core table");
+    case Sort::kCoreMemory:
+      return EntryAs<wasm::Extern>(f.core_memories, index, "core memory");
+    case Sort::kCoreGlobal:
+      return EntryAs<wasm::Extern>(f.core_globals, index, "core global");
     default:
       return Error(std::string("a ") + SortName(sort) + " is not a core export");
   }
@@ -173,91 +181,65 @@ Status PushCore(Frame& f, Sort sort, const wasm::Extern& item, const std::string
                             [](const std::shared_ptr<wasm::Global>&) { return "global"; }},
                  item);
   auto mismatch = [&] { return Error(what + " is a core " + got + ", not a " + SortName(sort)); };
+  bool pushed = false;
   switch (sort) {
     case Sort::kCoreFunc:
-      if (!std::holds_alternative<std::shared_ptr<wasm::Func>>(item)) return mismatch();
-      f.core_funcs.push_back(std::get<std::shared_ptr<wasm::Func>>(item));
-      return Ok();
+      pushed = PushIf(f.core_funcs, item);
+      break;
     case Sort::kCoreTable:
-      if (!std::holds_alternative<std::shared_ptr<wasm::Table>>(item)) return mismatch();
-      f.core_tables.push_back(std::get<std::shared_ptr<wasm::Table>>(item));
-      return Ok();
+      pushed = PushIf(f.core_tables, item);
+      break;
     case Sort::kCoreMemory:
-      if (!std::holds_alternative<std::shared_ptr<wasm::Memory>>(item)) return mismatch();
-      f.core_memories.push_back(std::get<std::shared_ptr<wasm::Memory>>(item));
-      return Ok();
+      pushed = PushIf(f.core_memories, item);
+      break;
     case Sort::kCoreGlobal:
-      if (!std::holds_alternative<std::shared_ptr<wasm::Global>>(item)) return mismatch();
-      f.core_globals.push_back(std::get<std::shared_ptr<wasm::Global>>(item));
-      return Ok();
+      pushed = PushIf(f.core_globals, item);
+      break;
     default:
       return Error(what + ": cannot alias a " + SortName(sort) + " from a core instance");
   }
+  return pushed ? Ok() : mismatch();
 }
 
 Result<Item> ItemAt(Frame& f, SortIndex si) {
   switch (si.sort) {
-    case Sort::kFunc: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.funcs, si.index, "func"));
-      return Item(x);
-    }
-    case Sort::kType: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.types, si.index, "type"));
-      return Item(x);
-    }
-    case Sort::kInstance: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.instances, si.index, "instance"));
-      return Item(x);
-    }
-    case Sort::kComponent: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.components, si.index, "component"));
-      return Item(x);
-    }
-    case Sort::kCoreModule: {
-      WCLOUD_ASSIGN_OR_RETURN(auto x, At(f.core_modules, si.index, "core module"));
-      return Item(x);
-    }
+    case Sort::kFunc:
+      return EntryAs<Item>(f.funcs, si.index, "func");
+    case Sort::kType:
+      return EntryAs<Item>(f.types, si.index, "type");
+    case Sort::kInstance:
+      return EntryAs<Item>(f.instances, si.index, "instance");
+    case Sort::kComponent:
+      return EntryAs<Item>(f.components, si.index, "component");
+    case Sort::kCoreModule:
+      return EntryAs<Item>(f.core_modules, si.index, "core module");
     default:
       return Error(std::string("a ") + SortName(si.sort) + " cannot be used here");
   }
 }
 
 Status PushItem(Frame& f, Sort sort, const Item& item, const std::string& what) {
+  bool pushed = false;
   switch (sort) {
     case Sort::kFunc:
-      if (auto* x = std::get_if<std::shared_ptr<FuncItem>>(&item)) {
-        f.funcs.push_back(*x);
-        return Ok();
-      }
+      pushed = PushIf(f.funcs, item);
       break;
     case Sort::kType:
-      if (auto* x = std::get_if<TypeItem>(&item)) {
-        f.types.push_back(*x);
-        return Ok();
-      }
+      pushed = PushIf(f.types, item);
       break;
     case Sort::kInstance:
-      if (auto* x = std::get_if<std::shared_ptr<InstanceItem>>(&item)) {
-        f.instances.push_back(*x);
-        return Ok();
-      }
+      pushed = PushIf(f.instances, item);
       break;
     case Sort::kComponent:
-      if (auto* x = std::get_if<ComponentItem>(&item)) {
-        f.components.push_back(*x);
-        return Ok();
-      }
+      pushed = PushIf(f.components, item);
       break;
     case Sort::kCoreModule:
-      if (auto* x = std::get_if<const wasm::Module*>(&item)) {
-        f.core_modules.push_back(*x);
-        return Ok();
-      }
+      pushed = PushIf(f.core_modules, item);
       break;
     default:
       return Error(what + ": values are not supported");
   }
-  return Error(what + " is not a " + SortName(sort));
+  return pushed ? Ok() : Error(what + " is not a " + SortName(sort));
 }
 
 Result<CanonRuntimeOptions> ResolveOptions(Frame& f, const CanonOptions& o) {
