@@ -285,7 +285,49 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   if (scope.dry_run) return {201, body, admitted.warnings};
   auto created = store_.Create(KeyOf(def, scope.ns, name), body);
   if (!created) return FromStoreError(created.error(), def, name);
+  // Checked after the write, so an owner deleted concurrently is seen either here or by its own
+  // garbage collection.
+  if (OwnersAreGone(*created)) {
+    Delete(RequestScope{&def, scope.ns, name, "", "", "", false},
+           {{"propagationPolicy", "Background"}});
+  }
   return {201, *created, admitted.warnings};
+}
+
+// Like Kubernetes' garbage collector: a dependent whose every owner is gone (or going in the
+// foreground) goes too. A controller acting on a stale cache can create one after its owner went.
+bool Registry::OwnersAreGone(const Json& object) {
+  const Json& meta = object["metadata"];
+  if (!meta.contains("ownerReferences") || !meta["ownerReferences"].is_array() ||
+      meta["ownerReferences"].empty()) {
+    return false;
+  }
+  for (const auto& ref : meta["ownerReferences"]) {
+    if (!ref.is_object()) return false;
+    std::string api_version = ref.value("apiVersion", "");
+    auto slash = api_version.find('/');
+    std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
+    std::string version = slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+    const ResourceDef* owner_def = nullptr;
+    for (const auto& r : AllResources()) {
+      if (r.group == group && r.version == version && r.kind == ref.value("kind", "")) {
+        owner_def = &r;
+      }
+    }
+    if (owner_def == nullptr) return false;  // not ours to judge
+    auto owner =
+        store_.Get(KeyOf(*owner_def, MetaString(object, "namespace"), ref.value("name", "")));
+    if (!owner) {
+      if (owner.error().code() != kNotFound) return false;
+      continue;
+    }
+    if (MetaString(*owner, "uid") != ref.value("uid", "")) continue;
+    const Json& finalizers = (*owner)["metadata"].value("finalizers", Json::array());
+    bool foreground = std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer)) !=
+                      finalizers.end();
+    if (!foreground) return false;
+  }
+  return true;
 }
 
 ApiResult Registry::Get(const RequestScope& scope) {

@@ -68,6 +68,7 @@ class Registry {
   ApiResult Admit(const RequestScope& scope, Json& object);
   void CollectGarbage(const std::string& owner_uid, const std::string& policy);
   bool HasDependents(const std::string& owner_uid);
+  bool OwnersAreGone(const Json& object);
   void ReleaseOwners(const Json& deleted);
 
   ObjectStore& store_;

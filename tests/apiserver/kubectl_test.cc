@@ -178,6 +178,33 @@ spec:
   EXPECT_EQ(Ok({"get", "ww", owned, "-o", "jsonpath={.metadata.ownerReferences}"}).out, "");
 }
 
+// A controller working from a stale cache can create a dependent after its owner went: the
+// server collects it like Kubernetes' garbage collector does, instead of keeping it forever.
+TEST_F(KubectlTest, ADependentOfAGoneOwnerIsCollected) {
+  auto dependent = [](const std::string& name, const std::string& owner_uid) {
+    return R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata:
+  name: )" +
+           name + R"(
+  ownerReferences:
+    - {apiVersion: v1, kind: ConfigMap, name: late-owner, uid: )" +
+           owner_uid + R"(}
+spec:
+  components: [{name: c, image: ghcr.io/x/c:1}]
+)";
+  };
+  Ok({"create", "-f", "-"}, dependent("late-dependent", "6f1c0a0e-0000-4000-8000-000000000001"));
+  EXPECT_NE(up_.Kubectl({"get", "ww", "late-dependent"}).exit_code, 0);
+
+  // One whose owner exists stays.
+  Ok({"create", "configmap", "late-owner"});
+  std::string uid = Ok({"get", "configmap", "late-owner", "-o", "jsonpath={.metadata.uid}"}).out;
+  Ok({"create", "-f", "-"}, dependent("kept-dependent", uid));
+  EXPECT_EQ(Ok({"get", "ww", "kept-dependent", "-o", "name"}).out,
+            "workload.runtime.wasmcloud.dev/kept-dependent\n");
+}
+
 TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
   std::string wd = Samples() + "runtime_v1alpha1_workloaddeployment.yaml";
   Ok({"apply", "--server-side", "-f", wd});
