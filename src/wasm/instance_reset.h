@@ -19,7 +19,10 @@
 namespace wcloud::wasm {
 
 // Exports added by PrepareResettable: kStateExportPrefix + "memory:N" / "global:N", N being the
-// index in the module's memory / global index space.
+// index in the module's memory / global index space, and kStateExportPrefix + "prepared", an
+// immutable i32 global appended to the module so that even a module without state is known
+// to be prepared. Mutable globals of types Val cannot carry (v128, references) are not
+// exported: the module is resettable only when no code writes them and they are not exported.
 inline constexpr std::string_view kStateExportPrefix = "wcloud-state:";
 
 struct ResettableModule {
@@ -33,12 +36,16 @@ struct ResettableModule {
 
 // Resettable when no instruction can change table contents or sizes (table.set, table.grow,
 // table.fill, table.copy, table.init), no data or element segment is passive (dropping one
-// would outlive a reset), and every opcode is one we know. Malformed bytes are an Error.
+// would outlive a reset), and every opcode is one we know. Malformed bytes are an Error; a
+// module that already uses the reserved prefix (prepared twice) is not resettable. Imported
+// memories and globals are left to the module that defines them.
 Result<ResettableModule> PrepareResettable(std::span<const uint8_t> bytes);
 
 // The memories and mutable globals of one instance of a prepared module, saved right after
-// instantiation (before any call). Holds the instance's memory and global objects: destroy it
-// before the store, like the instance.
+// instantiation (before any call). In a component, capture every core instance only once all
+// of them are instantiated: a later instance's active segments and start function write into
+// the memories and tables it imports. Holds the instance's memory and global objects: destroy
+// it before the store, like the instance. Use it on the store's thread.
 class InstanceSnapshot {
  public:
   // An Error when `instance` lacks the state exports (its module was not prepared).
@@ -48,7 +55,8 @@ class InstanceSnapshot {
   // cannot make it fresh again: a memory grew since the capture.
   Status Restore() const;
 
-  // Bytes of memory saved (what a Restore may copy).
+  // Total size of the saved memories: what a Restore reads (it writes only chunks that differ,
+  // and the snapshot keeps only the chunks that were not all zero).
   size_t memory_bytes() const;
 
   // Implementation-defined; public so the .cc may define it without friends.
