@@ -200,7 +200,8 @@ int Up(const UpFlags& flags) {
             << "kubectl apply -f config/samples/ && kubectl get wasmcloud\n"
             << std::flush;
 
-  std::cout << "wcloud: stopping (" << WaitForStopSignal() << ")\n" << std::flush;
+  const std::string signal = WaitForStopSignal();
+  std::cout << "wcloud: stopping (" << signal << ")\n" << std::flush;
   agent.Stop();
   controllers.Stop();
   heartbeats.Stop();

@@ -616,7 +616,16 @@ Result<std::shared_ptr<const InstancePre>> InstancePre::Create(
   std::vector<const CoreModuleDef*> defs;
   CollectModules(*pre->component_, defs);
   for (const CoreModuleDef* def : defs) {
-    auto module = engine.Compile(def->bytes);
+    // Bytes the engine rejects are its to explain: compile them as they are.
+    auto prepared = wasm::PrepareResettable(def->bytes);
+    if (prepared && !prepared->resettable && pre->not_resettable_.empty()) {
+      pre->not_resettable_ =
+          "core module at offset " + std::to_string(def->offset) + ": " + prepared->reason;
+    } else if (!prepared && pre->not_resettable_.empty()) {
+      pre->not_resettable_ = prepared.error().message();
+    }
+    auto module = prepared && prepared->resettable ? engine.Compile(prepared->bytes)
+                                                   : engine.Compile(def->bytes);
     if (!module) {
       return module.error().Wrap("core module at offset " + std::to_string(def->offset));
     }
@@ -631,7 +640,8 @@ const wasm::Module* InstancePre::ModuleFor(const CoreModuleDef* def) const {
 }
 
 Result<std::unique_ptr<ComponentInstance>> InstancePre::Instantiate(
-    wasm::Store& store, std::unique_ptr<InstanceData> data) const {
+    wasm::Store& store, std::unique_ptr<InstanceData> data,
+    const InstantiateOptions& options) const {
   std::unique_ptr<ComponentInstance> instance(new ComponentInstance());
   instance->data_ = data ? std::move(data) : std::make_unique<InstanceData>();
   auto root = std::make_unique<Frame>();
@@ -642,6 +652,16 @@ Result<std::unique_ptr<ComponentInstance>> InstancePre::Instantiate(
   Frame& ref = *root;
   instance->frames_.push_back(std::move(root));
   WCLOUD_TRY_STATUS(ReplayDefinitions(*this, store, ref));
+  if (options.resettable && resettable()) {
+    for (const auto& frame : instance->frames_) {
+      for (const auto& core : frame->core_instances) {
+        if (!core->instance) continue;  // inline exports own no state
+        WCLOUD_ASSIGN_OR_RETURN(auto snapshot, wasm::InstanceSnapshot::Capture(*core->instance));
+        instance->snapshots_.push_back(std::move(snapshot));
+      }
+    }
+    instance->resettable_ = true;
+  }
   return instance;
 }
 
@@ -654,6 +674,24 @@ ComponentInstance::~ComponentInstance() {
 }
 
 bool ComponentInstance::poisoned() const { return poisoned_; }
+
+Status ComponentInstance::Reset(std::unique_ptr<InstanceData> data) {
+  if (!resettable_) return Error("the instance was not made resettable");
+  if (poisoned_) return Error("the instance trapped");
+  for (const auto& frame : frames_) {
+    if (!frame->may_enter || frame->live_borrows != 0) return Error("a call is in progress");
+  }
+  for (const auto& snapshot : snapshots_) {
+    Status restored = snapshot.Restore();
+    if (!restored) {
+      poisoned_ = true;  // half restored: never to be used again
+      return restored;
+    }
+  }
+  for (const auto& frame : frames_) frame->handles.Clear();
+  data_ = data ? std::move(data) : std::make_unique<InstanceData>();
+  return Ok();
+}
 
 const ExportedFunc* ComponentInstance::GetExport(std::string_view interface,
                                                  std::string_view func) {

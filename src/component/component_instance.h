@@ -18,6 +18,7 @@
 #include "component/value.h"
 #include "util/result.h"
 #include "wasm/engine.h"
+#include "wasm/instance_reset.h"
 
 namespace wcloud::component {
 
@@ -25,6 +26,12 @@ struct Frame;
 struct FuncItem;
 
 class ComponentInstance;
+
+struct InstantiateOptions {
+  // Saves the new instance's core state so that ComponentInstance::Reset can bring it back
+  // (a copy of its memories: worth it only when the instance will be reset).
+  bool resettable = false;
+};
 
 class InstancePre {
  public:
@@ -36,8 +43,13 @@ class InstancePre {
 
   // A new instance in `store`, whose host functions see `data`. The instance must be destroyed
   // before the store.
-  Result<std::unique_ptr<ComponentInstance>> Instantiate(wasm::Store& store,
-                                                         std::unique_ptr<InstanceData> data) const;
+  Result<std::unique_ptr<ComponentInstance>> Instantiate(
+      wasm::Store& store, std::unique_ptr<InstanceData> data,
+      const InstantiateOptions& options = {}) const;
+
+  // Whether instances can be reset (every core module is resettable); otherwise the reason.
+  bool resettable() const { return not_resettable_.empty(); }
+  const std::string& not_resettable_reason() const { return not_resettable_; }
 
   const Component& component() const { return *component_; }
   const Linker& linker() const { return *linker_; }
@@ -48,6 +60,7 @@ class InstancePre {
   std::shared_ptr<const Component> component_;
   std::shared_ptr<const Linker> linker_;
   std::unordered_map<const CoreModuleDef*, std::shared_ptr<const wasm::Module>> modules_;
+  std::string not_resettable_;
 };
 
 // An exported function the host can call.
@@ -80,6 +93,12 @@ class ComponentInstance {
   // Releases an own handle of a guest-defined resource the host received (runs its dtor).
   Status DropResource(const ResourceValue& resource);
 
+  // Makes this instance indistinguishable from a new one: core memories and globals as they were
+  // right after instantiation, empty handle tables (no destructor runs: a fresh instance never
+  // had those resources), and `data` as its host state. Needs InstantiateOptions::resettable. An
+  // Error (a memory grew, a trap poisoned it, a call is in progress) means: discard it.
+  Status Reset(std::unique_ptr<InstanceData> data);
+
   InstanceData& data() { return *data_; }
   bool poisoned() const;
 
@@ -91,6 +110,8 @@ class ComponentInstance {
   std::unique_ptr<InstanceData> data_;
   std::vector<std::unique_ptr<Frame>> frames_;  // frames_[0] is the root component
   std::vector<std::unique_ptr<ExportedFunc>> exported_;
+  std::vector<wasm::InstanceSnapshot> snapshots_;  // with InstantiateOptions::resettable
+  bool resettable_ = false;
   bool poisoned_ = false;
 };
 

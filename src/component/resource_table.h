@@ -28,6 +28,11 @@ class ResourceTable {
   Result<HandleEntry*> Get(uint32_t handle);
   Result<HandleEntry> Remove(uint32_t handle);
   size_t live() const { return entries_.size() - 1 - free_.size(); }
+  // Forgets every handle (without running destructors): the table of a fresh instance.
+  void Clear() {
+    entries_.assign(1, std::nullopt);
+    free_.clear();
+  }
 
  private:
   std::vector<std::optional<HandleEntry>> entries_{std::nullopt};

@@ -1,6 +1,12 @@
 #include "host/instance_pool.h"
 
 namespace wcloud::host {
+namespace {
+// Reset instances kept per pool in fresh-per-use mode: a worker runs one request at a time, so
+// one is enough; a second covers a request that starts while another's instance is held.
+constexpr size_t kFreshKept = 2;
+constexpr uint32_t kMaxFailedResets = 3;
+}  // namespace
 
 InstancePool::InstancePool(std::shared_ptr<const component::InstancePre> pre, wasm::Store& store,
                            PoolOptions options, InstanceDataFactory make_data)
@@ -13,7 +19,10 @@ Result<InstancePool::Lease> InstancePool::NewLease() {
   if (make_data_) {
     WCLOUD_ASSIGN_OR_RETURN(data, make_data_());
   }
-  WCLOUD_ASSIGN_OR_RETURN(auto instance, pre_->Instantiate(store_, std::move(data)));
+  component::InstantiateOptions instantiate;
+  instantiate.resettable =
+      fresh_per_use() && pre_->resettable() && failed_resets_ < kMaxFailedResets;
+  WCLOUD_ASSIGN_OR_RETURN(auto instance, pre_->Instantiate(store_, std::move(data), instantiate));
   ++instantiated_;
   Lease lease;
   lease.instance_ = std::move(instance);
@@ -30,13 +39,36 @@ Result<InstancePool::Lease> InstancePool::Acquire() {
   return NewLease();
 }
 
+bool InstancePool::ResetForReuse(Lease& lease) {
+  if (idle_.size() >= kFreshKept) return false;
+  std::unique_ptr<component::InstanceData> data;
+  if (make_data_) {
+    auto made = make_data_();
+    if (!made) return false;
+    data = std::move(*made);
+  }
+  if (!lease.instance_->Reset(std::move(data))) {
+    ++failed_resets_;
+    return false;
+  }
+  failed_resets_ = 0;
+  ++resets_;
+  lease.invocations_ = 0;
+  return true;
+}
+
 void InstancePool::Release(Lease lease, bool discard) {
   ++lease.invocations_;
-  const bool pooled = options_.pool_size > 0;
+  if (fresh_per_use()) {
+    if (!discard && !lease.instance_->poisoned() && ResetForReuse(lease)) {
+      lease.last_used_ = Clock::now();
+      idle_.push_back(std::move(lease));
+    }
+    return;
+  }
   const bool retired =
       options_.max_invocations > 0 && lease.invocations_ >= options_.max_invocations;
-  if (!pooled || discard || retired || lease.instance_->poisoned() ||
-      idle_.size() >= options_.pool_size) {
+  if (discard || retired || lease.instance_->poisoned() || idle_.size() >= options_.pool_size) {
     return;  // the lease and its instance go away here, on the worker's thread
   }
   lease.last_used_ = Clock::now();

@@ -1,6 +1,8 @@
 // Instances of one component for one worker thread (one Store). With no pool settings every
 // request gets a fresh instance (WASI 0.2 semantics: a componentize-js component fails on a
-// reused one); with pool_size, that many are kept warm and reused; max_invocations retires an
+// reused one): a used instance is reset to its state right after instantiation, which is a copy
+// of its memory instead of a new instantiation, and one that cannot be reset is replaced by a
+// new one. With pool_size, that many are kept warm and reused; max_invocations retires an
 // instance after that many uses. Single-threaded by design: the worker owns it, so acquiring
 // and releasing take no lock.
 #pragma once
@@ -62,10 +64,14 @@ class InstancePool {
 
   size_t idle() const { return idle_.size(); }
   uint64_t instantiated() const { return instantiated_; }
+  uint64_t resets() const { return resets_; }
   const PoolOptions& options() const { return options_; }
 
  private:
   Result<Lease> NewLease();
+  bool fresh_per_use() const { return options_.pool_size == 0; }
+  // Fresh-per-use: `lease` reset and kept for the next use, or false when it must go.
+  bool ResetForReuse(Lease& lease);
 
   std::shared_ptr<const component::InstancePre> pre_;
   wasm::Store& store_;
@@ -73,6 +79,10 @@ class InstancePool {
   InstanceDataFactory make_data_;
   std::deque<Lease> idle_;  // most recently used at the back
   uint64_t instantiated_ = 0;
+  uint64_t resets_ = 0;
+  // Resets that failed in a row (a guest growing its memory on every request): past a few, new
+  // instances are no longer made resettable, which saves copying their memory.
+  uint32_t failed_resets_ = 0;
 };
 
 }  // namespace wcloud::host

@@ -83,7 +83,8 @@ class InstantiateTest : public ::testing::Test {
         });
   }
 
-  std::unique_ptr<ComponentInstance> Instantiate(const std::string& name) {
+  std::unique_ptr<ComponentInstance> Instantiate(const std::string& name,
+                                                 InstantiateOptions options = {}) {
     auto component = Load(name);
     if (!component) return nullptr;
     auto pre = InstancePre::Create(*engine_, component, linker_);
@@ -91,9 +92,15 @@ class InstantiateTest : public ::testing::Test {
     if (!pre) return nullptr;
     auto data = std::make_unique<InstanceData>();
     data->Emplace<Things>();
-    auto instance = (*pre)->Instantiate(*store_, std::move(data));
+    auto instance = (*pre)->Instantiate(*store_, std::move(data), options);
     EXPECT_TRUE(instance.has_value()) << instance.error().message();
     return instance ? std::move(*instance) : nullptr;
+  }
+
+  static std::unique_ptr<InstanceData> NewData() {
+    auto data = std::make_unique<InstanceData>();
+    data->Emplace<Things>();
+    return data;
   }
 
   static Result<std::vector<Value>> Call(ComponentInstance& instance, std::string_view iface,
@@ -185,6 +192,61 @@ TEST_F(InstantiateTest, AdapterShapeWithShimTableFilledByFixup) {
   auto hello = Call(*instance, "test:guest/api@1.2.0", "hello", {Value::String("shim")});
   ASSERT_TRUE(hello.has_value()) << hello.error().message();
   EXPECT_EQ((*hello)[0].as_string(), "hello, shim!");
+}
+
+TEST_F(InstantiateTest, ResetBringsBackTheStateOfANewInstance) {
+  auto instance = Instantiate("stateful", {.resettable = true});
+  ASSERT_NE(instance, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    // A global, a memory word and a data segment's byte, all as they were at instantiation.
+    for (uint32_t calls = 1; calls <= 3; ++calls) {
+      auto r = Call(*instance, "", "bump", {});
+      ASSERT_TRUE(r.has_value()) << r.error().message();
+      EXPECT_EQ((*r)[0].as_unsigned(), calls * 1001) << "round " << round;
+    }
+    ASSERT_TRUE(instance->Reset(NewData()));
+  }
+  // A memory that grew cannot shrink back: the instance must go.
+  auto grown = Call(*instance, "", "grow", {});
+  ASSERT_TRUE(grown.has_value()) << grown.error().message();
+  EXPECT_EQ((*grown)[0].as_signed(), 1);
+  EXPECT_FALSE(instance->Reset(NewData()));
+}
+
+TEST_F(InstantiateTest, ResetForgetsHandlesAndTakesTheNewHostState) {
+  auto instance = Instantiate("host_imports", {.resettable = true});
+  ASSERT_NE(instance, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    // The guest keeps the thing it made: after a reset its handle table is empty again and the
+    // host state is the new one, so every round looks like the first.
+    auto v = Call(*instance, "", "keep-thing", {Value::Unsigned(7 + round)});
+    ASSERT_TRUE(v.has_value()) << v.error().message();
+    EXPECT_EQ((*v)[0].as_unsigned(), 7u + round);
+    const Things& things = *instance->data().Find<Things>();
+    EXPECT_EQ(things.values, std::vector<uint32_t>{7u + round});
+    EXPECT_TRUE(things.dropped.empty());
+    ASSERT_TRUE(instance->Reset(NewData()));
+  }
+}
+
+TEST_F(InstantiateTest, ResetNeedsAResettableInstanceThatDidNotTrap) {
+  auto plain = Instantiate("stateful");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(plain->Reset(NewData()));
+
+  auto adapter = Instantiate("adapter_shape", {.resettable = true});
+  ASSERT_NE(adapter, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto hello = Call(*adapter, "test:guest/api@1.2.0", "hello", {Value::String("shim")});
+    ASSERT_TRUE(hello.has_value()) << hello.error().message();
+    EXPECT_EQ((*hello)[0].as_string(), "hello, shim!");
+    ASSERT_TRUE(adapter->Reset(NewData()));
+  }
+
+  auto trapped = Instantiate("host_imports", {.resettable = true});
+  ASSERT_NE(trapped, nullptr);
+  ASSERT_FALSE(Call(*trapped, "", "boom", {}).has_value());
+  EXPECT_FALSE(trapped->Reset(NewData()));
 }
 
 TEST_F(InstantiateTest, InstantiatesManyTimesFromOnePre) {

@@ -73,10 +73,29 @@ TEST_F(InstancePoolTest, WithoutSettingsEveryUseIsAFreshInstance) {
   for (int i = 1; i <= 3; ++i) {
     auto lease = pool->Acquire();
     ASSERT_TRUE(lease.has_value()) << lease.error().message();
-    EXPECT_EQ(IdOf(*lease), i);
+    EXPECT_EQ(IdOf(*lease), i);  // new host state for every use
+    EXPECT_EQ(lease->invocations(), 0u);
+    const component::ExportedFunc* echo = lease->instance().GetExport("", "echo");
+    std::vector<Value> args{Value::String("use " + std::to_string(i))};
+    auto r = lease->instance().Call(*echo, args);
+    ASSERT_TRUE(r.has_value()) << r.error().message();
     pool->Release(std::move(*lease));
-    EXPECT_EQ(pool->idle(), 0u);
+    // Kept, reset to its state right after instantiation, with the next use's host state.
+    EXPECT_EQ(pool->idle(), 1u);
   }
+  EXPECT_EQ(pool->instantiated(), 1u);
+  EXPECT_EQ(pool->resets(), 3u);
+}
+
+TEST_F(InstancePoolTest, AFreshInstanceThatCannotBeResetIsReplaced) {
+  auto pool = Pool({});
+  auto lease = std::move(pool->Acquire()).value();
+  pool->Release(std::move(lease), /*discard=*/true);
+  EXPECT_EQ(pool->idle(), 0u);
+  lease = std::move(pool->Acquire()).value();
+  EXPECT_EQ(pool->instantiated(), 2u);
+  pool->Release(std::move(lease));
+  EXPECT_EQ(pool->idle(), 1u);
 }
 
 TEST_F(InstancePoolTest, PooledInstancesAreWarmAndReused) {

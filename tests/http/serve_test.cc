@@ -492,6 +492,36 @@ TEST(ServeTest, PoolsReuseAndRetireInstances) {
   }
 }
 
+// Fresh instances are reset ones: static data and the handle table must look new every time
+// (http_probe's /count keeps its request handle, so a table that was not emptied shows it).
+TEST(ServeTest, EveryRequestSeesANewInstancesStateWithoutAPool) {
+  auto served = [](int port) {
+    std::vector<std::string> out;
+    HttpConnection c(port);
+    for (int i = 0; i < 6; ++i) {
+      if (!c.Send(FormatRequest("GET", "/count"))) return out;
+      auto r = c.ReadResponse();
+      if (!r) return out;
+      out.push_back(r->Header("x-served") + "@" + r->Header("x-request-handle"));
+    }
+    return out;
+  };
+  {
+    START_SERVE(serve, "http_probe", "--threads", "1");
+    auto got = served(serve.port());
+    ASSERT_EQ(got.size(), 6u) << serve.Log();
+    EXPECT_EQ(got, std::vector<std::string>(6, got[0]));
+    EXPECT_EQ(got[0].substr(0, 2), "1@");
+  }
+  {
+    START_SERVE(serve, "http_probe", "--threads", "1", "--pool-size", "1");
+    auto got = served(serve.port());
+    ASSERT_EQ(got.size(), 6u) << serve.Log();
+    EXPECT_EQ(got[5].substr(0, 2), "6@") << "a pooled instance keeps its state";
+    EXPECT_NE(got[5], got[0]);
+  }
+}
+
 // 50 connections, each sending 20 requests one after another on the same connection, all at
 // once; every answer must be the one for its request.
 void ThousandRequests(WcloudServe& serve) {

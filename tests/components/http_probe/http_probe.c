@@ -204,7 +204,8 @@ static void ServeFields(uint32_t request, uint32_t outparam) {
   Str* list = (Str*)values.ptr;
   for (uint32_t i = 0; i < values.len; i++) {
     if (i > 0 && len < sizeof joined) joined[len++] = ',';
-    for (uint32_t j = 0; j < list[i].len && len < sizeof joined; j++) joined[len++] = list[i].ptr[j];
+    for (uint32_t j = 0; j < list[i].len && len < sizeof joined; j++)
+      joined[len++] = list[i].ptr[j];
     CabiFree(list[i].ptr);
   }
   CabiFree(values.ptr);
@@ -344,12 +345,30 @@ static void ServeFetch(uint32_t request, uint32_t outparam) {
   Finish(out_body, trailers ? 1 : 0, trailers);
 }
 
+// Requests this instance has answered: static data, so only a reused instance counts past 1.
+static uint32_t served;
+
+static void ServeCount(uint32_t request, uint32_t outparam) {
+  served++;
+  uint32_t headers = FieldsNew();
+  uint8_t digits[11];
+  Append(headers, Text("x-served"), Decimal(served, digits));
+  Append(headers, Text("x-request-handle"), Decimal(request, digits));
+  uint32_t body;
+  uint32_t out = Respond(outparam, headers, 200, &body);
+  OutputStreamDrop(out);
+  Finish(body, 0, 0);
+  // The request is never dropped: its handle stays in this instance's table.
+}
+
 INCOMING_HANDLER("handle") void Handle(uint32_t request, uint32_t outparam) {
   OptionStr path;
   IncomingRequestPath(request, &path);
   if (!path.tag) CabiTrap();
   if (Equals(path.value, "/trailers")) {
     ServeTrailers(request, outparam);
+  } else if (Equals(path.value, "/count")) {
+    ServeCount(request, outparam);
   } else if (Equals(path.value, "/fields")) {
     ServeFields(request, outparam);
   } else if (Equals(path.value, "/fetch")) {
