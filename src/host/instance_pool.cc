@@ -3,8 +3,8 @@
 namespace wcloud::host {
 namespace {
 // Reset instances kept per pool in fresh-per-use mode: a worker runs one request at a time, so
-// one is enough; a second covers a request that starts while another's instance is held.
-constexpr size_t kFreshKept = 2;
+// one is enough (each costs its memory twice: the live one and the saved image).
+constexpr size_t kFreshKept = 1;
 constexpr uint32_t kMaxFailedResets = 3;
 }  // namespace
 
