@@ -1,12 +1,14 @@
 // Calls across the component boundary: `canon lift` (host → guest export), `canon lower`
 // (guest → host import) and the handle rules both share (CanonicalABI.md "Handle types").
 #include <exception>
+#include <memory>
 #include <string>
 #include <variant>
 
 #include "component/canonical_abi.h"
 #include "component/component_instance.h"
 #include "component/frame.h"
+#include "component/inline_vector.h"
 
 namespace wcloud::component {
 namespace {
@@ -112,7 +114,40 @@ class CanonContext final : public LiftLowerContext {
  private:
   Frame& frame_;
   const CanonRuntimeOptions& options_;
-  std::vector<uint32_t> lent_;
+  // Every method call lends its `self` handle; a few inline cover nearly every call.
+  InlineVector<uint32_t, 4> lent_;
+};
+
+// The component values of one lowered call: the host function's arguments and results. Each
+// lowered import keeps one set whose capacity later calls reuse, so a call allocates no vectors
+// once the first has run. A call that overlaps one in progress on the same import (the guest's
+// realloc calling the import again while results are lowered) gets vectors of its own.
+struct CallValues {
+  std::vector<Value> args;
+  std::vector<Value> results;
+  bool in_use = false;
+};
+
+class CallValuesLease {
+ public:
+  explicit CallValuesLease(CallValues& shared) : shared_(shared.in_use ? nullptr : &shared) {
+    if (shared_) shared_->in_use = true;
+  }
+  ~CallValuesLease() {
+    if (!shared_) return;
+    // Values are dropped now, not at the next call: a lifted list<u8> may be large.
+    shared_->args.clear();
+    shared_->results.clear();
+    shared_->in_use = false;
+  }
+  CallValuesLease(const CallValuesLease&) = delete;
+  CallValuesLease& operator=(const CallValuesLease&) = delete;
+
+  CallValues& values() { return shared_ ? *shared_ : own_; }
+
+ private:
+  CallValues* shared_;
+  CallValues own_;
 };
 
 // Host functions may meet values of a shape they did not expect (a component whose import
@@ -143,14 +178,17 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
     return Error(func.name + ": the component instance cannot be re-entered", wasm::kTrap);
   }
   CanonContext cx(frame, func.options);
-  WCLOUD_ASSIGN_OR_RETURN(std::vector<wasm::Val> core_args, LowerExportArgs(cx, *func.type, args));
-  std::vector<wasm::Val> core_results(func.core->type().results.size());
+  const FlatSignature signature(*func.type);
+  FlatValues core_args;
+  WCLOUD_TRY_STATUS(LowerExportArgs(cx, signature, args, core_args));
+  FlatValues core_results;
+  core_results.resize(func.core->type().results.size());
   frame.may_enter = false;
   Status called = func.core->Call(core_args, core_results);
   frame.may_enter = true;
   if (!called) return called.error();
   WCLOUD_ASSIGN_OR_RETURN(std::vector<Value> results,
-                          LiftExportResults(cx, *func.type, core_results));
+                          LiftExportResults(cx, signature, core_results));
   if (func.options.post_return) {
     WCLOUD_TRY_STATUS(func.options.post_return->Call(core_results, {}));
   }
@@ -180,31 +218,42 @@ std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
                                       std::shared_ptr<FuncItem> func, CanonRuntimeOptions options) {
   wasm::FuncType core_type = FlattenFuncType(*func->type, /*lower=*/true);
   frame.lowered.push_back(std::make_unique<LoweredImport>(LoweredImport{func, std::move(options)}));
-  // Raw pointers only: the frame owns both and outlives every call into its instances.
+  // Raw pointers only: the frame owns both and outlives every call into its instances. The
+  // FuncItem is reached through the raw pointer once the weak one says it is alive, which costs
+  // no reference count per call.
   Frame* frame_ptr = &frame;
   const LoweredImport* lowered = frame.lowered.back().get();
-  auto callback = [frame_ptr, lowered](std::span<const wasm::Val> core_args,
-                                       std::span<wasm::Val> core_results) -> Status {
+  FuncItem* func_ptr = func.get();
+  auto callback = [frame_ptr, lowered, func_ptr, signature = FlatSignature(*func->type),
+                   values = std::make_shared<CallValues>()](
+                      std::span<const wasm::Val> core_args,
+                      std::span<wasm::Val> core_results) -> Status {
+    if (lowered->func.expired()) {
+      return Error("a lowered function outlived its instance", wasm::kTrap);
+    }
     Frame& frame = *frame_ptr;
-    std::shared_ptr<FuncItem> func = lowered->func.lock();
-    if (!func) return Error("a lowered function outlived its instance", wasm::kTrap);
+    FuncItem& func = *func_ptr;
     CanonContext cx(frame, lowered->options);
+    CallValuesLease lease(*values);
+    std::vector<Value>& args = lease.values().args;
+    std::vector<Value>& results = lease.values().results;
     std::optional<uint32_t> return_pointer;
-    auto args = LiftImportArgs(cx, *func->type, core_args, &return_pointer);
-    if (!args) return args.error().Wrap(func->name);
-    std::vector<Value> results;
-    if (func->host != nullptr) {
-      WCLOUD_TRY_STATUS(CallHost(*func, frame, *args, results));
+    Status lifted = LiftImportArgs(cx, signature, core_args, args, &return_pointer);
+    if (!lifted) return lifted.error().Wrap(func.name);
+    if (func.host != nullptr) {
+      WCLOUD_TRY_STATUS(CallHost(func, frame, args, results));
     } else {
-      WCLOUD_ASSIGN_OR_RETURN(results, CallLifted(*func, *args));
+      WCLOUD_ASSIGN_OR_RETURN(results, CallLifted(func, args));
     }
     cx.EndLends();
-    auto lowered_results = LowerImportResults(cx, *func->type, results, return_pointer);
-    if (!lowered_results) return lowered_results.error().Wrap(func->name);
-    if (lowered_results->size() != core_results.size()) {
-      return Error(func->name + ": lowered results do not match the core signature", wasm::kTrap);
+    FlatValues flat_results;
+    Status lowered_results =
+        LowerImportResults(cx, signature, results, return_pointer, flat_results);
+    if (!lowered_results) return lowered_results.error().Wrap(func.name);
+    if (flat_results.size() != core_results.size()) {
+      return Error(func.name + ": lowered results do not match the core signature", wasm::kTrap);
     }
-    for (size_t i = 0; i < core_results.size(); ++i) core_results[i] = (*lowered_results)[i];
+    for (size_t i = 0; i < core_results.size(); ++i) core_results[i] = flat_results[i];
     return Ok();
   };
   return store.NewHostFunc(std::move(core_type), std::move(callback));

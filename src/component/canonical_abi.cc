@@ -221,37 +221,8 @@ uint32_t TupleSize(const std::vector<Field>& fields) {
 
 // ---- Flattening
 
-// Core types with a small inline buffer, so lowering a variant (which needs its joined flat
-// types) does not allocate in the common case.
-class FlatTypes {
- public:
-  size_t size() const { return size_; }
-  wasm::ValType& operator[](size_t i) { return spilled_ ? heap_[i] : inline_[i]; }
-  void push_back(wasm::ValType t) {
-    if (!spilled_ && size_ == kInline) {
-      heap_.assign(inline_.begin(), inline_.end());
-      spilled_ = true;
-    }
-    if (spilled_) {
-      heap_.push_back(t);
-    } else {
-      inline_[size_] = t;
-    }
-    ++size_;
-  }
-  void resize(size_t n) {
-    assert(n <= size_);
-    if (spilled_) heap_.resize(n);
-    size_ = n;
-  }
-
- private:
-  static constexpr size_t kInline = 16;
-  std::array<wasm::ValType, kInline> inline_{};
-  std::vector<wasm::ValType> heap_;
-  size_t size_ = 0;
-  bool spilled_ = false;
-};
+// Lowering a variant needs its joined flat types: inline, so that allocates nothing.
+using FlatTypes = InlineVector<wasm::ValType, kMaxFlatParams>;
 
 wasm::ValType Join(wasm::ValType a, wasm::ValType b) {
   using wasm::ValType;
@@ -538,16 +509,17 @@ Result<const ValType*> CheckCase(const ValType& t, const Value& v) {
 // ---- Lifting and lowering against one context
 
 // One lift or lower: caches the memory span and re-reads it only after Realloc, the one call
-// that can grow memory.
+// that can grow memory. The span is fetched on the first access, so values that live in core
+// values alone (the common scalar call) never ask the context for it.
 class Codec {
  public:
-  explicit Codec(LiftLowerContext& cx)
-      : cx_(cx), memory_(cx.memory()), encoding_(cx.string_encoding()) {}
+  explicit Codec(LiftLowerContext& cx) : cx_(cx) {}
 
   // [ptr, ptr + bytes) lies in memory and ptr is a multiple of align; `what` names the value
-  // (called only on failure).
+  // (called only on failure). Every read and write of memory is behind this or Realloc.
   template <typename Describe>
-  Status CheckRange(uint32_t ptr, uint64_t bytes, uint32_t align, Describe&& what) const {
+  Status CheckRange(uint32_t ptr, uint64_t bytes, uint32_t align, Describe&& what) {
+    FetchMemory();
     if ((ptr & (align - 1)) != 0) {
       return Trap(fmt::format("{}: pointer {:#x} is not {}-byte aligned", what(), ptr, align));
     }
@@ -564,6 +536,7 @@ class Codec {
   template <typename Describe>
   Result<uint32_t> Realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size,
                            Describe&& what) {
+    FetchMemory();
     Result<uint32_t> ptr = cx_.Realloc(old_ptr, old_size, align, new_size);
     if (!ptr) return ptr.error().Wrap(what());
     const size_t old_memory = memory_.size();
@@ -803,7 +776,7 @@ class Codec {
   }
 
   // `lower_flat`.
-  Status LowerFlat(const ValType& t, const Value& v, std::vector<wasm::Val>& out) {
+  Status LowerFlat(const ValType& t, const Value& v, FlatValues& out) {
     switch (t.kind) {
       case TypeKind::kBool: {
         const bool* b = As<bool>(v);
@@ -900,6 +873,13 @@ class Codec {
   }
 
  private:
+  void FetchMemory() {
+    if (!memory_fetched_) {
+      memory_ = cx_.memory();
+      memory_fetched_ = true;
+    }
+  }
+
   template <typename T>
   T Read(uint32_t ptr) const {
     T v;
@@ -924,14 +904,12 @@ class Codec {
     Write<T>(ptr, static_cast<T>(s));
     return Ok();
   }
-  Status LowerUnsigned(const ValType& t, const Value& v, uint64_t max,
-                       std::vector<wasm::Val>& out) {
+  Status LowerUnsigned(const ValType& t, const Value& v, uint64_t max, FlatValues& out) {
     WCLOUD_ASSIGN_OR_RETURN(uint64_t u, UnsignedOf(t, v, max));
     out.push_back(wasm::Val::I32(static_cast<uint32_t>(u)));
     return Ok();
   }
-  Status LowerSigned(const ValType& t, const Value& v, int64_t min, int64_t max,
-                     std::vector<wasm::Val>& out) {
+  Status LowerSigned(const ValType& t, const Value& v, int64_t min, int64_t max, FlatValues& out) {
     WCLOUD_ASSIGN_OR_RETURN(int64_t s, SignedOf(t, v, min, max));
     out.push_back(wasm::Val::I32(static_cast<uint32_t>(static_cast<int32_t>(s))));
     return Ok();
@@ -972,7 +950,7 @@ class Codec {
     enum class Source { kUtf8, kUtf16, kLatin1 } source = Source::kUtf8;
     uint64_t bytes = tagged;
     uint32_t align = 1;
-    switch (encoding_) {
+    switch (cx_.string_encoding()) {
       case StringEncoding::kUtf8:
         break;
       case StringEncoding::kUtf16:
@@ -1112,7 +1090,7 @@ class Codec {
       return Trap(fmt::format("string of {} bytes exceeds the {}-byte limit", s->size(),
                               kMaxStringByteLength));
     }
-    switch (encoding_) {
+    switch (cx_.string_encoding()) {
       case StringEncoding::kUtf8:
         return StoreUtf8(*s);
       case StringEncoding::kUtf16:
@@ -1299,7 +1277,7 @@ class Codec {
     return v ? Value::Case(index, std::move(*v)) : Value::Case(index);
   }
 
-  Status LowerFlatVariant(const ValType& t, const Value& v, std::vector<wasm::Val>& out) {
+  Status LowerFlatVariant(const ValType& t, const Value& v, FlatValues& out) {
     WCLOUD_ASSIGN_OR_RETURN(const ValType* payload, CheckCase(t, v));
     const CaseValue& c = v.as_case();
     FlatTypes flat;  // [discriminant, joined payload slots...]
@@ -1318,16 +1296,16 @@ class Codec {
 
   LiftLowerContext& cx_;
   std::span<uint8_t> memory_;
-  StringEncoding encoding_;
+  bool memory_fetched_ = false;
 };
 
-// Params and results spilled to memory are a tuple of their types.
-Result<std::vector<Value>> LoadTuple(Codec& codec, const std::vector<Field>& fields, uint32_t ptr,
-                                     std::string_view what, std::string_view label) {
+// Params and results spilled to memory are a tuple of their types; loaded ones are appended to
+// `values`.
+Status LoadTuple(Codec& codec, const std::vector<Field>& fields, uint32_t ptr,
+                 std::string_view what, std::string_view label, std::vector<Value>& values) {
   WCLOUD_TRY_STATUS(codec.CheckRange(ptr, TupleSize(fields), TupleAlignment(fields),
                                      [&] { return fmt::format("{} at {:#x}", what, ptr); }));
-  std::vector<Value> values;
-  values.reserve(fields.size());
+  values.reserve(values.size() + fields.size());
   uint64_t offset = ptr;
   for (size_t i = 0; i < fields.size(); ++i) {
     const ValType& t = *fields[i].type;
@@ -1337,7 +1315,7 @@ Result<std::vector<Value>> LoadTuple(Codec& codec, const std::vector<Field>& fie
     values.push_back(std::move(*v));
     offset += SizeOf(t);
   }
-  return values;
+  return Ok();
 }
 
 // [ptr, ptr + TupleSize(fields)) has been checked.
@@ -1354,20 +1332,20 @@ Status StoreTuple(Codec& codec, const std::vector<Field>& fields, std::span<cons
   return Ok();
 }
 
-Result<std::vector<Value>> LiftFlatAll(Codec& codec, const std::vector<Field>& fields,
-                                       FlatReader& in, std::string_view what) {
-  std::vector<Value> values;
-  values.reserve(fields.size());
+// Appends to `values`.
+Status LiftFlatAll(Codec& codec, const std::vector<Field>& fields, FlatReader& in,
+                   std::string_view what, std::vector<Value>& values) {
+  values.reserve(values.size() + fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
     Result<Value> v = codec.LiftFlat(*fields[i].type, in);
     if (!v) return v.error().Wrap(ParamLabel(what, fields, i));
     values.push_back(std::move(*v));
   }
-  return values;
+  return Ok();
 }
 
 Status LowerFlatAll(Codec& codec, const std::vector<Field>& fields, std::span<const Value> values,
-                    std::vector<wasm::Val>& out, std::string_view what) {
+                    FlatValues& out, std::string_view what) {
   for (size_t i = 0; i < fields.size(); ++i) {
     Status s = codec.LowerFlat(*fields[i].type, values[i], out);
     if (!s) return s.error().Wrap(ParamLabel(what, fields, i));
@@ -1512,88 +1490,96 @@ Result<Value> LiftFlat(LiftLowerContext& cx, const ValType& type, std::span<cons
 Status LowerFlat(LiftLowerContext& cx, const ValType& type, const Value& value,
                  std::vector<wasm::Val>& out) {
   Codec codec(cx);
-  return codec.LowerFlat(type, value, out);
+  FlatValues flat;
+  WCLOUD_TRY_STATUS(codec.LowerFlat(type, value, flat));
+  out.insert(out.end(), flat.begin(), flat.end());
+  return Ok();
 }
 
-Result<std::vector<Value>> LiftImportArgs(LiftLowerContext& cx, const FuncType& type,
-                                          std::span<const wasm::Val> core_args,
-                                          std::optional<uint32_t>* return_pointer) {
-  const size_t flat_params = FlatCount(type.params);
-  const bool spilled = flat_params > kMaxFlatParams;
-  const bool has_return_pointer = FlatCount(type.results) > kMaxFlatResults;
-  WCLOUD_TRY_STATUS(CheckCount("core arguments", core_args.size(),
-                               (spilled ? 1 : flat_params) + (has_return_pointer ? 1 : 0)));
+FlatSignature::FlatSignature(const FuncType& type)
+    : type_(&type), flat_params_(FlatCount(type.params)), flat_results_(FlatCount(type.results)) {}
+
+Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
+                      std::span<const wasm::Val> core_args, std::vector<Value>& args,
+                      std::optional<uint32_t>* return_pointer) {
+  const FuncType& type = signature.type();
+  const bool spilled = signature.params_in_memory();
+  const bool has_return_pointer = signature.results_in_memory();
+  args.clear();
+  WCLOUD_TRY_STATUS(
+      CheckCount("core arguments", core_args.size(),
+                 (spilled ? 1 : signature.flat_params()) + (has_return_pointer ? 1 : 0)));
   Codec codec(cx);
   size_t pos = 0;
   FlatReader in(core_args, &pos);
-  std::vector<Value> args;
   if (spilled) {
     WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, in.I32());
-    WCLOUD_ASSIGN_OR_RETURN(args, LoadTuple(codec, type.params, ptr, "parameters", "parameter"));
+    WCLOUD_TRY_STATUS(LoadTuple(codec, type.params, ptr, "parameters", "parameter", args));
   } else {
-    WCLOUD_ASSIGN_OR_RETURN(args, LiftFlatAll(codec, type.params, in, "parameter"));
+    WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.params, in, "parameter", args));
   }
-  std::optional<uint32_t> retptr;
-  if (has_return_pointer) {
-    WCLOUD_ASSIGN_OR_RETURN(retptr, in.I32());
+  if (!has_return_pointer) {
+    if (return_pointer) *return_pointer = std::nullopt;
+    return Ok();
   }
+  WCLOUD_ASSIGN_OR_RETURN(uint32_t retptr, in.I32());
   if (return_pointer) *return_pointer = retptr;
-  return args;
+  return Ok();
 }
 
-Result<std::vector<wasm::Val>> LowerImportResults(LiftLowerContext& cx, const FuncType& type,
-                                                  std::span<const Value> results,
-                                                  std::optional<uint32_t> return_pointer) {
+Status LowerImportResults(LiftLowerContext& cx, const FlatSignature& signature,
+                          std::span<const Value> results, std::optional<uint32_t> return_pointer,
+                          FlatValues& out) {
+  const FuncType& type = signature.type();
+  out.clear();
   WCLOUD_TRY_STATUS(CheckCount("results", results.size(), type.results.size()));
   Codec codec(cx);
-  std::vector<wasm::Val> out;
-  if (FlatCount(type.results) > kMaxFlatResults) {
+  if (signature.results_in_memory()) {
     if (!return_pointer) {
       return HostValueError("results are returned through memory, but no return pointer is given");
     }
     const uint32_t ptr = *return_pointer;
     WCLOUD_TRY_STATUS(codec.CheckRange(ptr, TupleSize(type.results), TupleAlignment(type.results),
                                        [&] { return fmt::format("return pointer {:#x}", ptr); }));
-    WCLOUD_TRY_STATUS(StoreTuple(codec, type.results, results, ptr, "result"));
-    return out;
+    return StoreTuple(codec, type.results, results, ptr, "result");
   }
-  out.reserve(kMaxFlatResults);
-  WCLOUD_TRY_STATUS(LowerFlatAll(codec, type.results, results, out, "result"));
-  return out;
+  return LowerFlatAll(codec, type.results, results, out, "result");
 }
 
-Result<std::vector<wasm::Val>> LowerExportArgs(LiftLowerContext& cx, const FuncType& type,
-                                               std::span<const Value> args) {
+Status LowerExportArgs(LiftLowerContext& cx, const FlatSignature& signature,
+                       std::span<const Value> args, FlatValues& out) {
+  const FuncType& type = signature.type();
+  out.clear();
   WCLOUD_TRY_STATUS(CheckCount("arguments", args.size(), type.params.size()));
   Codec codec(cx);
-  std::vector<wasm::Val> out;
-  const size_t flat_params = FlatCount(type.params);
-  if (flat_params > kMaxFlatParams) {
+  if (signature.params_in_memory()) {
     WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr,
                             codec.Realloc(0, 0, TupleAlignment(type.params), TupleSize(type.params),
                                           [] { return std::string("parameters"); }));
     WCLOUD_TRY_STATUS(StoreTuple(codec, type.params, args, ptr, "parameter"));
     out.push_back(wasm::Val::I32(ptr));
-    return out;
+    return Ok();
   }
-  out.reserve(flat_params);
-  WCLOUD_TRY_STATUS(LowerFlatAll(codec, type.params, args, out, "parameter"));
-  return out;
+  return LowerFlatAll(codec, type.params, args, out, "parameter");
 }
 
-Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FuncType& type,
+Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FlatSignature& signature,
                                              std::span<const wasm::Val> core_results) {
-  const size_t flat_results = FlatCount(type.results);
-  const bool spilled = flat_results > kMaxFlatResults;
-  WCLOUD_TRY_STATUS(CheckCount("core results", core_results.size(), spilled ? 1 : flat_results));
+  const FuncType& type = signature.type();
+  const bool spilled = signature.results_in_memory();
+  WCLOUD_TRY_STATUS(
+      CheckCount("core results", core_results.size(), spilled ? 1 : signature.flat_results()));
   Codec codec(cx);
   size_t pos = 0;
   FlatReader in(core_results, &pos);
+  std::vector<Value> results;
   if (spilled) {
     WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, in.I32());
-    return LoadTuple(codec, type.results, ptr, "results", "result");
+    WCLOUD_TRY_STATUS(LoadTuple(codec, type.results, ptr, "results", "result", results));
+  } else {
+    WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.results, in, "result", results));
   }
-  return LiftFlatAll(codec, type.results, in, "result");
+  return results;
 }
 
 }  // namespace wcloud::component

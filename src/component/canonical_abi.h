@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "component/inline_vector.h"
 #include "component/types.h"
 #include "component/value.h"
 #include "util/result.h"
@@ -72,27 +73,54 @@ Result<Value> LiftFlat(LiftLowerContext& cx, const ValType& type, std::span<cons
 Status LowerFlat(LiftLowerContext& cx, const ValType& type, const Value& value,
                  std::vector<wasm::Val>& out);
 
-// Whole calls, with the MAX_FLAT_PARAMS / MAX_FLAT_RESULTS rules applied.
+// Whole calls, with the MAX_FLAT_PARAMS / MAX_FLAT_RESULTS rules applied. They allocate nothing
+// of their own for flat parameters and results: the core values of a call are never more than
+// kMaxFlatParams (past that they go through memory), so they fit a FlatValues on the stack.
+using FlatValues = InlineVector<wasm::Val, kMaxFlatParams>;
 
-// `canon lower`, on entry: the guest's core arguments become the host function's parameters.
-// When the results need a return pointer, it is the last core argument and is returned in
-// `*return_pointer`.
-Result<std::vector<Value>> LiftImportArgs(LiftLowerContext& cx, const FuncType& type,
-                                          std::span<const wasm::Val> core_args,
-                                          std::optional<uint32_t>* return_pointer);
-// `canon lower`, on exit: the host's results become the guest's core results (none when they
-// were stored through `return_pointer`).
-Result<std::vector<wasm::Val>> LowerImportResults(LiftLowerContext& cx, const FuncType& type,
-                                                  std::span<const Value> results,
-                                                  std::optional<uint32_t> return_pointer);
+// How a component function type flattens (CanonicalABI.md `flatten_functype`), worked out once
+// per `canon lift` or `canon lower` rather than on every call. Refers to `type`, which must
+// outlive it.
+class FlatSignature {
+ public:
+  explicit FlatSignature(const FuncType& type);
+  explicit FlatSignature(const FuncType&& type) = delete;  // would dangle
 
-// `canon lift`, on entry: the host's arguments become the guest export's core arguments
-// (spilled to memory allocated with realloc past kMaxFlatParams).
-Result<std::vector<wasm::Val>> LowerExportArgs(LiftLowerContext& cx, const FuncType& type,
-                                               std::span<const Value> args);
+  const FuncType& type() const { return *type_; }
+  size_t flat_params() const { return flat_params_; }
+  size_t flat_results() const { return flat_results_; }
+  // Past kMaxFlatParams the parameters are one tuple in memory, passed by an i32 pointer.
+  bool params_in_memory() const { return flat_params_ > kMaxFlatParams; }
+  // Past kMaxFlatResults the results are one tuple in memory: a lowered import is given a
+  // pointer to store them at (its last core parameter), a lifted export returns one.
+  bool results_in_memory() const { return flat_results_ > kMaxFlatResults; }
+
+ private:
+  const FuncType* type_;
+  size_t flat_params_;
+  size_t flat_results_;
+};
+
+// `canon lower`, on entry: the guest's core arguments become the host function's parameters,
+// which replace the contents of `args` (a caller's vector, so its capacity is reused across
+// calls). When the results need a return pointer, it is the last core argument and is returned
+// in `*return_pointer`.
+Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
+                      std::span<const wasm::Val> core_args, std::vector<Value>& args,
+                      std::optional<uint32_t>* return_pointer);
+// `canon lower`, on exit: the host's results become the guest's core results, which replace the
+// contents of `out` (none when they were stored through `return_pointer`).
+Status LowerImportResults(LiftLowerContext& cx, const FlatSignature& signature,
+                          std::span<const Value> results, std::optional<uint32_t> return_pointer,
+                          FlatValues& out);
+
+// `canon lift`, on entry: the host's arguments become the guest export's core arguments, which
+// replace the contents of `out` (spilled to memory allocated with realloc past kMaxFlatParams).
+Status LowerExportArgs(LiftLowerContext& cx, const FlatSignature& signature,
+                       std::span<const Value> args, FlatValues& out);
 // `canon lift`, on exit: the guest's core results become component results (loaded from the
 // returned pointer past kMaxFlatResults).
-Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FuncType& type,
+Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FlatSignature& signature,
                                              std::span<const wasm::Val> core_results);
 
 }  // namespace wcloud::component

@@ -127,7 +127,10 @@ class TestContext : public LiftLowerContext {
       : memory_(memory_size), encoding_(encoding) {}
 
   StringEncoding string_encoding() const override { return encoding_; }
-  std::span<uint8_t> memory() override { return memory_; }
+  std::span<uint8_t> memory() override {
+    ++memory_fetches;
+    return memory_;
+  }
 
   // A bump allocator: shrinking keeps the block, growing moves it. With `grow`, memory grows
   // when full, and the old buffer is kept but scribbled over, so a stale span shows.
@@ -202,6 +205,7 @@ class TestContext : public LiftLowerContext {
 
   bool grow = false;
   bool fail_realloc = false;
+  int memory_fetches = 0;
   std::vector<ReallocCall> calls;
 
  private:
@@ -240,6 +244,32 @@ template <typename R>
 std::string ErrorOf(const R& r) {
   if (r) return "<no error>";
   return r.error().message();
+}
+
+// The whole-call functions with their outputs returned, so each test reads as one expression.
+Result<std::vector<Val>> ExportArgs(LiftLowerContext& cx, const FuncType& f,
+                                    std::span<const Value> args) {
+  FlatValues core;
+  WCLOUD_TRY_STATUS(LowerExportArgs(cx, FlatSignature(f), args, core));
+  return std::vector<Val>(core.begin(), core.end());
+}
+Result<std::vector<Value>> ImportArgs(LiftLowerContext& cx, const FuncType& f,
+                                      std::span<const Val> core,
+                                      std::optional<uint32_t>* return_pointer) {
+  std::vector<Value> args;
+  WCLOUD_TRY_STATUS(LiftImportArgs(cx, FlatSignature(f), core, args, return_pointer));
+  return args;
+}
+Result<std::vector<Val>> ImportResults(LiftLowerContext& cx, const FuncType& f,
+                                       std::span<const Value> results,
+                                       std::optional<uint32_t> return_pointer) {
+  FlatValues core;
+  WCLOUD_TRY_STATUS(LowerImportResults(cx, FlatSignature(f), results, return_pointer, core));
+  return std::vector<Val>(core.begin(), core.end());
+}
+Result<std::vector<Value>> ExportResults(LiftLowerContext& cx, const FuncType& f,
+                                         std::span<const Val> core) {
+  return LiftExportResults(cx, FlatSignature(f), core);
 }
 
 std::vector<CoreType> FlatOf(const TypeRef& t) {
@@ -1108,7 +1138,7 @@ TEST(Calls, ExportParamsPastSixteenAreSpilledToMemory) {
   const FuncType f = Func(types, {});
   std::vector<Value> args;
   for (size_t i = 0; i < types.size(); ++i) args.push_back(Value::Unsigned(i + 100));
-  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, LowerExportArgs(cx, f, args));
+  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, ExportArgs(cx, f, args));
   ASSERT_EQ(core.size(), 1u);
   const uint32_t ptr = core[0].i32;
   // One realloc for the tuple: align 8, (u32 u32 u32 u8 _ u64 u32*12) = 24 + 48 = 72 bytes.
@@ -1120,7 +1150,7 @@ TEST(Calls, ExportParamsPastSixteenAreSpilledToMemory) {
   EXPECT_EQ(cx.Get<uint32_t>(ptr + 68), 116u);
   // The guest side of the same call: an import given the pointer.
   std::optional<uint32_t> retptr = 7;
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> lifted, LiftImportArgs(cx, f, core, &retptr));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> lifted, ImportArgs(cx, f, core, &retptr));
   EXPECT_EQ(lifted, args);
   EXPECT_EQ(retptr, std::nullopt);
 }
@@ -1129,9 +1159,9 @@ TEST(Calls, SixteenFlatParamsStayFlat) {
   TestContext cx;
   const FuncType f = Func(std::vector<TypeRef>(8, kString), {});
   std::vector<Value> args(8, Value::String("s"));
-  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, LowerExportArgs(cx, f, args));
+  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, ExportArgs(cx, f, args));
   EXPECT_EQ(core.size(), 16u);
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> back, LiftImportArgs(cx, f, core, nullptr));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> back, ImportArgs(cx, f, core, nullptr));
   EXPECT_EQ(back, args);
 }
 
@@ -1142,25 +1172,25 @@ TEST(Calls, ResultsPastOneUseAReturnPointer) {
   const uint32_t retptr = cx.Allocate(12, 4);
   std::vector<Val> core_args{Val::I32(5), Val::I32(retptr)};
   std::optional<uint32_t> rp;
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> args, LiftImportArgs(cx, f, core_args, &rp));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> args, ImportArgs(cx, f, core_args, &rp));
   EXPECT_EQ(args, std::vector<Value>{Value::Unsigned(5)});
   ASSERT_EQ(rp, retptr);
   const Value result = Value::Ok(Value::String("done"));
   ASSERT_OK_AND_ASSIGN(std::vector<Val> core_results,
-                       LowerImportResults(cx, f, std::span(&result, 1), rp));
+                       ImportResults(cx, f, std::span(&result, 1), rp));
   EXPECT_TRUE(core_results.empty());
   EXPECT_EQ(cx.Get<uint8_t>(retptr), 0u);
   EXPECT_EQ(cx.Get<uint32_t>(retptr + 8), 4u);
   // Export: the guest returns a pointer to the same layout.
   ASSERT_OK_AND_ASSIGN(std::vector<Value> results,
-                       LiftExportResults(cx, f, std::vector<Val>{Val::I32(retptr)}));
+                       ExportResults(cx, f, std::vector<Val>{Val::I32(retptr)}));
   EXPECT_EQ(results, std::vector<Value>{result});
   // A misaligned or out-of-bounds return pointer is an error.
-  EXPECT_THAT(ErrorOf(LiftExportResults(cx, f, std::vector<Val>{Val::I32(2)})),
+  EXPECT_THAT(ErrorOf(ExportResults(cx, f, std::vector<Val>{Val::I32(2)})),
               HasSubstr("results at 0x2: pointer 0x2 is not 4-byte aligned"));
-  EXPECT_THAT(ErrorOf(LowerImportResults(cx, f, std::span(&result, 1), 65532)),
+  EXPECT_THAT(ErrorOf(ImportResults(cx, f, std::span(&result, 1), 65532)),
               HasSubstr("out of bounds"));
-  EXPECT_THAT(ErrorOf(LowerImportResults(cx, f, std::span(&result, 1), std::nullopt)),
+  EXPECT_THAT(ErrorOf(ImportResults(cx, f, std::span(&result, 1), std::nullopt)),
               HasSubstr("no return pointer"));
 }
 
@@ -1168,12 +1198,12 @@ TEST(Calls, OneFlatResultIsReturnedDirectly) {
   TestContext cx;
   const FuncType f = Func({}, {kU64});
   const Value v = Value::Unsigned(1ull << 40);
-  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, LowerImportResults(cx, f, std::span(&v, 1), {}));
+  ASSERT_OK_AND_ASSIGN(std::vector<Val> core, ImportResults(cx, f, std::span(&v, 1), {}));
   ASSERT_EQ(core.size(), 1u);
   EXPECT_EQ(core[0].i64, 1ull << 40);
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> back, LiftExportResults(cx, f, core));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> back, ExportResults(cx, f, core));
   EXPECT_EQ(back, std::vector<Value>{v});
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> none, LiftExportResults(cx, Func({}, {}), {}));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> none, ExportResults(cx, Func({}, {}), {}));
   EXPECT_TRUE(none.empty());
 }
 
@@ -1184,7 +1214,7 @@ TEST(Calls, SpilledParamsAndReturnPointerTogether) {
   for (uint32_t i = 0; i < 20; ++i) cx.bytes()[params + i] = static_cast<uint8_t>(i);
   std::vector<Val> core{Val::I32(params), Val::I32(0x400)};
   std::optional<uint32_t> rp;
-  ASSERT_OK_AND_ASSIGN(std::vector<Value> args, LiftImportArgs(cx, f, core, &rp));
+  ASSERT_OK_AND_ASSIGN(std::vector<Value> args, ImportArgs(cx, f, core, &rp));
   ASSERT_EQ(args.size(), 20u);
   EXPECT_EQ(args[19], Value::Unsigned(19));
   EXPECT_EQ(rp, 0x400u);
@@ -1193,13 +1223,62 @@ TEST(Calls, SpilledParamsAndReturnPointerTogether) {
 TEST(Calls, CountMismatchesAreErrors) {
   TestContext cx;
   const FuncType f = Func({kU32, kU32}, {});
-  EXPECT_THAT(ErrorOf(LiftImportArgs(cx, f, std::vector<Val>{Val::I32(1)}, nullptr)),
+  EXPECT_THAT(ErrorOf(ImportArgs(cx, f, std::vector<Val>{Val::I32(1)}, nullptr)),
               HasSubstr("expected 2 core arguments, got 1"));
-  EXPECT_THAT(ErrorOf(LowerExportArgs(cx, f, std::vector<Value>{Value::Unsigned(1)})),
+  EXPECT_THAT(ErrorOf(ExportArgs(cx, f, std::vector<Value>{Value::Unsigned(1)})),
               HasSubstr("expected 2 arguments, got 1"));
   EXPECT_THAT(
-      ErrorOf(LowerExportArgs(cx, f, std::vector<Value>{Value::Unsigned(1), Value::String("x")})),
+      ErrorOf(ExportArgs(cx, f, std::vector<Value>{Value::Unsigned(1), Value::String("x")})),
       HasSubstr("parameter p1: expected a value of type u32"));
+}
+
+TEST(Calls, ScalarCallsNeverAskForMemory) {
+  TestContext cx;
+  const FuncType type = Func({kU32, kS64, kF32}, {kU32});
+  const FlatSignature f(type);
+  const std::vector<Value> args{Value::Unsigned(1), Value::Signed(-2), Value::F32(0.5f)};
+  FlatValues core;
+  ASSERT_OK(LowerExportArgs(cx, f, args, core));
+  std::vector<Value> lifted;
+  ASSERT_OK(LiftImportArgs(cx, f, core, lifted, nullptr));
+  const Value result = Value::Unsigned(9);
+  FlatValues core_result;
+  ASSERT_OK(LowerImportResults(cx, f, std::span(&result, 1), std::nullopt, core_result));
+  ASSERT_OK(LiftExportResults(cx, f, core_result));
+  EXPECT_EQ(lifted, args);
+  EXPECT_EQ(cx.memory_fetches, 0);
+}
+
+TEST(Calls, OutputsAreReplacedAndTheirCapacityReused) {
+  TestContext cx;
+  const FuncType type = Func({kU32, kString}, {});
+  const FlatSignature f(type);
+  FlatValues core;
+  core.push_back(Val::I64(7));  // left over from an earlier call
+  ASSERT_OK(
+      LowerExportArgs(cx, f, std::vector<Value>{Value::Unsigned(1), Value::String("a")}, core));
+  ASSERT_EQ(core.size(), 3u);
+  EXPECT_EQ(core[0].i32, 1u);
+  std::vector<Value> args;
+  ASSERT_OK(LiftImportArgs(cx, f, core, args, nullptr));
+  const Value* storage = args.data();
+  ASSERT_OK(
+      LowerExportArgs(cx, f, std::vector<Value>{Value::Unsigned(2), Value::String("b")}, core));
+  ASSERT_OK(LiftImportArgs(cx, f, core, args, nullptr));
+  EXPECT_EQ(args, (std::vector<Value>{Value::Unsigned(2), Value::String("b")}));
+  EXPECT_EQ(args.data(), storage);
+}
+
+TEST(Calls, SignatureCountsFlatValuesOnce) {
+  const FuncType type = Func({kString, ListOf(kU8), OptionOf(kU64)}, {ResultOf(kU32, nullptr)});
+  const FlatSignature f(type);
+  EXPECT_EQ(&f.type(), &type);
+  EXPECT_EQ(f.flat_params(), 6u);
+  EXPECT_EQ(f.flat_results(), 2u);
+  EXPECT_FALSE(f.params_in_memory());
+  EXPECT_TRUE(f.results_in_memory());
+  const FuncType nine_strings = Func(std::vector<TypeRef>(9, kString), {});
+  EXPECT_TRUE(FlatSignature(nine_strings).params_in_memory());
 }
 
 // ---- Randomized round trips
@@ -1447,7 +1526,7 @@ TEST_P(RoundTrip, RandomFunctionCalls) {
     const wasm::FuncType lowered_sig = FlattenFuncType(f, true);
 
     // Host -> guest export: lowered args match the lifted export's signature.
-    ASSERT_OK_AND_ASSIGN(std::vector<Val> core_args, LowerExportArgs(cx, f, args));
+    ASSERT_OK_AND_ASSIGN(std::vector<Val> core_args, ExportArgs(cx, f, args));
     ASSERT_EQ(core_args.size(), lifted_sig.params.size()) << i;
     // Guest -> host import: same values come out, plus a return pointer if needed.
     std::optional<uint32_t> retptr_value;
@@ -1456,13 +1535,13 @@ TEST_P(RoundTrip, RandomFunctionCalls) {
       core_args.push_back(Val::I32(*retptr_value));
     }
     std::optional<uint32_t> retptr;
-    ASSERT_OK_AND_ASSIGN(std::vector<Value> got_args, LiftImportArgs(cx, f, core_args, &retptr));
+    ASSERT_OK_AND_ASSIGN(std::vector<Value> got_args, ImportArgs(cx, f, core_args, &retptr));
     EXPECT_TRUE(got_args == args) << i;
     EXPECT_EQ(retptr, retptr_value);
-    ASSERT_OK_AND_ASSIGN(std::vector<Val> core_results, LowerImportResults(cx, f, results, retptr));
+    ASSERT_OK_AND_ASSIGN(std::vector<Val> core_results, ImportResults(cx, f, results, retptr));
     ASSERT_EQ(core_results.size(), lowered_sig.results.size()) << i;
     if (retptr) core_results = {Val::I32(*retptr)};
-    ASSERT_OK_AND_ASSIGN(std::vector<Value> got_results, LiftExportResults(cx, f, core_results));
+    ASSERT_OK_AND_ASSIGN(std::vector<Value> got_results, ExportResults(cx, f, core_results));
     EXPECT_TRUE(got_results == results) << i;
   }
 }
