@@ -1,16 +1,14 @@
 #include "wasm/module_info.h"
 
-#include <array>
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "wasm/binary_format.h"
+
 namespace wcloud::wasm {
 namespace {
-
-constexpr std::array<uint8_t, 4> kMagic = {0x00, 0x61, 0x73, 0x6d};
-constexpr std::array<uint8_t, 4> kCoreVersion = {0x01, 0x00, 0x00, 0x00};
-constexpr std::array<uint8_t, 4> kComponentVersion = {0x0d, 0x00, 0x01, 0x00};
 
 constexpr uint8_t kCodeI32 = 0x7f;
 constexpr uint8_t kCodeI64 = 0x7e;
@@ -19,54 +17,6 @@ constexpr uint8_t kCodeF64 = 0x7c;
 constexpr uint8_t kCodeV128 = 0x7b;
 constexpr uint8_t kCodeFuncRef = 0x70;
 constexpr uint8_t kCodeExternRef = 0x6f;
-
-enum SectionId : uint8_t {
-  kCustomSection = 0,
-  kTypeSection = 1,
-  kImportSection = 2,
-  kFunctionSection = 3,
-  kTableSection = 4,
-  kMemorySection = 5,
-  kGlobalSection = 6,
-  kExportSection = 7,
-  kTagSection = 13,
-  kMaxSectionId = 13,
-};
-
-const char* SectionName(uint8_t id) {
-  switch (id) {
-    case 0:
-      return "custom";
-    case 1:
-      return "type";
-    case 2:
-      return "import";
-    case 3:
-      return "function";
-    case 4:
-      return "table";
-    case 5:
-      return "memory";
-    case 6:
-      return "global";
-    case 7:
-      return "export";
-    case 8:
-      return "start";
-    case 9:
-      return "element";
-    case 10:
-      return "code";
-    case 11:
-      return "data";
-    case 12:
-      return "data count";
-    case 13:
-      return "tag";
-    default:
-      return "unknown";
-  }
-}
 
 std::string Hex(uint32_t v) {
   char buf[16];
@@ -536,26 +486,10 @@ Status ReadSection(uint8_t id, Reader& r, Spaces& s, ModuleInfo& info) {
   }
 }
 
-void AppendUnsigned(std::vector<uint8_t>& out, uint64_t v) {
-  do {
-    uint8_t b = v & 0x7f;
-    v >>= 7;
-    if (v != 0) b |= 0x80;
-    out.push_back(b);
-  } while (v != 0);
-}
-
 }  // namespace
 
 Result<ModuleInfo> ParseModuleInfo(std::span<const uint8_t> bytes) {
-  if (bytes.size() < 8) {
-    return Error("not a WebAssembly module: " + std::to_string(bytes.size()) +
-                     " bytes, the header alone is 8",
-                 kCompileError);
-  }
-  if (!std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
-    return Error("not a WebAssembly module: bad magic number at byte offset 0", kCompileError);
-  }
+  WCLOUD_TRY_STATUS(CheckMagic(bytes));
   if (std::equal(kComponentVersion.begin(), kComponentVersion.end(), bytes.begin() + 4)) {
     return Error("a WebAssembly component, not a core module", kCompileError);
   }
