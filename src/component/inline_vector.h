@@ -3,7 +3,6 @@
 // common case and still hold any count.
 #pragma once
 
-#include <array>
 #include <cassert>
 #include <cstddef>
 #include <type_traits>
@@ -13,13 +12,14 @@ namespace wcloud::component {
 
 template <typename T, size_t N>
 class InlineVector {
-  static_assert(std::is_trivially_copyable_v<T>, "elements are copied as plain values");
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+                "elements are copied as plain values and never destroyed");
 
  public:
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  T* data() { return spilled_ ? heap_.data() : inline_.data(); }
-  const T* data() const { return spilled_ ? heap_.data() : inline_.data(); }
+  T* data() { return spilled_ ? heap_.data() : inline_.items; }
+  const T* data() const { return spilled_ ? heap_.data() : inline_.items; }
   // Pointers make this a contiguous range: std::span converts from it implicitly.
   T* begin() { return data(); }
   T* end() { return data() + size_; }
@@ -35,12 +35,12 @@ class InlineVector {
   }
 
   void push_back(T v) {
-    if (!spilled_ && size_ == N) Spill();
-    if (spilled_) {
-      heap_.push_back(v);
-    } else {
-      inline_[size_] = v;
+    if (!spilled_ && size_ < N) {
+      inline_.items[size_++] = v;
+      return;
     }
+    if (!spilled_) Spill();
+    heap_.push_back(v);
     ++size_;
   }
   // New elements are value-initialized.
@@ -49,7 +49,7 @@ class InlineVector {
     if (spilled_) {
       heap_.resize(n);
     } else {
-      for (size_t i = size_; i < n; ++i) inline_[i] = T{};
+      for (size_t i = size_; i < n; ++i) inline_.items[i] = T{};
     }
     size_ = n;
   }
@@ -57,11 +57,16 @@ class InlineVector {
 
  private:
   void Spill() {
-    heap_.assign(inline_.begin(), inline_.begin() + size_);
+    heap_.assign(inline_.items, inline_.items + size_);
     spilled_ = true;
   }
 
-  std::array<T, N> inline_{};
+  // Left uninitialized: a call's buffer is written before it is read, and zeroing all N slots
+  // would cost more than the few it uses. Assigning to an element begins its lifetime.
+  union Storage {
+    Storage() {}
+    T items[N];
+  } inline_;
   std::vector<T> heap_;  // all elements once more than N were held
   size_t size_ = 0;
   bool spilled_ = false;
