@@ -2,6 +2,7 @@
 // (guest → host import) and the handle rules both share (CanonicalABI.md "Handle types").
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -143,11 +144,15 @@ class CallValuesLease {
   CallValuesLease(const CallValuesLease&) = delete;
   CallValuesLease& operator=(const CallValuesLease&) = delete;
 
-  CallValues& values() { return shared_ ? *shared_ : own_; }
+  CallValues& values() {
+    if (shared_) return *shared_;
+    if (!own_) own_.emplace();
+    return *own_;
+  }
 
  private:
   CallValues* shared_;
-  CallValues own_;
+  std::optional<CallValues> own_;  // only for an overlapping call
 };
 
 // Host functions may meet values of a shape they did not expect (a component whose import
