@@ -183,6 +183,7 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
     return Error(func.name + ": the component instance cannot be re-entered", wasm::kTrap);
   }
   CanonContext cx(frame, func.options);
+  // Per call: FuncItem (frame.h) has no place to keep it; two short walks of the type.
   const FlatSignature signature(*func.type);
   FlatValues core_args;
   WCLOUD_TRY_STATUS(LowerExportArgs(cx, signature, args, core_args));

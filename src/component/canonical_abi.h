@@ -73,14 +73,13 @@ Result<Value> LiftFlat(LiftLowerContext& cx, const ValType& type, std::span<cons
 Status LowerFlat(LiftLowerContext& cx, const ValType& type, const Value& value,
                  std::vector<wasm::Val>& out);
 
-// Whole calls, with the MAX_FLAT_PARAMS / MAX_FLAT_RESULTS rules applied. They allocate nothing
-// of their own for flat parameters and results: the core values of a call are never more than
-// kMaxFlatParams (past that they go through memory), so they fit a FlatValues on the stack.
+// Whole calls, with the MAX_FLAT_PARAMS / MAX_FLAT_RESULTS rules applied. Core values need no
+// heap: a call never has more than kMaxFlatParams of them (past that they go through memory),
+// so they fit a FlatValues on the stack. Component values go into the caller's vectors.
 using FlatValues = InlineVector<wasm::Val, kMaxFlatParams>;
 
-// How a component function type flattens (CanonicalABI.md `flatten_functype`), worked out once
-// per `canon lift` or `canon lower` rather than on every call. Refers to `type`, which must
-// outlive it.
+// How a component function type flattens (CanonicalABI.md `flatten_functype`), so a lowered
+// import works it out once rather than on every call. Refers to `type`, which must outlive it.
 class FlatSignature {
  public:
   explicit FlatSignature(const FuncType& type);
