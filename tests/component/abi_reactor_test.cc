@@ -24,6 +24,7 @@
 #include "component/component_instance.h"
 #include "component/linker.h"
 #include "test_components.h"
+#include "wasm/instance_reset.h"
 #include "wasm/v8_engine.h"
 
 namespace wcloud::component {
@@ -230,6 +231,8 @@ class MemoryWatchingStore final : public wasm::Store {
     auto instance = inner_->Instantiate(module, imports);
     if (instance) {
       for (const auto& [name, e] : (*instance)->exports()) {
+        // The same memory again, exported for instance reset.
+        if (name.starts_with(wasm::kStateExportPrefix)) continue;
         if (const auto* m = std::get_if<std::shared_ptr<wasm::Memory>>(&e)) {
           memories_.push_back(*m);
         }
