@@ -153,7 +153,10 @@ struct InstanceSnapshot::SavedMemory {
 Result<InstanceSnapshot> InstanceSnapshot::Capture(const Instance& instance) {
   InstanceSnapshot snapshot;
   bool prepared = false;
-  for (const auto& [name, item] : instance.exports()) {
+  for (const auto& entry : instance.exports()) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& name = entry.first;
+    const Extern& item = entry.second;
     if (!name.starts_with(kStateExportPrefix)) continue;
     const std::string_view rest = std::string_view(name).substr(kStateExportPrefix.size());
     auto fail = [&](const char* what) {
