@@ -95,38 +95,45 @@ void HttpService::Handle(ingress::Exchange exchange,
   // std::function needs a copyable job; the exchange moves in through a shared_ptr.
   auto shared = std::make_shared<ingress::Exchange>(std::move(exchange));
   const bool queued = workers_.Submit(
-      [this, shared, component](Worker& worker) { Run(worker, *shared, *component); });
+      [this, shared, component](Worker& worker) { Run(worker, std::move(*shared), *component); });
   if (!queued) shared->response().Abort();  // stopping: a 500, the connection closes
 }
 
-void HttpService::Run(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component) {
+void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component) {
   InstancePool& pool = worker.Pool(component.id, [&](wasm::Store& store) {
     return std::make_unique<InstancePool>(component.pre, store, component.pool,
                                           component.make_data);
   });
-  Serve(worker, pool, exchange, component);
+  Serve(worker, pool, std::move(exchange), component);
   if (component.retired) worker.DropPool(component.id);
 }
 
-void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange& exchange,
+void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
                         const HttpComponent& component) {
-  const ingress::Request& request = exchange.request();
-  auto sink = std::make_shared<ExchangeSink>(exchange);
   auto lease = pool.Acquire();
   if (!lease) {
     ++stats_.guest_failures;
-    LogFailure(component, request, "instantiation failed: " + lease.error().message());
-    sink->Complete(500);
+    LogFailure(component, exchange.request(), "instantiation failed: " + lease.error().message());
+    ExchangeSink(exchange).Complete(500);
     return;
   }
   const component::ExportedFunc* handle = http::FindIncomingHandler(lease->instance());
   if (handle == nullptr) {
-    LogFailure(component, request, "the component exports no wasi:http/incoming-handler");
-    sink->Complete(500);
+    LogFailure(component, exchange.request(),
+               "the component exports no wasi:http/incoming-handler");
+    ExchangeSink(exchange).Complete(500);
     pool.Release(std::move(*lease), /*discard=*/true);
     return;
   }
+  const bool discard = Respond(worker, lease->instance(), *handle, std::move(exchange), component);
+  pool.Release(std::move(*lease), discard);
+}
 
+bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance,
+                          const component::ExportedFunc& handle, ingress::Exchange exchange,
+                          const HttpComponent& component) {
+  const ingress::Request& request = exchange.request();
+  auto sink = std::make_shared<ExchangeSink>(exchange);
   const auto deadline =
       std::min(exchange.deadline(), std::chrono::steady_clock::now() + component.request_timeout);
   const auto deadline_ns = static_cast<uint64_t>(
@@ -143,12 +150,18 @@ void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange& e
   data.body = body;
   data.trailers = [body] { return ToFields(body->trailers()); };
 
+  // A response finished within the call reaches the I/O thread in one wake-up, when `exchange`
+  // goes at the end of this function; a guest that waits first sends what it has so far.
+  exchange.DeferWakes();
   Result<http::ServeOutcome> outcome = [&] {
     // steady_clock and CLOCK_MONOTONIC are the same clock on Linux (libstdc++).
     wasi::PollDeadlineScope poll_deadline(deadline_ns);
-    return http::ServeHttp(lease->instance(), *handle, std::move(data), sink);
+    wasi::PollWaitHook flush_before_waiting([&exchange] { exchange.FlushWakes(); });
+    return http::ServeHttp(instance, handle, std::move(data), sink);
   }();
   worker.store().SetDeadline(std::nullopt);
+  // Our holds on the exchange go before it, so that the connection can reuse its state.
+  body.reset();
 
   bool discard = false;
   if (!outcome) {
@@ -168,7 +181,7 @@ void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange& e
                    : "no complete response: " + sink->error());
     sink->Complete(500);
   }
-  pool.Release(std::move(*lease), discard);
+  return discard;
 }
 
 Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& component) {

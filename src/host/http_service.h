@@ -52,9 +52,14 @@ class HttpService {
   const HttpServiceStats& stats() const { return stats_; }
 
  private:
-  void Run(Worker& worker, ingress::Exchange& exchange, const HttpComponent& component);
-  void Serve(Worker& worker, InstancePool& pool, ingress::Exchange& exchange,
+  void Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component);
+  void Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
              const HttpComponent& component);
+  // Runs the guest on `exchange` and ends it (the connection may go on with its next request
+  // before the instance is released); true when the instance must be discarded.
+  bool Respond(Worker& worker, component::ComponentInstance& instance,
+               const component::ExportedFunc& handle, ingress::Exchange exchange,
+               const HttpComponent& component);
 
   WorkerPool& workers_;
   HttpServiceStats stats_;

@@ -2,22 +2,38 @@
 
 #include <poll.h>
 
+#include <type_traits>
+
 namespace wcloud::host {
 namespace {
 
-// Ready while the exchange's readiness fd is readable.
-class FdPollable : public wasi::Pollable {
+// Readiness comes from the exchange's state under its lock; the eventfd is made (and deferred
+// wake-ups are sent) only once the guest really waits, which a small response never does.
+template <typename Stream>
+class ExchangePollable : public wasi::Pollable {
  public:
-  explicit FdPollable(int fd) : fd_(fd) {}
-  bool Ready() override {
-    if (fd_ < 0) return true;  // a failed exchange: the next operation reports the error
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
+  explicit ExchangePollable(Stream stream) : stream_(std::move(stream)) {}
+  bool Ready() override { return failed_ || Target().Ready(); }
+  wasi::WaitSource Source() override {
+    auto fd = Target().ReadyFd();
+    if (!fd) {
+      // The next operation on the stream reports what broke; ends the wait at once.
+      failed_ = true;
+      return {-1, 0, 0};
+    }
+    return {*fd, POLLIN, std::nullopt};
   }
-  wasi::WaitSource Source() override { return {fd_, POLLIN, std::nullopt}; }
 
  private:
-  int fd_;
+  auto& Target() {
+    if constexpr (std::is_pointer_v<Stream>) {
+      return *stream_;
+    } else {
+      return stream_;
+    }
+  }
+  Stream stream_;
+  bool failed_ = false;
 };
 
 }  // namespace
@@ -39,8 +55,7 @@ wasi::StreamResult<std::vector<uint8_t>> IngressBodyStream::Read(uint64_t len) {
 }
 
 std::shared_ptr<wasi::Pollable> IngressBodyStream::Subscribe() {
-  auto fd = body_.ReadyFd();
-  return std::make_shared<FdPollable>(fd ? *fd : -1);
+  return std::make_shared<ExchangePollable<ingress::RequestBody>>(body_);
 }
 
 wasi::StreamResult<uint64_t> IngressResponseStream::CheckWrite() {
@@ -60,8 +75,7 @@ wasi::StreamStatus IngressResponseStream::Write(std::span<const uint8_t> bytes) 
 wasi::StreamStatus IngressResponseStream::Flush() { return wasi::StreamOk(); }
 
 std::shared_ptr<wasi::Pollable> IngressResponseStream::Subscribe() {
-  auto fd = writer_->ReadyFd();
-  return std::make_shared<FdPollable>(fd ? *fd : -1);
+  return std::make_shared<ExchangePollable<ingress::ResponseWriter*>>(writer_);
 }
 
 }  // namespace wcloud::host

@@ -23,6 +23,7 @@ uint64_t MonotonicNowNs() {
 namespace {
 // Per thread, because each worker thread runs one guest call at a time (PollDeadlineScope).
 thread_local std::optional<uint64_t> call_deadline_ns;
+thread_local const std::function<void()>* wait_hook = nullptr;
 }  // namespace
 
 PollDeadlineScope::PollDeadlineScope(std::optional<uint64_t> deadline_ns)
@@ -31,6 +32,13 @@ PollDeadlineScope::PollDeadlineScope(std::optional<uint64_t> deadline_ns)
 }
 
 PollDeadlineScope::~PollDeadlineScope() { call_deadline_ns = previous_; }
+
+PollWaitHook::PollWaitHook(std::function<void()> before_wait)
+    : before_wait_(std::move(before_wait)), previous_(wait_hook) {
+  wait_hook = &before_wait_;
+}
+
+PollWaitHook::~PollWaitHook() { wait_hook = previous_; }
 
 Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
   if (pollables.empty()) {
@@ -69,6 +77,7 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
       return Error("wasi:io/poll: waiting on " + std::to_string(pollables.size()) +
                    " pollable(s) that can never become ready");
     }
+    if (wait_hook != nullptr) (*wait_hook)();
     timespec timeout{};
     timespec* timeout_ptr = nullptr;
     if (deadline) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -56,6 +57,21 @@ class PollDeadlineScope {
 
  private:
   std::optional<uint64_t> previous_;
+};
+
+// While alive, Poll()/Block() on this thread call `before_wait` whenever they are about to block:
+// the worker running a request sends what the guest's response holds so far before the guest
+// sleeps on a timer or another stream. Hooks nest, the innermost wins.
+class PollWaitHook {
+ public:
+  explicit PollWaitHook(std::function<void()> before_wait);
+  ~PollWaitHook();
+  PollWaitHook(const PollWaitHook&) = delete;
+  PollWaitHook& operator=(const PollWaitHook&) = delete;
+
+ private:
+  std::function<void()> before_wait_;
+  const std::function<void()>* previous_;
 };
 
 // Always ready: for streams whose operations never wait (memory, regular files).

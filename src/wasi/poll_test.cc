@@ -119,5 +119,22 @@ TEST(PollTest, ACallDeadlineEndsALongerWait) {
   EXPECT_TRUE(Block(past).has_value());
 }
 
+TEST(PollTest, AWaitHookRunsOnlyBeforeARealWait) {
+  int calls = 0;
+  {
+    PollWaitHook hook([&calls] { ++calls; });
+    ReadyPollable ready;
+    ASSERT_TRUE(Block(ready).has_value());
+    EXPECT_EQ(calls, 0);
+    TimerPollable soon(MonotonicNowNs() + 5 * 1'000'000ull);
+    ASSERT_TRUE(Block(soon).has_value());
+    EXPECT_GE(calls, 1);
+  }
+  const int before = calls;
+  TimerPollable soon(MonotonicNowNs() + 1'000'000ull);
+  ASSERT_TRUE(Block(soon).has_value());
+  EXPECT_EQ(calls, before);
+}
+
 }  // namespace
 }  // namespace wcloud::wasi

@@ -1,6 +1,5 @@
 #include "host/ingress/connection.h"
 
-#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -381,14 +380,11 @@ bool Connection::PrepareNextRequest() {
     }
     return false;
   }
-  if (state_) {
-    if (state_.use_count() == 1) {
-      // The handler side let go (its release pairs with this acquire): reuse the buffers.
-      std::atomic_thread_fence(std::memory_order_acquire);
-    } else {
-      state_->Detach();
-      state_.reset();
-    }
+  // Once the handler side let go the buffers are reused, even if its last shared_ptr is still
+  // on its way out on another thread.
+  if (state_ && !state_->Reusable()) {
+    state_->Detach();
+    state_.reset();
   }
   parser_.reset();
   phase_ = Phase::kIdle;

@@ -31,7 +31,49 @@ Result<bool> WaitReadable(int fd, Deadline deadline) {
 
 }  // namespace
 
-RequestBody::RequestBody(std::shared_ptr<ExchangeState> state) : state_(std::move(state)) {}
+StateRef::StateRef(std::shared_ptr<ExchangeState> state, bool primary)
+    : state_(std::move(state)), primary_(primary) {
+  if (state_) state_->AddRef();
+}
+
+StateRef::~StateRef() { Release(); }
+
+StateRef::StateRef(const StateRef& other) : state_(other.state_) {
+  if (state_) state_->AddRef();
+}
+
+StateRef& StateRef::operator=(const StateRef& other) {
+  if (this != &other) {
+    Release();
+    state_ = other.state_;
+    primary_ = false;
+    if (state_) state_->AddRef();
+  }
+  return *this;
+}
+
+StateRef::StateRef(StateRef&& other) noexcept
+    : state_(std::move(other.state_)), primary_(other.primary_) {
+  other.primary_ = false;
+}
+
+StateRef& StateRef::operator=(StateRef&& other) noexcept {
+  if (this != &other) {
+    Release();
+    state_ = std::move(other.state_);
+    primary_ = other.primary_;
+    other.primary_ = false;
+  }
+  return *this;
+}
+
+void StateRef::Release() {
+  if (state_) state_->ReleaseRef(primary_);
+  state_.reset();
+  primary_ = false;
+}
+
+RequestBody::RequestBody(std::shared_ptr<ExchangeState> state) : state_(std::move(state), false) {}
 
 Result<BodyRead> RequestBody::TryRead(size_t max) {
   if (!state_) return Detached();
@@ -49,6 +91,8 @@ Result<BodyRead> RequestBody::Read(size_t max, Deadline deadline) {
   }
 }
 
+bool RequestBody::Ready() { return !state_ || state_->BodyReady(); }
+
 Result<int> RequestBody::ReadyFd() {
   if (!state_) return Detached();
   return state_->BodyReadyFd();
@@ -56,7 +100,8 @@ Result<int> RequestBody::ReadyFd() {
 
 HeaderList RequestBody::trailers() const { return state_ ? state_->Trailers() : HeaderList(); }
 
-ResponseWriter::ResponseWriter(std::shared_ptr<ExchangeState> state) : state_(std::move(state)) {}
+ResponseWriter::ResponseWriter(std::shared_ptr<ExchangeState> state)
+    : state_(std::move(state), false) {}
 
 ResponseWriter::~ResponseWriter() { Abort(); }
 
@@ -100,6 +145,8 @@ Status ResponseWriter::BlockingWrite(std::string_view bytes, Deadline deadline) 
   return Ok();
 }
 
+bool ResponseWriter::Ready() { return !state_ || state_->WriteReady(); }
+
 Result<int> ResponseWriter::ReadyFd() {
   if (!state_) return Detached();
   return state_->WriteReadyFd();
@@ -115,8 +162,12 @@ void ResponseWriter::Abort() {
 }
 
 Exchange::Exchange(std::shared_ptr<ExchangeState> state)
-    : state_(std::move(state)), request_(&state_->request()), body_(state_), response_(state_) {}
+    : state_(state, true), request_(&state->request()), body_(state), response_(state) {}
 
 Deadline Exchange::deadline() const { return state_->deadline(); }
+
+void Exchange::DeferWakes() { state_->DeferWakes(); }
+
+void Exchange::FlushWakes() { state_->FlushWakes(); }
 
 }  // namespace wcloud::ingress

@@ -24,6 +24,29 @@ namespace wcloud::ingress {
 class ExchangeState;
 using Deadline = std::chrono::steady_clock::time_point;
 
+// A handler-side hold on an exchange's state. The connection reuses a state (its buffers and
+// descriptors) for the next request once no hold is left, whoever still owns the memory.
+class StateRef {
+ public:
+  StateRef() = default;
+  // `primary`: the Exchange's own hold, whose release also ends deferred wake-ups.
+  StateRef(std::shared_ptr<ExchangeState> state, bool primary);
+  ~StateRef();
+  StateRef(const StateRef& other);
+  StateRef& operator=(const StateRef& other);
+  StateRef(StateRef&& other) noexcept;
+  StateRef& operator=(StateRef&& other) noexcept;
+
+  ExchangeState* operator->() const { return state_.get(); }
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  void Release();
+
+  std::shared_ptr<ExchangeState> state_;
+  bool primary_ = false;
+};
+
 struct Request {
   std::string method;     // as sent: "GET"
   std::string target;     // path and query: "/a/b?c=d"; "*" for OPTIONS *
@@ -58,13 +81,16 @@ class RequestBody {
   Result<BodyRead> TryRead(size_t max);
   // Waits for bytes, the end or an error until `deadline` (kWouldBlock when it passes).
   Result<BodyRead> Read(size_t max, Deadline deadline);
-  // Readable (POLLIN) while TryRead would not return kWouldBlock.
+  // Whether TryRead would not return kWouldBlock, without a system call.
+  bool Ready();
+  // Readable (POLLIN) while TryRead would not return kWouldBlock. For a caller about to wait:
+  // deferred wake-ups (Exchange::DeferWakes) are sent first.
   Result<int> ReadyFd();
   // The trailers of a chunked body, once TryRead returned kEnd.
   HeaderList trailers() const;
 
  private:
-  std::shared_ptr<ExchangeState> state_;
+  StateRef state_;
 };
 
 // The response. Start sends the head; with a Content-Length header the body is sent as is and
@@ -86,7 +112,10 @@ class ResponseWriter {
   Status Write(std::string_view bytes);
   // Writes all of `bytes`, waiting for buffer room until `deadline`.
   Status BlockingWrite(std::string_view bytes, Deadline deadline);
-  // Readable (POLLIN) while CheckWrite would return nonzero or an error.
+  // Whether CheckWrite would return nonzero or an error, without a system call.
+  bool Ready();
+  // Readable (POLLIN) while CheckWrite would return nonzero or an error. For a caller about to
+  // wait: deferred wake-ups (Exchange::DeferWakes) are sent first.
   Result<int> ReadyFd();
   // Ends the body; trailers are sent only on a chunked response.
   Status Finish(const HeaderList& trailers = {});
@@ -95,7 +124,7 @@ class ResponseWriter {
   void Abort();
 
  private:
-  std::shared_ptr<ExchangeState> state_;
+  StateRef state_;
 };
 
 class Exchange {
@@ -110,8 +139,20 @@ class Exchange {
   // response was started, otherwise closes the connection, and both streams fail from then on.
   Deadline deadline() const;
 
+  // From now on the response's progress (head, body, end) reaches the server's I/O thread in one
+  // wake-up instead of one per call: when FlushWakes is called, when the handler waits on one of
+  // the exchange's streams (BlockingWrite, Read, ReadyFd), and at the latest when this Exchange
+  // is destroyed. For a handler on another thread that answers within one call (most guests),
+  // each wake-up costs both threads system calls and a context switch.
+  void DeferWakes();
+  // Sends the deferred wake-up now, if any; deferring goes on. Call it before the handler blocks
+  // on something else (a timer, another connection), so what it produced so far goes out.
+  void FlushWakes();
+
  private:
-  std::shared_ptr<ExchangeState> state_;
+  // Declared first, so it is released last: when it ends the deferral, the body and response
+  // holds are gone already and the connection may reuse the state.
+  StateRef state_;
   const Request* request_;
   RequestBody body_;
   ResponseWriter response_;

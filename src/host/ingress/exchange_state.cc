@@ -165,6 +165,8 @@ void ExchangeState::Reset(ExchangeOwner* owner) {
   owner_ = owner;
   wake_pending_ = false;
   in_handler_ = false;
+  defer_wakes_ = false;
+  wake_deferred_ = false;
   request_.method.clear();
   request_.target.clear();
   request_.scheme.clear();
@@ -196,6 +198,11 @@ void ExchangeState::Reset(ExchangeOwner* owner) {
   pending_.clear();
   writing_bytes_ = 0;
   UpdateFdsLocked();
+}
+
+bool ExchangeState::Reusable() {
+  std::lock_guard lock(mu_);
+  return handler_refs_ == 0;
 }
 
 void ExchangeState::SetHead(bool has_body, bool head_method, bool keep_alive, bool expect_continue,
@@ -332,8 +339,43 @@ Result<BodyRead> ExchangeState::TryRead(size_t max) {
 Result<int> ExchangeState::BodyReadyFd() {
   std::lock_guard lock(mu_);
   MaybeSendContinueLocked();
-  bool ready = body_offset_ < body_.size() || body_end_ || discarded_ || !error_.empty();
-  return body_ready_.Get(ready);
+  FlushWakesLocked();
+  return body_ready_.Get(BodyReadyLocked());
+}
+
+bool ExchangeState::BodyReady() {
+  std::lock_guard lock(mu_);
+  MaybeSendContinueLocked();
+  return BodyReadyLocked();
+}
+
+bool ExchangeState::WriteReady() {
+  std::lock_guard lock(mu_);
+  return WriteReadyLocked();
+}
+
+void ExchangeState::AddRef() {
+  std::lock_guard lock(mu_);
+  ++handler_refs_;
+}
+
+void ExchangeState::ReleaseRef(bool primary) {
+  std::lock_guard lock(mu_);
+  --handler_refs_;
+  if (primary || handler_refs_ == 0) {
+    defer_wakes_ = false;
+    FlushWakesLocked();
+  }
+}
+
+void ExchangeState::DeferWakes() {
+  std::lock_guard lock(mu_);
+  defer_wakes_ = true;
+}
+
+void ExchangeState::FlushWakes() {
+  std::lock_guard lock(mu_);
+  FlushWakesLocked();
 }
 
 HeaderList ExchangeState::Trailers() {
@@ -408,7 +450,7 @@ Status ExchangeState::Start(int status, const HeaderList& headers) {
   pending_.append("\r\n");
   started_ = true;
   UpdateFdsLocked();
-  WakeLocked();
+  WakeLocked(/*deferrable=*/true);
   return Ok();
 }
 
@@ -441,13 +483,14 @@ Status ExchangeState::Write(std::string_view bytes) {
     pending_.append(bytes);
   }
   UpdateFdsLocked();
-  WakeLocked();
+  WakeLocked(/*deferrable=*/true);
   return Ok();
 }
 
 Result<int> ExchangeState::WriteReadyFd() {
   std::lock_guard lock(mu_);
-  return write_ready_.Get(!error_.empty() || finished_ || CapacityLocked() > 0);
+  FlushWakesLocked();
+  return write_ready_.Get(WriteReadyLocked());
 }
 
 Status ExchangeState::Finish(const HeaderList& trailers) {
@@ -460,7 +503,7 @@ Status ExchangeState::Finish(const HeaderList& trailers) {
              std::to_string(content_length_) + " bytes its Content-Length announced";
     aborted_ = true;
     UpdateFdsLocked();
-    WakeLocked();
+    WakeLocked(/*deferrable=*/true);
     return Error(error_);
   }
   for (HeaderField f : trailers) {
@@ -475,7 +518,7 @@ Status ExchangeState::Finish(const HeaderList& trailers) {
   }
   finished_ = true;
   UpdateFdsLocked();
-  WakeLocked();
+  WakeLocked(/*deferrable=*/true);
   return Ok();
 }
 
@@ -493,7 +536,7 @@ void ExchangeState::Abort() {
   }
   close_ = true;
   UpdateFdsLocked();
-  WakeLocked();
+  WakeLocked(/*deferrable=*/true);
 }
 
 bool ExchangeState::finished() {
@@ -501,15 +544,32 @@ bool ExchangeState::finished() {
   return finished_;
 }
 
-void ExchangeState::WakeLocked() {
+void ExchangeState::WakeLocked(bool deferrable) {
   if (owner_ == nullptr || wake_pending_ || in_handler_) return;
+  if (deferrable && defer_wakes_) {
+    wake_deferred_ = true;
+    return;
+  }
+  wake_deferred_ = false;
   wake_pending_ = true;
   owner_->Wake();
 }
 
+void ExchangeState::FlushWakesLocked() {
+  if (wake_deferred_) WakeLocked();
+}
+
+bool ExchangeState::BodyReadyLocked() const {
+  return body_offset_ < body_.size() || body_end_ || discarded_ || !error_.empty();
+}
+
+bool ExchangeState::WriteReadyLocked() const {
+  return !error_.empty() || finished_ || CapacityLocked() > 0;
+}
+
 void ExchangeState::UpdateFdsLocked() {
-  body_ready_.Set(body_offset_ < body_.size() || body_end_ || discarded_ || !error_.empty());
-  write_ready_.Set(!error_.empty() || finished_ || CapacityLocked() > 0);
+  body_ready_.Set(BodyReadyLocked());
+  write_ready_.Set(WriteReadyLocked());
 }
 
 size_t ExchangeState::CapacityLocked() const {

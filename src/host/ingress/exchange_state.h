@@ -36,8 +36,10 @@ class ExchangeState {
   // ---- The connection's side (its I/O thread).
 
   // Makes this state ready for a new request, keeping its buffers and descriptors. Only when no
-  // handler holds it any more.
+  // handler holds it any more (Reusable).
   void Reset(ExchangeOwner* owner);
+  // No Exchange, RequestBody or ResponseWriter refers to this state any more.
+  bool Reusable();
   // Filled by the parser before the handler gets the exchange; read-only afterwards.
   Request& request() { return request_; }
   // The facts the body and the response framing depend on, known once the head is parsed.
@@ -76,6 +78,17 @@ class ExchangeState {
 
   // ---- The handler's side (any thread): RequestBody and ResponseWriter forward here.
 
+  // The holds of StateRef; the primary one's release also ends deferred wake-ups.
+  void AddRef();
+  void ReleaseRef(bool primary);
+  // Response progress wakes the connection only at FlushWakes, a wait (the ReadyFd calls) or the
+  // end of deferring; the wake-ups the handler's reads cause (resume reading, 100 Continue) are
+  // never deferred, so a handler reading without waiting cannot stall its own body.
+  void DeferWakes();
+  void FlushWakes();
+  bool BodyReady();
+  bool WriteReady();
+
   Result<BodyRead> TryRead(size_t max);
   Result<int> BodyReadyFd();
   HeaderList Trailers();
@@ -88,7 +101,11 @@ class ExchangeState {
   bool finished();
 
  private:
-  void WakeLocked();
+  // `deferrable`: response progress, held back while deferring.
+  void WakeLocked(bool deferrable = false);
+  void FlushWakesLocked();
+  bool BodyReadyLocked() const;
+  bool WriteReadyLocked() const;
   void UpdateFdsLocked();
   size_t CapacityLocked() const;
   void MaybeSendContinueLocked();
@@ -100,6 +117,9 @@ class ExchangeState {
   ExchangeOwner* owner_ = nullptr;  // null once detached
   bool wake_pending_ = false;
   bool in_handler_ = false;
+  int handler_refs_ = 0;
+  bool defer_wakes_ = false;
+  bool wake_deferred_ = false;  // a deferrable wake-up was held back
   const size_t body_buffer_bytes_;
   const size_t response_buffer_bytes_;
   HttpDate* const date_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <optional>
 #include <thread>
 
 namespace wcloud::ingress {
@@ -258,6 +259,75 @@ TEST_F(ExchangeStateTest, DetachedStateRefusesWork) {
   EXPECT_FALSE(w.Start(200, {}));
   w.Abort();
   EXPECT_EQ(owner_.wakes, 0);
+}
+
+TEST_F(ExchangeStateTest, DeferredResponseWakesOnceWhenTheExchangeEnds) {
+  state_->SetHead(false, false, true, false, {});
+  {
+    Exchange exchange(state_);
+    exchange.DeferWakes();
+    ResponseWriter& w = exchange.response();
+    ASSERT_TRUE(w.Start(200, {{"Content-Length", "2"}}));
+    ASSERT_TRUE(w.Write("ok"));
+    ASSERT_TRUE(w.Finish());
+    EXPECT_EQ(owner_.wakes, 0);
+    EXPECT_FALSE(state_->Reusable());
+  }
+  EXPECT_EQ(owner_.wakes, 1);
+  EXPECT_TRUE(state_->Reusable());
+  EXPECT_EQ(Body(Output()), "ok");
+}
+
+TEST_F(ExchangeStateTest, DeferredWakeGoesOutBeforeTheHandlerWaits) {
+  state_->SetHead(true, false, true, false, {});
+  Exchange exchange(state_);
+  exchange.DeferWakes();
+  ResponseWriter& w = exchange.response();
+  ASSERT_TRUE(w.Start(200, {}));
+  EXPECT_FALSE(w.Ready()) << "the head fills the 16-byte buffer";
+  EXPECT_EQ(owner_.wakes, 0);
+  ASSERT_TRUE(w.ReadyFd());  // about to wait for room: the head goes first
+  EXPECT_EQ(owner_.wakes, 1);
+  EXPECT_EQ(Output().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  EXPECT_TRUE(w.Ready());
+
+  ASSERT_TRUE(w.Write("ab"));
+  EXPECT_EQ(owner_.wakes, 1);
+  exchange.FlushWakes();
+  EXPECT_EQ(owner_.wakes, 2);
+  EXPECT_EQ(Output(), "2\r\nab\r\n");
+
+  ASSERT_TRUE(w.Write("cd"));
+  EXPECT_FALSE(exchange.body().Ready());
+  ASSERT_TRUE(exchange.body().ReadyFd());  // about to wait for the body
+  EXPECT_EQ(owner_.wakes, 3);
+  EXPECT_EQ(Output(), "2\r\ncd\r\n");
+}
+
+TEST_F(ExchangeStateTest, ReadsWakeTheConnectionEvenWhenDeferring) {
+  state_->SetHead(true, false, true, false, {});
+  Exchange exchange(state_);
+  exchange.DeferWakes();
+  EXPECT_FALSE(state_->AppendBody("1234567"));
+  EXPECT_TRUE(state_->AppendBody("89"));
+  EXPECT_EQ(exchange.body().TryRead(6)->bytes, "123456");
+  EXPECT_EQ(owner_.wakes, 1) << "resuming the socket must not wait for the handler";
+}
+
+TEST_F(ExchangeStateTest, ABodyKeptAfterTheExchangeBlocksReuseButNotTheResponse) {
+  state_->SetHead(false, false, true, false, {});
+  std::optional<RequestBody> kept;
+  {
+    Exchange exchange(state_);
+    exchange.DeferWakes();
+    kept = exchange.body();
+    ASSERT_TRUE(exchange.response().Start(200, {{"Content-Length", "0"}}));
+    ASSERT_TRUE(exchange.response().Finish());
+  }
+  EXPECT_EQ(owner_.wakes, 1);
+  EXPECT_FALSE(state_->Reusable());
+  kept.reset();
+  EXPECT_TRUE(state_->Reusable());
 }
 
 }  // namespace
