@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <thread>
 
 namespace wcloud::ingress {
 namespace {
@@ -153,6 +154,26 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
 
 }  // namespace
 
+class ExchangeState::Guard {
+ public:
+  explicit Guard(ExchangeState& state) : state_(state), lock_(state.mu_) {}
+  ~Guard() {
+    if (!state_.wake_owed_) return;
+    state_.wake_owed_ = false;
+    ExchangeOwner* owner = state_.owner_;
+    state_.wakes_under_way_.fetch_add(1, std::memory_order_relaxed);
+    lock_.unlock();
+    owner->Wake();
+    state_.wakes_under_way_.fetch_sub(1, std::memory_order_release);
+  }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+
+ private:
+  ExchangeState& state_;
+  std::unique_lock<std::mutex> lock_;
+};
+
 ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date,
                              const std::atomic<bool>* server_draining)
     : body_buffer_bytes_(std::max<size_t>(body_buffer_bytes, 1)),
@@ -161,7 +182,7 @@ ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_by
       server_draining_(server_draining) {}
 
 void ExchangeState::Reset(ExchangeOwner* owner) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   owner_ = owner;
   wake_pending_ = false;
   in_handler_ = false;
@@ -201,13 +222,13 @@ void ExchangeState::Reset(ExchangeOwner* owner) {
 }
 
 bool ExchangeState::Reusable() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   return handler_refs_ == 0;
 }
 
 void ExchangeState::SetHead(bool has_body, bool head_method, bool keep_alive, bool expect_continue,
                             Deadline deadline) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   head_method_ = head_method;
   keep_alive_ = keep_alive;
   expect_continue_ = expect_continue && has_body;
@@ -217,17 +238,17 @@ void ExchangeState::SetHead(bool has_body, bool head_method, bool keep_alive, bo
 }
 
 void ExchangeState::EnterHandler() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   in_handler_ = true;
 }
 
 void ExchangeState::LeaveHandler() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   in_handler_ = false;
 }
 
 bool ExchangeState::AppendBody(std::string_view bytes) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (discarded_ || !error_.empty()) return false;
   if (body_offset_ == body_.size()) {
     body_.clear();
@@ -240,7 +261,7 @@ bool ExchangeState::AppendBody(std::string_view bytes) {
 }
 
 void ExchangeState::EndBody(HeaderList& trailers) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   trailers_.Clear();
   std::swap(trailers_, trailers);
   body_end_ = true;
@@ -248,7 +269,7 @@ void ExchangeState::EndBody(HeaderList& trailers) {
 }
 
 void ExchangeState::DiscardBody() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   discarded_ = true;
   read_paused_ = false;
   body_.clear();
@@ -257,7 +278,7 @@ void ExchangeState::DiscardBody() {
 }
 
 void ExchangeState::Fail(int status, std::string_view text, std::string message) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (error_.empty()) error_ = std::move(message);
   if (!finished_) {
     if (!started_ && status != 0) {
@@ -275,16 +296,21 @@ void ExchangeState::Fail(int status, std::string_view text, std::string message)
 }
 
 void ExchangeState::Detach() {
-  std::lock_guard lock(mu_);
-  owner_ = nullptr;
-  if (error_.empty() && (!finished_ || (!body_end_ && !discarded_))) {
-    error_ = "the client connection closed before the exchange completed";
+  {
+    Guard lock(*this);
+    owner_ = nullptr;
+    wake_owed_ = false;
+    if (error_.empty() && (!finished_ || (!body_end_ && !discarded_))) {
+      error_ = "the client connection closed before the exchange completed";
+    }
+    UpdateFdsLocked();
   }
-  UpdateFdsLocked();
+  // A wake-up decided before this may still be calling the owner, which may go after we return.
+  while (wakes_under_way_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
 }
 
 ExchangeState::Progress ExchangeState::Poll(std::string* out) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   wake_pending_ = false;
   Progress p;
   if (out != nullptr && !pending_.empty()) {
@@ -301,13 +327,13 @@ ExchangeState::Progress ExchangeState::Poll(std::string* out) {
 }
 
 void ExchangeState::OutputWritten() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   writing_bytes_ = 0;
   UpdateFdsLocked();
 }
 
 Result<BodyRead> ExchangeState::TryRead(size_t max) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   MaybeSendContinueLocked();
   size_t available = body_.size() - body_offset_;
   if (available > 0) {
@@ -337,30 +363,30 @@ Result<BodyRead> ExchangeState::TryRead(size_t max) {
 }
 
 Result<int> ExchangeState::BodyReadyFd() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   MaybeSendContinueLocked();
   FlushWakesLocked();
   return body_ready_.Get(BodyReadyLocked());
 }
 
 bool ExchangeState::BodyReady() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   MaybeSendContinueLocked();
   return BodyReadyLocked();
 }
 
 bool ExchangeState::WriteReady() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   return WriteReadyLocked();
 }
 
 void ExchangeState::AddRef() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   ++handler_refs_;
 }
 
 void ExchangeState::ReleaseRef(bool primary) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   --handler_refs_;
   if (primary || handler_refs_ == 0) {
     defer_wakes_ = false;
@@ -369,22 +395,22 @@ void ExchangeState::ReleaseRef(bool primary) {
 }
 
 void ExchangeState::DeferWakes() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   defer_wakes_ = true;
 }
 
 void ExchangeState::FlushWakes() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   FlushWakesLocked();
 }
 
 HeaderList ExchangeState::Trailers() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   return body_end_ ? trailers_ : HeaderList();
 }
 
 Status ExchangeState::Start(int status, const HeaderList& headers) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (!error_.empty()) return Error(error_);
   if (owner_ == nullptr) return Error("the client connection has closed");
   if (started_) return Error("the response has already started");
@@ -455,7 +481,7 @@ Status ExchangeState::Start(int status, const HeaderList& headers) {
 }
 
 Result<size_t> ExchangeState::CheckWrite() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (!error_.empty()) return Error(error_);
   if (!started_) return Error("the response has not started");
   if (finished_) return Error("the response has already finished");
@@ -463,7 +489,7 @@ Result<size_t> ExchangeState::CheckWrite() {
 }
 
 Status ExchangeState::Write(std::string_view bytes) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (!error_.empty()) return Error(error_);
   if (!started_) return Error("the response has not started");
   if (finished_) return Error("the response has already finished");
@@ -488,13 +514,13 @@ Status ExchangeState::Write(std::string_view bytes) {
 }
 
 Result<int> ExchangeState::WriteReadyFd() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   FlushWakesLocked();
   return write_ready_.Get(WriteReadyLocked());
 }
 
 Status ExchangeState::Finish(const HeaderList& trailers) {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (!error_.empty()) return Error(error_);
   if (!started_) return Error("the response has not started");
   if (finished_) return Error("the response has already finished");
@@ -523,7 +549,7 @@ Status ExchangeState::Finish(const HeaderList& trailers) {
 }
 
 void ExchangeState::Abort() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   if (finished_ || owner_ == nullptr) return;
   if (error_.empty()) error_ = "the handler aborted the response";
   if (!started_) {
@@ -540,7 +566,7 @@ void ExchangeState::Abort() {
 }
 
 bool ExchangeState::finished() {
-  std::lock_guard lock(mu_);
+  Guard lock(*this);
   return finished_;
 }
 
@@ -552,7 +578,7 @@ void ExchangeState::WakeLocked(bool deferrable) {
   }
   wake_deferred_ = false;
   wake_pending_ = true;
-  owner_->Wake();
+  wake_owed_ = true;
 }
 
 void ExchangeState::FlushWakesLocked() {

@@ -20,8 +20,9 @@ namespace wcloud::ingress {
 class ExchangeOwner {
  public:
   virtual ~ExchangeOwner() = default;
-  // Asks the I/O thread to look at the state again (ExchangeState::Poll). Called with the
-  // state's mutex held, at most once between two Polls, never while the handler runs inline.
+  // Asks the I/O thread to look at the state again (ExchangeState::Poll). Called just after the
+  // state's mutex is released (so the thread it wakes does not block on it), at most once
+  // between two Polls, never while the handler runs inline; Detach waits for a call under way.
   virtual void Wake() = 0;
 };
 
@@ -113,8 +114,13 @@ class ExchangeState {
   void AppendSimpleResponseLocked(int status, std::string_view text);
   void AppendStatusLineLocked(int status);
 
+  // Holds mu_ and, releasing it, makes the wake-up WakeLocked decided on.
+  class Guard;
+
   std::mutex mu_;
   ExchangeOwner* owner_ = nullptr;  // null once detached
+  bool wake_owed_ = false;
+  std::atomic<int> wakes_under_way_{0};
   bool wake_pending_ = false;
   bool in_handler_ = false;
   int handler_refs_ = 0;
