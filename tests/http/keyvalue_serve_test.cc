@@ -27,6 +27,7 @@
 #include "plugins/nats_backend.h"
 #include "support/subprocess.h"
 #include "test_components.h"
+#include "wcloud_serve.h"
 
 namespace wcloud::testing {
 namespace {
@@ -70,47 +71,34 @@ Answer CallOn(std::unique_ptr<HttpConnection>& c, int port, const std::string& m
 class KvServe {
  public:
   explicit KvServe(const std::string& interfaces, const std::vector<std::string>& args = {})
-      : port_(FreePort()) {
-    std::ofstream(dir_.path() / "interfaces.yaml") << interfaces;
-    std::vector<std::string> argv = {WcloudBinary(),
-                                     "serve",
-                                     TestComponentPath("http_kv"),
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(port_),
-                                     "--interfaces",
-                                     (dir_.path() / "interfaces.yaml").string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<Subprocess>(argv, dir_.path() / "serve.log");
-    ready_ = process_->WaitForPort(port_, 60s);
-  }
+      : serve_("http_kv", Args(dir_, interfaces, args)) {}
 
-  // Listening, and it said so.
-  bool ready() const {
-    const std::string line = "listening on http://127.0.0.1:" + std::to_string(port_) + "/";
-    for (int i = 0; ready_ && i < 100; ++i) {
-      if (Log().find(line) != std::string::npos) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
+  bool ready() const { return serve_.ready(); }
 
   // One request on a new connection.
   Answer Call(const std::string& method, const std::string& target,
               const std::string& body = "") const {
     std::unique_ptr<HttpConnection> c;
-    return CallOn(c, port_, method, target, body);
+    return CallOn(c, serve_.port(), method, target, body);
   }
   Answer Get(const std::string& target) const { return Call("GET", target); }
 
-  int port() const { return port_; }
-  Subprocess& process() { return *process_; }
-  std::string Log() const { return process_->Log(); }
+  int port() const { return serve_.port(); }
+  Subprocess& process() { return serve_.process(); }
+  std::string Log() const { return serve_.Log(); }
 
  private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Subprocess> process_;
-  bool ready_ = false;
+  static std::vector<std::string> Args(const TempDir& dir, const std::string& interfaces,
+                                       const std::vector<std::string>& args) {
+    const std::string file = (dir.path() / "interfaces.yaml").string();
+    std::ofstream(file) << interfaces;
+    std::vector<std::string> out = {"--interfaces", file};
+    out.insert(out.end(), args.begin(), args.end());
+    return out;
+  }
+
+  TempDir dir_;  // before serve_: it holds the interfaces file
+  WcloudServe serve_;
 };
 
 #define START_KV_SERVE(var, ...) \

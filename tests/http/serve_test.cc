@@ -18,47 +18,13 @@
 #include "loopback_server.h"
 #include "support/subprocess.h"
 #include "test_components.h"
+#include "wcloud_serve.h"
 
 namespace wcloud::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-// `wcloud serve COMPONENT --listen 127.0.0.1:PORT ARGS...`, stopped (SIGTERM) when destroyed.
-class WcloudServe {
- public:
-  WcloudServe(const std::string& component, const std::vector<std::string>& args)
-      : port_(FreePort()) {
-    std::vector<std::string> argv = {WcloudBinary(), "serve", TestComponentPath(component),
-                                     "--listen", "127.0.0.1:" + std::to_string(port_)};
-    argv.insert(argv.end(), args.begin(), args.end());
-    process_ = std::make_unique<Subprocess>(argv, dir_.path() / "serve.log");
-    ready_ = process_->WaitForPort(port_, 60s);
-  }
-
-  // Listening, and it said so: "wcloud serve: NAME listening on http://HOST:PORT/".
-  bool ready() const {
-    const std::string line = "listening on http://127.0.0.1:" + std::to_string(port_) + "/";
-    for (int i = 0; ready_ && i < 100; ++i) {
-      if (process_->Log().find(line) != std::string::npos) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-  int port() const { return port_; }
-  std::string url(const std::string& path = "/") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  Subprocess& process() { return *process_; }
-  std::string Log() const { return process_->Log(); }
-
- private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Subprocess> process_;
-  bool ready_ = false;
-};
 
 // Starts a server or fails the test with its log.
 #define START_SERVE(var, component, ...)                             \
