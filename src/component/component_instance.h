@@ -98,6 +98,8 @@ class ComponentInstance {
   // had those resources), and `data` as its host state. Needs InstantiateOptions::resettable. An
   // Error (a memory grew, a trap poisoned it, a call is in progress) means: discard it.
   Status Reset(std::unique_ptr<InstanceData> data);
+  // Whether it was instantiated with InstantiateOptions::resettable (Reset may still fail).
+  bool resettable() const { return resettable_; }
 
   InstanceData& data() { return *data_; }
   bool poisoned() const;

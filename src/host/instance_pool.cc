@@ -40,7 +40,8 @@ Result<InstancePool::Lease> InstancePool::Acquire() {
 }
 
 bool InstancePool::ResetForReuse(Lease& lease) {
-  if (idle_.size() >= kFreshKept) return false;
+  // Not resettable from the start: no point making host state for a Reset that must fail.
+  if (idle_.size() >= kFreshKept || !lease.instance_->resettable()) return false;
   std::unique_ptr<component::InstanceData> data;
   if (make_data_) {
     auto made = make_data_();
