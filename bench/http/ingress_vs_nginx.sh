@@ -16,79 +16,10 @@ rounds="${5:-3}"
 server_bin="$build/bench/http/ingress_bench_server"
 [[ -x "$server_bin" ]] || { echo "build ingress_bench_server first: $server_bin" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
-
-# Prints "rps p50_ms p99_ms" from wrk --latency output.
-measure() {
-  local url="$1" out
-  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk saw errors against $url" >&2
-    exit 1
-  fi
-  echo "$out" | awk '
-    function ms(v) {
-      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-      return v
-    }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    $1 == "Requests/sec:" { rps = $2 }
-    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
-}
-
-# nginx: our own instance on a free port with a temporary prefix (the system service is not used).
-nginx_port="$(free_port)"
-mkdir -p "$tmp/nginx/logs"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes $threads;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 60s;
-  default_type text/plain;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "hello world!\n"; }
-  }
-}
-CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
-pids+=($!)
+start_nginx "hello world!\n"
 wait_port "$nginx_port"
 
 "$server_bin" 0 "$threads" >"$tmp/ingress.port" &
@@ -122,7 +53,6 @@ for round in $(seq "$rounds"); do
 done
 
 # The median round by req/s, with its latencies.
-median() { sort -n -k1 "$1" | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
 read -r n_rps n_p50 n_p99 < <(median "$tmp/nginx.rounds")
 read -r i_rps i_p50 i_p99 < <(median "$tmp/ingress.rounds")
 echo "median:"

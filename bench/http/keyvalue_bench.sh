@@ -24,27 +24,7 @@ for tool in wrk nats-server redis-server curl; do
   command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }
 done
 
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  for _ in $(seq 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
+source "$here/lib.sh"
 
 nats_port="$(free_port)"
 nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$tmp/js" >"$tmp/nats.log" 2>&1 &
@@ -92,29 +72,6 @@ request = function()
 end
 LUA
 
-# Prints "rps p50_ms p99_ms" from wrk --latency output; any error fails the benchmark.
-measure() {
-  local url="$1" out
-  shift
-  out="$(wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$url")"
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk saw errors against $url" >&2
-    exit 1
-  fi
-  echo "$out" | awk '
-    function ms(v) {
-      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-      return v
-    }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    $1 == "Requests/sec:" { rps = $2 }
-    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
-}
-
 rows=(baseline in-memory nats redis)
 run() {
   case $1 in
@@ -142,7 +99,6 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The median round by req/s, with its latencies.
-median() { sort -n -k1 "$1" | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
 echo "median:"
 for row in "${rows[@]}"; do
   read -r rps p50 p99 < <(median "$tmp/$row.rounds")

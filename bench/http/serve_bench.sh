@@ -23,55 +23,9 @@ jco="$root/tools/npm/node_modules/.bin/jco"
 [[ -f "$component" ]] || { echo "build test_component_http_hello first: $component" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }
 [[ -x "$jco" ]] || { echo "jco not found: $jco" >&2; exit 1; }
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 body=$'hello from http_hello\n'
 
-tmp="$(mktemp -d)"
-pids=()
-groups=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  # jco serve runs the server in a child node process: end the whole process group.
-  for g in "${groups[@]}"; do kill -- "-$g" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  for _ in $(seq 600); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
-
-# Prints "rps p50_ms p99_ms" from wrk --latency output; fails on any error or non-2xx.
-measure() {
-  local url="$1" out
-  out="$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency "$url")"
-  if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
-    echo "$out" >&2
-    echo "wrk saw errors against $url" >&2
-    exit 1
-  fi
-  echo "$out" | awk '
-    function ms(v) {
-      if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-      if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-      if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-      return v
-    }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    $1 == "Requests/sec:" { rps = $2 }
-    END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
-}
+source "$here/lib.sh"
 
 # Every response of a 2-second run must be 200 with the body.
 check() {
@@ -84,33 +38,7 @@ check() {
   fi
 }
 
-# nginx: our own instance on a free port with a temporary prefix (the system service is not used).
-nginx_port="$(free_port)"
-mkdir -p "$tmp/nginx/logs"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes $threads;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 60s;
-  default_type text/plain;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "hello from http_hello\n"; }
-  }
-}
-CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" &
-pids+=($!)
+start_nginx "hello from http_hello\n"
 
 fresh_port="$(free_port)"
 "$wcloud" serve "$component" --listen "127.0.0.1:$fresh_port" --threads "$threads" \
@@ -156,7 +84,6 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The median round by req/s, with its latencies.
-median() { sort -n -k1 "$1" | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
 declare -A rps
 echo "median:"
 printf "%-8s %12s %10s %10s\n" server req/s p50_ms p99_ms
