@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "wasm/engine_for_test.h"
 #include "wasm/module_info.h"
 #include "wasm/v8_engine.h"
 #include "wasm/wat_for_test.h"
@@ -15,21 +16,9 @@ namespace {
 
 using testing::Wat;
 
+using testing::EngineEnvironment;
+
 // V8 starts once per process: one engine for every test here.
-class EngineEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto engine = NewV8Engine();
-    ASSERT_TRUE(engine) << engine.error().message();
-    engine_ = *std::move(engine);
-  }
-  void TearDown() override { engine_.reset(); }
-  static Engine& engine() { return *engine_; }
-
- private:
-  static inline std::unique_ptr<Engine> engine_;
-};
-
 ::testing::Environment* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new EngineEnvironment);
 

@@ -9,6 +9,7 @@
 #include <limits>
 #include <thread>
 
+#include "wasm/engine_for_test.h"
 #include "wasm/wat_for_test.h"
 
 namespace wcloud::wasm {
@@ -17,21 +18,9 @@ namespace {
 using testing::Wat;
 using namespace std::chrono_literals;
 
+using testing::EngineEnvironment;
+
 // V8 starts once per process: one engine for every test here.
-class EngineEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    auto engine = NewV8Engine();
-    ASSERT_TRUE(engine) << engine.error().message();
-    engine_ = *std::move(engine);
-  }
-  void TearDown() override { engine_.reset(); }
-  static Engine& engine() { return *engine_; }
-
- private:
-  static inline std::unique_ptr<Engine> engine_;
-};
-
 ::testing::Environment* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new EngineEnvironment);
 
