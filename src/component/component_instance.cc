@@ -616,16 +616,14 @@ Result<std::shared_ptr<const InstancePre>> InstancePre::Create(
   std::vector<const CoreModuleDef*> defs;
   CollectModules(*pre->component_, defs);
   for (const CoreModuleDef* def : defs) {
-    // Bytes the engine rejects are its to explain: compile them as they are.
+    // Bytes the engine rejects are its to explain: compile them as they are. A module that is
+    // not resettable comes back unchanged.
     auto prepared = wasm::PrepareResettable(def->bytes);
-    if (prepared && !prepared->resettable && pre->not_resettable_.empty()) {
-      pre->not_resettable_ =
-          "core module at offset " + std::to_string(def->offset) + ": " + prepared->reason;
-    } else if (!prepared && pre->not_resettable_.empty()) {
-      pre->not_resettable_ = prepared.error().message();
+    if ((!prepared || !prepared->resettable) && pre->not_resettable_.empty()) {
+      pre->not_resettable_ = "core module at offset " + std::to_string(def->offset) + ": " +
+                             (prepared ? prepared->reason : prepared.error().message());
     }
-    auto module = prepared && prepared->resettable ? engine.Compile(prepared->bytes)
-                                                   : engine.Compile(def->bytes);
+    auto module = engine.Compile(prepared ? std::span<const uint8_t>(prepared->bytes) : def->bytes);
     if (!module) {
       return module.error().Wrap("core module at offset " + std::to_string(def->offset));
     }
