@@ -115,10 +115,48 @@ const ResourceDef* FindResource(std::string_view group, std::string_view version
   return nullptr;
 }
 
+namespace {
+
+// metadata.ownerReferences of a core type, checked as our kinds' codec checks theirs: garbage
+// collection reads these fields and must find the types Kubernetes defines.
+void CheckOwnerReferences(const Json& object, api::FieldErrors& errors) {
+  if (!object.contains("metadata") || !object["metadata"].is_object() ||
+      !object["metadata"].contains("ownerReferences")) {
+    return;
+  }
+  const Json& refs = object["metadata"]["ownerReferences"];
+  if (!refs.is_array()) {
+    errors.push_back({"metadata.ownerReferences", "expected array"});
+    return;
+  }
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const std::string at = "metadata.ownerReferences[" + std::to_string(i) + "]";
+    if (!refs[i].is_object()) {
+      errors.push_back({at, "expected object"});
+      continue;
+    }
+    for (const char* field : {"apiVersion", "kind", "name", "uid"}) {
+      if (!refs[i].contains(field)) {
+        errors.push_back({at + "." + field, "required value"});
+      } else if (!refs[i][field].is_string()) {
+        errors.push_back({at + "." + field, "expected string"});
+      }
+    }
+    for (const char* field : {"controller", "blockOwnerDeletion"}) {
+      if (refs[i].contains(field) && !refs[i][field].is_boolean()) {
+        errors.push_back({at + "." + field, "expected boolean"});
+      }
+    }
+  }
+}
+
+}  // namespace
+
 Admission AdmitObject(const ResourceDef& def, Json& object, bool strict) {
   Admission out;
   if (def.group != api::kGroup) {
     // Core types: the shape kubectl and controllers rely on.
+    CheckOwnerReferences(object, out.errors);
     if (def.kind == "ConfigMap" || def.kind == "Secret") {
       for (const char* field : {"data", "stringData", "binaryData"}) {
         if (object.contains(field) && !object[field].is_object()) {

@@ -203,6 +203,19 @@ spec:
   Ok({"create", "-f", "-"}, dependent("kept-dependent", uid));
   EXPECT_EQ(Ok({"get", "ww", "kept-dependent", "-o", "name"}).out,
             "workload.runtime.wasmcloud.dev/kept-dependent\n");
+
+  // A malformed reference is refused before anything is stored.
+  // (Sent raw: kubectl itself would not decode the number.)
+  auto bad =
+      up_.Kubectl({"create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", "-"},
+                  R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bad-owner",
+          "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": 7}]}})");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("metadata.ownerReferences[0].name: expected string"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("metadata.ownerReferences[0].uid: required value"), std::string::npos)
+      << bad.err;
+  EXPECT_NE(up_.Kubectl({"get", "configmap", "bad-owner"}).exit_code, 0);
 }
 
 TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
