@@ -186,6 +186,14 @@ ObjectKey KeyOf(const ResourceDef& def, const std::string& ns, const std::string
   return {def.StoreKey(), def.namespaced ? ns : "", name};
 }
 
+namespace {
+// A write that failed because another writer changed the object since it was read.
+bool LostARace(const ApiResult& r) {
+  return r.code == 409 && r.body.value("reason", "") == "Conflict" &&
+         r.body.value("message", "").find("has been modified") != std::string::npos;
+}
+}  // namespace
+
 ApiResult Registry::EnsureNamespace(const std::string& ns) {
   const ResourceDef* def = FindResource("", "v1", "namespaces");
   auto got = store_.Get(KeyOf(*def, "", ns));
@@ -450,9 +458,7 @@ ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_
   // GuaranteedUpdate), instead of failing the client with a conflict it did not ask for.
   for (int attempt = 0;; ++attempt) {
     ApiResult r = PatchOnce(scope, content_type, body, force);
-    bool conflict = r.code == 409 && r.body.value("reason", "") == "Conflict" &&
-                    r.body.value("message", "").find("has been modified") != std::string::npos;
-    if (!conflict || attempt == 4) return r;
+    if (!LostARace(r) || attempt == 4) return r;
   }
 }
 
@@ -548,6 +554,16 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
 }
 
 ApiResult Registry::Delete(const RequestScope& scope, const Json& options) {
+  // Like a patch: a writer that got in between our read and write (a controller adding a
+  // finalizer or status) is no reason to fail the delete, or to lose a garbage collection.
+  // A failed precondition is not that race and is returned.
+  for (int attempt = 0;; ++attempt) {
+    ApiResult r = DeleteOnce(scope, options);
+    if (!LostARace(r) || attempt == 4) return r;
+  }
+}
+
+ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   const ResourceDef& def = *scope.def;
   auto key = KeyOf(def, scope.ns, scope.name);
   auto got = store_.Get(key);

@@ -69,6 +69,7 @@ class Registry {
   void CollectGarbage(const std::string& owner_uid, const std::string& policy);
   bool HasDependents(const std::string& owner_uid);
   bool OwnersAreGone(const Json& object);
+  ApiResult DeleteOnce(const RequestScope& scope, const Json& options);
   void ReleaseOwners(const Json& deleted);
 
   ObjectStore& store_;
