@@ -298,7 +298,9 @@ void FlattenInto(const ValType& t, Out& out) {
   }
 }
 
-size_t FlatCount(const ValType& t) {
+size_t FlatCount(const ValType& t);
+
+size_t ComputeFlatCount(const ValType& t) {
   switch (t.kind) {
     case TypeKind::kString:
     case TypeKind::kList:
@@ -324,6 +326,13 @@ size_t FlatCount(const ValType& t) {
     default:
       return 1;
   }
+}
+
+size_t FlatCount(const ValType& t) {
+  if (uint32_t cached = t.layout.flat_plus_one()) return cached - 1;
+  const size_t n = ComputeFlatCount(t);
+  t.layout.set_flat(static_cast<uint32_t>(n));
+  return n;
 }
 
 size_t FlatCount(const std::vector<Field>& fields) {
@@ -1360,7 +1369,9 @@ Status CheckCount(std::string_view what, size_t have, size_t want) {
 
 }  // namespace
 
-uint32_t AlignmentOf(const ValType& type) {
+namespace {
+
+uint32_t ComputeAlignment(const ValType& type) {
   switch (type.kind) {
     case TypeKind::kBool:
     case TypeKind::kS8:
@@ -1404,7 +1415,7 @@ uint32_t AlignmentOf(const ValType& type) {
   return 1;
 }
 
-uint32_t SizeOf(const ValType& type) {
+uint32_t ComputeSize(const ValType& type) {
   switch (type.kind) {
     case TypeKind::kBool:
     case TypeKind::kS8:
@@ -1446,6 +1457,22 @@ uint32_t SizeOf(const ValType& type) {
       return FlagsSize(type.labels.size());
   }
   return 0;
+}
+
+}  // namespace
+
+uint32_t AlignmentOf(const ValType& type) {
+  if (uint32_t cached = type.layout.align_plus_one()) return cached - 1;
+  const uint32_t a = ComputeAlignment(type);
+  type.layout.set_align(a);
+  return a;
+}
+
+uint32_t SizeOf(const ValType& type) {
+  if (uint32_t cached = type.layout.size_plus_one()) return cached - 1;
+  const uint32_t s = ComputeSize(type);
+  type.layout.set_size(s);
+  return s;
 }
 
 void Flatten(const ValType& type, std::vector<wasm::ValType>& out) { FlattenInto(type, out); }

@@ -323,6 +323,19 @@ TEST(Layout, RecordsPadFieldsAndTheEnd) {
   EXPECT_EQ(SizeOf(*nested), 10u);
 }
 
+TEST(Layout, IsKeptPerTypeAndACopyWorksItOutAgain) {
+  const TypeRef r = RecordOf({{"a", kU8}, {"b", kU16}});
+  EXPECT_EQ(SizeOf(*r), 4u);
+  EXPECT_EQ(SizeOf(*r), 4u);  // from the cache
+  // The decoder copies a type to substitute its children: the copy must not keep the numbers.
+  auto copy = std::make_shared<ValType>(*r);
+  copy->fields[1].type = kU64;
+  EXPECT_EQ(SizeOf(*copy), 16u);
+  EXPECT_EQ(AlignmentOf(*copy), 8u);
+  EXPECT_EQ(SizeOf(*r), 4u);
+  EXPECT_EQ(AlignmentOf(*r), 2u);
+}
+
 TEST(Layout, VariantsAlignPayloadAfterDiscriminant) {
   EXPECT_EQ(SizeOf(*OptionOf(kU8)), 2u);
   EXPECT_EQ(SizeOf(*OptionOf(kU64)), 16u);

@@ -3,6 +3,7 @@
 // Definitions"). Types are immutable and shared.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -62,6 +63,35 @@ struct Case {
   TypeRef type;  // nullptr: the case carries no payload
 };
 
+// A type's canonical ABI layout (size, alignment, flat count), worked out on first use and kept:
+// the walks are recursive (wasi:http's error-code nests dozens of cases) and a call lays out its
+// types on every call. Threads that race compute the same numbers. A copy starts empty, since a
+// type is copied only to be changed (the decoder substituting resolved types).
+class LayoutCache {
+ public:
+  LayoutCache() = default;
+  LayoutCache(const LayoutCache&) {}
+  LayoutCache& operator=(const LayoutCache&) {
+    size_.store(0, std::memory_order_relaxed);
+    align_.store(0, std::memory_order_relaxed);
+    flat_.store(0, std::memory_order_relaxed);
+    return *this;
+  }
+
+  // 0 when not worked out yet.
+  uint32_t size_plus_one() const { return size_.load(std::memory_order_relaxed); }
+  uint32_t align_plus_one() const { return align_.load(std::memory_order_relaxed); }
+  uint32_t flat_plus_one() const { return flat_.load(std::memory_order_relaxed); }
+  void set_size(uint32_t v) const { size_.store(v + 1, std::memory_order_relaxed); }
+  void set_align(uint32_t v) const { align_.store(v + 1, std::memory_order_relaxed); }
+  void set_flat(uint32_t v) const { flat_.store(v + 1, std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<uint32_t> size_{0};
+  mutable std::atomic<uint32_t> align_{0};
+  mutable std::atomic<uint32_t> flat_{0};
+};
+
 struct ValType {
   TypeKind kind = TypeKind::kBool;
   std::vector<Field> fields;                     // record
@@ -72,6 +102,7 @@ struct ValType {
   TypeRef err;                                   // result (nullptr: no payload)
   std::vector<std::string> labels;               // enum, flags (at most 32 flags)
   std::shared_ptr<const ResourceType> resource;  // own, borrow
+  LayoutCache layout;                            // filled by the canonical ABI
 };
 
 // Shared instances of the primitive types, so primitives are never allocated per use.
