@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <future>
+#include <string>
+
+#include "util/thread_name.h"
 
 namespace wcloud::host {
 
@@ -25,6 +28,7 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::Start(wasm::Engine& engine, Opti
     Slot* s = slot.get();
     WorkerPool* self = pool.get();
     slot->thread = std::thread([self, s, i, &engine, store_options = options.store, promise] {
+      NameThisThread("wcloud-guest-" + std::to_string(i));
       Worker worker;
       worker.index_ = i;
       auto store = engine.NewStore(store_options);

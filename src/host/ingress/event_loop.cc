@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "host/ingress/connection.h"
+#include "util/thread_name.h"
 
 namespace wcloud::ingress {
 namespace {
@@ -26,10 +27,11 @@ EventLoop::EventLoop(const IngressOptions& options, const Handler& handler,
 
 EventLoop::~EventLoop() { StopThread(); }
 
-void EventLoop::StartThread() {
+void EventLoop::StartThread(int index) {
   work_.emplace(context_.get_executor());
   ScheduleTick();
-  thread_ = std::thread([this] {
+  thread_ = std::thread([this, index] {
+    NameThisThread("wcloud-net-" + std::to_string(index));
     for (;;) {
       // Nothing of ours throws out of a handler; should a library call (bad_alloc), the loop
       // keeps serving its other connections.

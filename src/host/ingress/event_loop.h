@@ -42,7 +42,8 @@ class EventLoop {
   bool draining() const { return draining_.load(); }
   const std::atomic<bool>& draining_flag() const { return draining_; }
 
-  void StartThread();
+  // `index` names the thread ("wcloud-net-N").
+  void StartThread(int index);
   // Stops the io_context and joins the thread; pending handlers die with the loop.
   void StopThread();
 

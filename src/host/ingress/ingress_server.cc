@@ -42,7 +42,7 @@ class IngressServer::Impl {
       return Error("ingress listen " + where + ": " + ec.message());
     }
     port_ = acceptor_->local_endpoint(ec).port();
-    for (auto& loop : loops_) loop->StartThread();
+    for (size_t i = 0; i < loops_.size(); ++i) loops_[i]->StartThread(static_cast<int>(i));
     asio::post(loops_[0]->context(), [this] { Accept(); });
     return Ok();
   }
