@@ -769,6 +769,55 @@ TEST(IngressServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_GE(Clock::now() - start, 150ms);
 }
 
+// A handler on another thread that answers a whole request at once writes the response to the
+// socket itself; the connection learns of it only later, and still times out from the answer.
+TEST(IngressServerTest, IdleTimeoutCountsFromAResponseAWorkerWroteItself) {
+  IngressOptions options;
+  options.idle_timeout = 200ms;
+  options.request_timeout = 20s;
+  Workers workers;
+  auto server = StartServer(
+      [&](Exchange ex) {
+        workers.Run([ex = std::move(ex)]() mutable {
+          std::this_thread::sleep_for(20ms);  // the connection is waiting by then
+          Respond(ex, 200, ex.request().target);
+        });
+      },
+      options);
+  RawClient c(server->port());
+  for (std::string target : {"/a", "/b"}) {
+    c.Send("GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, target);
+  }
+  auto start = Clock::now();
+  EXPECT_TRUE(c.WaitClosed(5s));
+  EXPECT_GE(Clock::now() - start, 150ms);
+  EXPECT_LT(Clock::now() - start, 2s) << "the idle timeout ran from the request, not the answer";
+}
+
+TEST(IngressServerTest, StopClosesAConnectionWhoseWorkerWroteTheResponseItself) {
+  Workers workers;
+  auto server = StartServer([&](Exchange ex) {
+    workers.Run([ex = std::move(ex)]() mutable {
+      std::this_thread::sleep_for(20ms);
+      Respond(ex, 200, "direct");
+    });
+  });
+  RawClient c(server->port());
+  c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "direct");
+  EXPECT_EQ(r->Header("connection"), "");
+  auto start = Clock::now();
+  std::jthread stopper([&] { server->Stop(5s); });
+  EXPECT_TRUE(c.WaitClosed(2s)) << "an idle keep-alive connection outlived Stop";
+  stopper.join();
+  EXPECT_LT(Clock::now() - start, 2s);
+}
+
 TEST(IngressServerTest, HandlerThatNeverAnswersGets504) {
   IngressOptions options;
   options.request_timeout = 200ms;
