@@ -89,9 +89,6 @@ void Connection::BeginRequest() {
                                         &loop_.date(), &loop_.draining_flag());
   }
   state_->Reset(this);
-  ++exchanges_;
-  direct_offered_ = false;
-  written_directly_.reset();
   trailers_.Clear();
   parser_.emplace(state_->request(), trailers_, *this, options_.max_header_bytes,
                   options_.max_body_bytes);
@@ -324,8 +321,7 @@ void Connection::Pump() {
   if (p.took_output) StartWrite();
   if (p.finished && !finish_seen_) {
     finish_seen_ = true;
-    written_directly_ = p.written_directly;
-    deadline_ = p.written_directly.value_or(Clock::now()) + options_.idle_timeout;
+    deadline_ = Clock::now() + options_.idle_timeout;
   }
   if (paused_ && !p.read_paused) {
     paused_ = false;
@@ -333,31 +329,6 @@ void Connection::Pump() {
     if (phase_ != Phase::kExchange) return;
   }
   if (p.finished && !writing_) return EndExchange(p.close || parse_failed_);
-  MaybeRead();
-  OfferDirectWrite();
-}
-
-void Connection::OfferDirectWrite() {
-  if (direct_offered_ || awaiting_readable_ || reading_ || writing_ || finish_seen_ ||
-      parse_failed_ || !parser_->is_done() || loop_.draining()) {
-    return;
-  }
-  direct_offered_ = true;
-  awaiting_readable_ = true;
-  state_->OfferDirectWrite(socket_.native_handle());
-  // Until the handler is heard from, look again at least once per idle timeout: a response it
-  // wrote directly starts the idle timeout, and the client may never send again.
-  deadline_ = std::min(deadline_, Clock::now() + options_.idle_timeout);
-  socket_.async_wait(Socket::wait_read,
-                     [self = shared_from_this(), exchange = exchanges_](
-                         const boost::system::error_code&) { self->OnReadable(exchange); });
-}
-
-void Connection::OnReadable(uint64_t exchange) {
-  awaiting_readable_ = false;
-  if (phase_ == Phase::kClosed) return;
-  if (exchange == exchanges_ && phase_ == Phase::kExchange) state_->EndDirectWrite();
-  Pump();
   MaybeRead();
 }
 
@@ -420,7 +391,7 @@ bool Connection::PrepareNextRequest() {
   paused_ = false;
   parse_failed_ = false;
   finish_seen_ = false;
-  deadline_ = written_directly_.value_or(Clock::now()) + options_.idle_timeout;
+  deadline_ = Clock::now() + options_.idle_timeout;
   return true;
 }
 
@@ -469,15 +440,6 @@ void Connection::OnDeadline() {
              "the request head took longer than " + Millis(options_.header_timeout));
       return Pump();
     case Phase::kExchange:
-      if (direct_offered_ && !finish_seen_) {
-        Pump();  // a response the handler wrote directly ends the exchange here
-        if (phase_ != Phase::kExchange) return;
-        if (!finish_seen_ && Clock::now() < state_->deadline()) {
-          // Only OfferDirectWrite's look-again was due.
-          deadline_ = std::min(state_->deadline(), Clock::now() + options_.idle_timeout);
-          return;
-        }
-      }
       if (!finish_seen_ && !state_->finished()) {
         state_->Fail(504, "the workload did not answer in time\n",
                      "the request timed out after " + Millis(options_.request_timeout));
@@ -508,13 +470,10 @@ void Connection::BeginDrain() {
     case Phase::kDiscard:
       // The response is written; closing with body bytes unread would reset it away.
       return Linger();
-    case Phase::kExchange:
-      // Its response says close (the state reads the server's draining flag) and ends it, or
-      // the handler already wrote it directly: then it ends here.
-      if (!finish_seen_) Pump();
-      return;
     case Phase::kHead:
       // A request is arriving (the header timeout bounds it); it will be answered with close.
+    case Phase::kExchange:
+      // Its response says close (the state reads the server's draining flag) and ends it.
     case Phase::kLinger:
     case Phase::kClosed:
       return;

@@ -57,10 +57,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   void MaybeRead();
   void OnRead(const boost::system::error_code& ec, size_t n);
   void Pump();
-  // Once the whole request is in and the handler still runs, waits for the client's next bytes
-  // instead of a wake-up, letting the handler write its response itself (OfferDirectWrite).
-  void OfferDirectWrite();
-  void OnReadable(uint64_t exchange);
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void EndExchange(bool close);
@@ -88,12 +84,6 @@ class Connection final : public std::enable_shared_from_this<Connection>,
   std::string write_buffer_;
   bool writing_ = false;
   bool finish_seen_ = false;
-
-  uint64_t exchanges_ = 0;       // numbers the exchanges, so a late readiness wait can tell
-  bool direct_offered_ = false;  // this exchange's handler may write directly
-  bool awaiting_readable_ = false;
-  // When the handler wrote its response directly; the idle timeout counts from then.
-  std::optional<Deadline> written_directly_;
 
   std::shared_ptr<ExchangeState> state_;
   HeaderList trailers_;  // the parser's, handed to the state with the end of the body

@@ -1,9 +1,6 @@
 #include "host/ingress/exchange_state.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <thread>
 
@@ -221,8 +218,6 @@ void ExchangeState::Reset(ExchangeOwner* owner) {
   body_written_ = 0;
   pending_.clear();
   writing_bytes_ = 0;
-  direct_fd_ = -1;
-  written_directly_.reset();
   UpdateFdsLocked();
 }
 
@@ -305,7 +300,6 @@ void ExchangeState::Detach() {
     Guard lock(*this);
     owner_ = nullptr;
     wake_owed_ = false;
-    direct_fd_ = -1;
     if (error_.empty() && (!finished_ || (!body_end_ && !discarded_))) {
       error_ = "the client connection closed before the exchange completed";
     }
@@ -325,22 +319,11 @@ ExchangeState::Progress ExchangeState::Poll(std::string* out) {
     writing_bytes_ = out->size();
     p.took_output = true;
   }
-  p.written_directly = written_directly_;
   p.finished = finished_;
   p.aborted = aborted_;
   p.close = close_;
   p.read_paused = read_paused_;
   return p;
-}
-
-void ExchangeState::OfferDirectWrite(int fd) {
-  Guard lock(*this);
-  direct_fd_ = fd;
-}
-
-void ExchangeState::EndDirectWrite() {
-  Guard lock(*this);
-  direct_fd_ = -1;
 }
 
 void ExchangeState::OutputWritten() {
@@ -594,36 +577,8 @@ void ExchangeState::WakeLocked(bool deferrable) {
     return;
   }
   wake_deferred_ = false;
-  if (written_directly_ || TryDirectWriteLocked()) return;
   wake_pending_ = true;
   wake_owed_ = true;
-}
-
-bool ExchangeState::TryDirectWriteLocked() {
-  // Only a response that is complete, keeps the connection open and follows a complete request:
-  // anything else needs the connection (streaming, closing, reading or discarding the body).
-  if (direct_fd_ < 0 || !finished_ || aborted_ || close_ || !error_.empty() || !body_end_ ||
-      writing_bytes_ > 0 || pending_.empty()) {
-    return false;
-  }
-  size_t sent = 0;
-  while (sent < pending_.size()) {
-    ssize_t n = ::send(direct_fd_, pending_.data() + sent, pending_.size() - sent,
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;  // full (EAGAIN) or failed: the connection writes the rest and sees any error
-    }
-  }
-  pending_.erase(0, sent);
-  if (!pending_.empty()) return false;
-  direct_fd_ = -1;
-  written_directly_ = std::chrono::steady_clock::now();
-  UpdateFdsLocked();
-  return true;
 }
 
 void ExchangeState::FlushWakesLocked() {

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -64,18 +63,8 @@ class ExchangeState {
   // The connection lets go (it closed, or moved on while the handler still holds this state).
   void Detach();
 
-  // While the connection waits for the client's next request rather than for a wake-up, the
-  // handler side may write a complete response itself, straight to the socket `fd`: the
-  // response of a handler that answers at once then costs no hand-off to the I/O thread. The
-  // connection learns of it from its next Poll (the client's next request, its deadline, a
-  // drain). EndDirectWrite withdraws the offer; so does Detach, before the socket closes.
-  void OfferDirectWrite(int fd);
-  void EndDirectWrite();
-
   struct Progress {
     bool took_output = false;  // `out` now holds bytes to write
-    // The handler side wrote the whole response to the socket at this time (OfferDirectWrite).
-    std::optional<Deadline> written_directly;
     bool finished = false;     // the response is complete (by the handler or the server)
     bool aborted = false;      // the connection must close now
     bool close = false;        // close once the response is written
@@ -115,8 +104,6 @@ class ExchangeState {
  private:
   // `deferrable`: response progress, held back while deferring.
   void WakeLocked(bool deferrable = false);
-  // Writes the finished response to the offered socket; true when all of it went.
-  bool TryDirectWriteLocked();
   void FlushWakesLocked();
   bool BodyReadyLocked() const;
   bool WriteReadyLocked() const;
@@ -175,8 +162,6 @@ class ExchangeState {
   uint64_t body_written_ = 0;
   std::string pending_;       // queued, not yet taken by the connection
   size_t writing_bytes_ = 0;  // taken, not yet written
-  int direct_fd_ = -1;        // OfferDirectWrite's socket; -1 when not offered
-  std::optional<Deadline> written_directly_;
   ReadinessFd write_ready_;
 };
 

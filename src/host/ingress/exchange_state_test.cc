@@ -1,11 +1,8 @@
 // The exchange state on its own, with the test playing the connection's part.
 #include "host/ingress/exchange_state.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <optional>
 #include <thread>
@@ -331,99 +328,6 @@ TEST_F(ExchangeStateTest, ABodyKeptAfterTheExchangeBlocksReuseButNotTheResponse)
   EXPECT_FALSE(state_->Reusable());
   kept.reset();
   EXPECT_TRUE(state_->Reusable());
-}
-
-// A connected pair standing in for the client's socket: [0] is the server's end.
-struct SocketPair {
-  SocketPair() {
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    fcntl(fds[1], F_SETFL, O_NONBLOCK);
-  }
-  ~SocketPair() {
-    close(fds[0]);
-    close(fds[1]);
-  }
-  std::string Received() {
-    std::string all;
-    char buf[4096];
-    for (ssize_t n; (n = recv(fds[1], buf, sizeof buf, 0)) > 0;) all.append(buf, n);
-    return all;
-  }
-  int fds[2] = {-1, -1};
-};
-
-void AnswerOk(const std::shared_ptr<ExchangeState>& state) {
-  Exchange exchange(state);
-  exchange.DeferWakes();
-  ASSERT_TRUE(exchange.response().Start(200, {{"Content-Length", "2"}}));
-  ASSERT_TRUE(exchange.response().Write("ok"));
-  ASSERT_TRUE(exchange.response().Finish());
-}
-
-TEST_F(ExchangeStateTest, OfferedSocketTakesACompleteResponseWithoutWakingTheConnection) {
-  SocketPair client;
-  state_->SetHead(false, false, true, false, {});
-  state_->OfferDirectWrite(client.fds[0]);
-  AnswerOk(state_);
-  EXPECT_EQ(owner_.wakes, 0);
-  std::string got = client.Received();
-  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
-  EXPECT_EQ(Body(got), "ok");
-  std::string out;
-  auto p = state_->Poll(&out);
-  EXPECT_FALSE(p.took_output);
-  EXPECT_TRUE(p.finished);
-  EXPECT_FALSE(p.close);
-  EXPECT_TRUE(p.written_directly.has_value());
-  EXPECT_TRUE(state_->Reusable());
-}
-
-TEST_F(ExchangeStateTest, WhatTheOfferedSocketDoesNotTakeGoesToTheConnection) {
-  SocketPair client;
-  // Fill the socket so that the direct write finds no room.
-  std::string filler(4096, 'f');
-  while (send(client.fds[0], filler.data(), filler.size(), MSG_DONTWAIT) > 0) {
-  }
-  state_->SetHead(false, false, true, false, {});
-  state_->OfferDirectWrite(client.fds[0]);
-  AnswerOk(state_);
-  EXPECT_EQ(owner_.wakes, 1);
-  std::string out;
-  auto p = state_->Poll(&out);
-  EXPECT_TRUE(p.took_output);
-  EXPECT_FALSE(p.written_directly.has_value());
-  EXPECT_EQ(Body(out), "ok");
-}
-
-TEST_F(ExchangeStateTest, NoDirectWriteOnceWithdrawnOrWhenTheResponseCloses) {
-  SocketPair client;
-  state_->SetHead(false, false, true, false, {});
-  state_->OfferDirectWrite(client.fds[0]);
-  state_->EndDirectWrite();
-  AnswerOk(state_);
-  EXPECT_EQ(owner_.wakes, 1);
-  EXPECT_EQ(client.Received(), "");
-  EXPECT_EQ(Body(Output()), "ok");
-
-  // HTTP/1.0 without keep-alive: the connection must close after the response, so it writes.
-  state_->Reset(&owner_);
-  state_->request().version_minor = 0;
-  state_->SetHead(false, false, false, false, {});
-  state_->OfferDirectWrite(client.fds[0]);
-  AnswerOk(state_);
-  EXPECT_EQ(owner_.wakes, 2);
-  EXPECT_EQ(client.Received(), "");
-  EXPECT_TRUE(state_->Poll(nullptr).close);
-
-  // A request body still arriving: the connection has to read past it.
-  state_->Reset(&owner_);
-  state_->request().version_minor = 1;
-  state_->SetHead(true, false, true, false, {});
-  state_->OfferDirectWrite(client.fds[0]);
-  AnswerOk(state_);
-  EXPECT_EQ(owner_.wakes, 3);
-  EXPECT_EQ(client.Received(), "");
 }
 
 }  // namespace

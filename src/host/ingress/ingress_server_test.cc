@@ -769,9 +769,9 @@ TEST(IngressServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_GE(Clock::now() - start, 150ms);
 }
 
-// A handler on another thread that answers a whole request at once writes the response to the
-// socket itself; the connection learns of it only later, and still times out from the answer.
-TEST(IngressServerTest, IdleTimeoutCountsFromAResponseAWorkerWroteItself) {
+// A keep-alive connection whose handler answered from another thread times out from the answer,
+// not from the request.
+TEST(IngressServerTest, IdleTimeoutCountsFromTheAnswerOfAHandlerOnAnotherThread) {
   IngressOptions options;
   options.idle_timeout = 200ms;
   options.request_timeout = 20s;
@@ -779,7 +779,7 @@ TEST(IngressServerTest, IdleTimeoutCountsFromAResponseAWorkerWroteItself) {
   auto server = StartServer(
       [&](Exchange ex) {
         workers.Run([ex = std::move(ex)]() mutable {
-          std::this_thread::sleep_for(20ms);  // the connection is waiting by then
+          std::this_thread::sleep_for(20ms);  // the connection waits for the handler
           Respond(ex, 200, ex.request().target);
         });
       },
@@ -797,7 +797,7 @@ TEST(IngressServerTest, IdleTimeoutCountsFromAResponseAWorkerWroteItself) {
   EXPECT_LT(Clock::now() - start, 2s) << "the idle timeout ran from the request, not the answer";
 }
 
-TEST(IngressServerTest, StopClosesAConnectionWhoseWorkerWroteTheResponseItself) {
+TEST(IngressServerTest, StopClosesAKeepAliveConnectionAnsweredFromAnotherThread) {
   Workers workers;
   auto server = StartServer([&](Exchange ex) {
     workers.Run([ex = std::move(ex)]() mutable {
