@@ -20,7 +20,7 @@ packages=(
   # what libnode108 needs at run time
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 zlib1g libssl3
   # test servers and benchmark references
-  nats-server redis-server docker-registry apache2-utils nginx-light wrk
+  nats-server redis-server docker-registry apache2-utils nginx-light wrk valgrind
   # test components
   clang lld libclang-rt-14-dev wasi-libc libclang-rt-14-dev-wasm32 wabt nodejs
 )
