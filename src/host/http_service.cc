@@ -117,7 +117,8 @@ void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange ex
     ExchangeSink(exchange).Complete(500);
     return;
   }
-  const component::ExportedFunc* handle = http::FindIncomingHandler(lease->instance());
+  if (lease->entry() == nullptr) lease->set_entry(http::FindIncomingHandler(lease->instance()));
+  const component::ExportedFunc* handle = lease->entry();
   if (handle == nullptr) {
     LogFailure(component, exchange.request(),
                "the component exports no wasi:http/incoming-handler");

@@ -44,10 +44,15 @@ class InstancePool {
    public:
     component::ComponentInstance& instance() { return *instance_; }
     uint32_t invocations() const { return invocations_; }
+    // The export the pool's user calls, once it looked it up in this instance: kept with the
+    // instance across uses (and resets), so the lookup by name happens once per instance.
+    const component::ExportedFunc* entry() const { return entry_; }
+    void set_entry(const component::ExportedFunc* entry) { entry_ = entry; }
 
    private:
     friend class InstancePool;
     std::unique_ptr<component::ComponentInstance> instance_;
+    const component::ExportedFunc* entry_ = nullptr;
     uint32_t invocations_ = 0;  // uses before this one
     Clock::time_point last_used_;
   };
