@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <span>
 
 namespace wcloud::wasi::http {
 namespace {
@@ -19,6 +20,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
            };
            return lower(x) == lower(y);
          });
+}
+
+void LowerInPlace(std::string& s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
 }
 
 }  // namespace
@@ -52,16 +59,18 @@ bool IsForbiddenFieldName(std::string_view name) {
 
 std::string LowerCase(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
+  LowerInPlace(out);
   return out;
 }
 
-Fields Fields::FromHost(const FieldList& entries, bool immutable) {
+void LowerCaseNames(FieldList& fields) {
+  for (auto& field : fields) LowerInPlace(field.first);
+}
+
+Fields Fields::FromHost(FieldList entries, bool immutable) {
   Fields f;
-  f.entries_.reserve(entries.size());
-  for (const auto& [name, value] : entries) f.entries_.emplace_back(LowerCase(name), value);
+  f.entries_ = std::move(entries);
+  LowerCaseNames(f.entries_);
   f.immutable_ = immutable;
   return f;
 }
@@ -88,8 +97,8 @@ bool Fields::Has(std::string_view name) const {
                      [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
 }
 
-HeaderStatus Fields::CheckMutation(std::string_view name,
-                                   const std::vector<std::string_view>& values) {
+template <class Values>
+HeaderStatus Fields::CheckMutation(std::string_view name, const Values& values) const {
   if (immutable_) return HeaderError::kImmutable;
   if (!IsValidFieldName(name)) return HeaderError::kInvalidSyntax;
   for (std::string_view v : values) {
@@ -100,7 +109,7 @@ HeaderStatus Fields::CheckMutation(std::string_view name,
 }
 
 HeaderStatus Fields::Set(std::string_view name, const std::vector<std::string>& values) {
-  auto checked = CheckMutation(name, {values.begin(), values.end()});
+  auto checked = CheckMutation(name, values);
   if (!checked) return checked;
   // The new values take the place of the first old one, so order among other names is kept.
   const std::string lower = LowerCase(name);
@@ -116,17 +125,20 @@ HeaderStatus Fields::Set(std::string_view name, const std::vector<std::string>& 
 }
 
 HeaderStatus Fields::Delete(std::string_view name) {
-  auto checked = CheckMutation(name, {});
+  auto checked = CheckMutation(name, std::span<const std::string_view>());
   if (!checked) return checked;
   const std::string lower = LowerCase(name);
   std::erase_if(entries_, [&](const Field& f) { return f.first == lower; });
   return std::monostate{};
 }
 
-HeaderStatus Fields::Append(std::string_view name, std::string_view value) {
-  auto checked = CheckMutation(name, {value});
+HeaderStatus Fields::Append(std::string_view name, std::string value) {
+  const std::string_view values[] = {value};
+  auto checked = CheckMutation(name, values);
   if (!checked) return checked;
-  entries_.emplace_back(LowerCase(name), std::string(value));
+  // Most fields hold a few entries: one allocation instead of growing 1, 2, 4.
+  if (entries_.empty()) entries_.reserve(4);
+  entries_.emplace_back(LowerCase(name), std::move(value));
   return std::monostate{};
 }
 
@@ -137,11 +149,16 @@ Fields Fields::Clone() const {
 }
 
 std::optional<uint64_t> Fields::ContentLength() const {
-  const auto values = Get("content-length");
-  if (values.size() != 1 || values[0].empty()) return std::nullopt;
+  const std::string* value = nullptr;
+  for (const auto& [n, v] : entries_) {
+    if (!EqualsIgnoreCase(n, "content-length")) continue;
+    if (value != nullptr) return std::nullopt;
+    value = &v;
+  }
+  if (value == nullptr || value->empty()) return std::nullopt;
   uint64_t n = 0;
-  const char* begin = values[0].data();
-  const char* end = begin + values[0].size();
+  const char* begin = value->data();
+  const char* end = begin + value->size();
   auto [ptr, ec] = std::from_chars(begin, end, n);
   if (ec != std::errc() || ptr != end) return std::nullopt;
   return n;

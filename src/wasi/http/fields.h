@@ -33,6 +33,8 @@ bool IsValidFieldValue(std::string_view value);
 bool IsForbiddenFieldName(std::string_view name);
 // ASCII lower-case copy.
 std::string LowerCase(std::string_view s);
+// Lower-cases every name of `fields` in place.
+void LowerCaseNames(FieldList& fields);
 
 class Fields {
  public:
@@ -40,7 +42,7 @@ class Fields {
   Fields() = default;
   // Fields the host received (a request's headers, a response's): stored as given (names
   // lower-cased), not checked, immutable to the guest when `immutable`.
-  static Fields FromHost(const FieldList& entries, bool immutable);
+  static Fields FromHost(FieldList entries, bool immutable);
   // from-list: every entry checked; the result is mutable.
   static Expected<Fields, HeaderError> FromGuest(const FieldList& entries);
 
@@ -48,9 +50,11 @@ class Fields {
   bool Has(std::string_view name) const;
   HeaderStatus Set(std::string_view name, const std::vector<std::string>& values);
   HeaderStatus Delete(std::string_view name);
-  HeaderStatus Append(std::string_view name, std::string_view value);
+  HeaderStatus Append(std::string_view name, std::string value);
   // A mutable deep copy.
   Fields Clone() const;
+  // From now on immutable: the fields became a request's or response's headers.
+  void Freeze() { immutable_ = true; }
 
   const FieldList& entries() const { return entries_; }
   bool immutable() const { return immutable_; }
@@ -58,8 +62,10 @@ class Fields {
   std::optional<uint64_t> ContentLength() const;
 
  private:
-  // Checks a mutation of `name` (and `values`): immutable, then syntax, then forbidden.
-  HeaderStatus CheckMutation(std::string_view name, const std::vector<std::string_view>& values);
+  // Checks a mutation of `name` (and `values`, a range of strings): immutable, then syntax,
+  // then forbidden.
+  template <class Values>
+  HeaderStatus CheckMutation(std::string_view name, const Values& values) const;
 
   FieldList entries_;
   bool immutable_ = false;

@@ -1,5 +1,7 @@
 #include "wasi/http/serve.h"
 
+#include <algorithm>
+
 #include "wasi/http/serve_exchange.h"
 #include "wasi/wasi_state.h"
 
@@ -59,12 +61,18 @@ void SetResponse(ServeExchange& exchange, OutgoingResponse response) {
     response.body = std::make_shared<OutgoingBody>(response.headers.ContentLength(), false);
     (void)response.body->Finish({});
   }
-  // Hop-by-hop fields are the server's (a guest may pass on a request's headers unchanged).
-  FieldList headers;
-  for (const auto& field : response.headers.entries()) {
-    if (!IsForbiddenFieldName(field.first)) headers.push_back(field);
+  // Hop-by-hop fields are the server's (a guest may pass on a request's headers unchanged);
+  // only then is a filtered copy needed.
+  const FieldList& entries = response.headers.entries();
+  FieldList filtered;
+  const bool forbidden = std::any_of(entries.begin(), entries.end(),
+                                     [](const Field& f) { return IsForbiddenFieldName(f.first); });
+  if (forbidden) {
+    for (const auto& field : entries) {
+      if (!IsForbiddenFieldName(field.first)) filtered.push_back(field);
+    }
   }
-  Status started = exchange.sink->Start(response.status, headers);
+  Status started = exchange.sink->Start(response.status, forbidden ? filtered : entries);
   exchange.head_sent = started.has_value();
   response.body->Bind(std::make_shared<SinkDestination>(exchange.shared_from_this()));
 }
@@ -104,7 +112,8 @@ Result<ServeOutcome> ServeHttp(component::ComponentInstance& instance,
   }
   if (!request.authority.empty()) incoming.authority = request.authority;
   if (!request.path_with_query.empty()) incoming.path_with_query = request.path_with_query;
-  incoming.headers = Fields::FromHost(request.headers, true).entries();
+  incoming.headers = std::move(request.headers);
+  LowerCaseNames(incoming.headers);
   incoming.body = IncomingBodySource{std::move(request.body), std::move(request.trailers)};
 
   auto request_rep = http.incoming_requests.Add(std::move(incoming));

@@ -23,8 +23,8 @@ std::string BytesString(const Value& v) {
 
 // A request's or response's headers as the guest gets them: an immutable copy (the WIT's child
 // resource, which no call can change anyway).
-Result<Value> ImmutableFields(HttpCall& call, const FieldList& entries) {
-  return Own(call.http.fields, call.res.fields, Fields::FromHost(entries, true));
+Result<Value> ImmutableFields(HttpCall& call, FieldList entries) {
+  return Own(call.http.fields, call.res.fields, Fields::FromHost(std::move(entries), true));
 }
 
 // Takes the fields behind an own handle, for a constructor or a finish.
@@ -180,8 +180,7 @@ void DefineIncomingRequest(component::Linker& linker) {
       linker, kTypes, "[method]incoming-request.headers", 1,
       [request](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(IncomingRequest * r, request(call, args[0]));
-        const FieldList headers = r->headers;
-        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, headers));
+        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers));
         out.push_back(std::move(h));
         return Ok();
       });
@@ -216,7 +215,8 @@ void DefineOutgoingRequest(component::Linker& linker) {
              [](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
                WCLOUD_ASSIGN_OR_RETURN(Fields headers, TakeFields(call, args[0]));
                OutgoingRequest r;
-               r.headers = Fields::FromHost(headers.entries(), true);
+               r.headers = std::move(headers);
+               r.headers.Freeze();
                WCLOUD_ASSIGN_OR_RETURN(Value h, Own(call.http.outgoing_requests,
                                                     call.res.outgoing_request, std::move(r)));
                out.push_back(std::move(h));
@@ -306,8 +306,7 @@ void DefineOutgoingRequest(component::Linker& linker) {
       linker, kTypes, "[method]outgoing-request.headers", 1,
       [request](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(OutgoingRequest * r, request(call, args[0]));
-        const FieldList headers = r->headers.entries();
-        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, headers));
+        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers.entries()));
         out.push_back(std::move(h));
         return Ok();
       });
@@ -396,8 +395,7 @@ void DefineIncomingResponse(component::Linker& linker) {
       linker, kTypes, "[method]incoming-response.headers", 1,
       [response](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(IncomingResponse * r, response(call, args[0]));
-        const FieldList headers = r->headers;
-        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, headers));
+        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers));
         out.push_back(std::move(h));
         return Ok();
       });
@@ -466,7 +464,8 @@ void DefineIncomingBody(component::Linker& linker) {
                } else if (got->result->value().empty()) {
                  out.push_back(Value::Some(Value::Ok(Value::Ok(Value::None()))));
                } else {
-                 WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, got->result->value()));
+                 WCLOUD_ASSIGN_OR_RETURN(Value h,
+                                         ImmutableFields(call, std::move(got->result->value())));
                  out.push_back(Value::Some(Value::Ok(Value::Ok(Value::Some(std::move(h))))));
                }
                return Ok();
@@ -481,7 +480,8 @@ void DefineOutgoingResponse(component::Linker& linker) {
              [](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
                WCLOUD_ASSIGN_OR_RETURN(Fields headers, TakeFields(call, args[0]));
                OutgoingResponse r;
-               r.headers = Fields::FromHost(headers.entries(), true);
+               r.headers = std::move(headers);
+               r.headers.Freeze();
                WCLOUD_ASSIGN_OR_RETURN(Value h, Own(call.http.outgoing_responses,
                                                     call.res.outgoing_response, std::move(r)));
                out.push_back(std::move(h));
@@ -509,8 +509,7 @@ void DefineOutgoingResponse(component::Linker& linker) {
       linker, kTypes, "[method]outgoing-response.headers", 1,
       [response](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(OutgoingResponse * r, response(call, args[0]));
-        const FieldList headers = r->headers.entries();
-        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, headers));
+        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers.entries()));
         out.push_back(std::move(h));
         return Ok();
       });
