@@ -54,18 +54,27 @@ StreamStatus OutputStream::WriteZeroes(uint64_t len) {
   return Write(zeroes);
 }
 
+// The blocking forms ask CheckWrite() first and subscribe only when it says to wait: a stream
+// with room (nearly every write of a response) costs no pollable.
 StreamStatus OutputStream::BlockingFlush() {
   auto flushed = Flush();
   if (!flushed) {
     return flushed;
+  }
+  // The flush is done once there is room again; CheckWrite() surfaces a failure of it.
+  auto permit = CheckWrite();
+  if (!permit) {
+    return permit.error();
+  }
+  if (permit.value() > 0) {
+    return StreamOk();
   }
   auto pollable = Subscribe();
   auto waited = Wait(*pollable);
   if (!waited) {
     return waited;
   }
-  // Surfaces a failure of the flush itself.
-  auto permit = CheckWrite();
+  permit = CheckWrite();
   if (!permit) {
     return permit.error();
   }
@@ -73,15 +82,21 @@ StreamStatus OutputStream::BlockingFlush() {
 }
 
 StreamStatus OutputStream::BlockingWriteAndFlush(std::span<const uint8_t> bytes) {
-  auto pollable = Subscribe();
+  std::shared_ptr<Pollable> pollable;
   while (!bytes.empty()) {
-    auto waited = Wait(*pollable);
-    if (!waited) {
-      return waited;
-    }
     auto permit = CheckWrite();
     if (!permit) {
       return permit.error();
+    }
+    if (permit.value() == 0) {
+      if (!pollable) {
+        pollable = Subscribe();
+      }
+      auto waited = Wait(*pollable);
+      if (!waited) {
+        return waited;
+      }
+      continue;
     }
     size_t n = static_cast<size_t>(std::min<uint64_t>(permit.value(), bytes.size()));
     auto written = Write(bytes.first(n));

@@ -45,6 +45,38 @@ TEST(BodyPipeTest, AWriterOnAnotherThreadWakesABlockedReader) {
   EXPECT_EQ(got.value(), Bytes("late"));
 }
 
+// The write-side blocking forms wait only when the stream has no room, then go on where they
+// stopped.
+TEST(BodyPipeTest, BlockingWriteAndFlushWaitsForARemoteReader) {
+  class PipeOutput : public OutputStream {
+   public:
+    explicit PipeOutput(std::shared_ptr<BodyPipe> p) : p_(std::move(p)) {}
+    StreamResult<uint64_t> CheckWrite() override { return p_->Space(); }
+    StreamStatus Write(std::span<const uint8_t> b) override { return p_->Write(b); }
+    StreamStatus Flush() override { return StreamOk(); }
+    std::shared_ptr<Pollable> Subscribe() override { return p_->SubscribeSpace(); }
+
+   private:
+    std::shared_ptr<BodyPipe> p_;
+  };
+  auto pipe = *BodyPipe::Create(4);
+  std::string received;
+  std::thread reader([pipe, &received] {
+    while (received.size() < 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      auto r = pipe->Read(3);
+      received.append(r.bytes.begin(), r.bytes.end());
+    }
+  });
+  PipeOutput out(pipe);
+  auto wrote = out.BlockingWriteAndFlush(Bytes("0123456789"));
+  reader.join();
+  ASSERT_TRUE(wrote.has_value());
+  EXPECT_EQ(received, "0123456789");
+  pipe->CloseConsumer();
+  EXPECT_FALSE(out.BlockingWriteAndFlush(Bytes("x")).has_value());
+}
+
 TEST(BodyPipeTest, OfferPausesAndReadResumesTheProducer) {
   auto pipe = *BodyPipe::Create(4);
   int resumed = 0;
