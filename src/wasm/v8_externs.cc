@@ -1,5 +1,6 @@
 #include "wasm/v8_externs.h"
 
+#include <optional>
 #include <string>
 
 #include "wasm/v8_values.h"
@@ -102,7 +103,12 @@ V8Memory::~V8Memory() {
 
 void V8Memory::Refresh() const {
   if (epoch_ == store_.epoch()) return;
-  V8Store::ApiScope scope(store_);
+  // Inside guest code (a host function reading its arguments) this thread holds the isolate
+  // already, and reading the buffer needs no context: a handle scope is all it takes, a third
+  // of the cost of entering the isolate and context again.
+  std::optional<V8Store::ApiScope> scope;
+  if (!store_.in_guest()) scope.emplace(store_);
+  v8::HandleScope handles(store_.isolate());
   v8::Local<v8::ArrayBuffer> buffer = object().As<v8::WasmMemoryObject>()->Buffer();
   data_ = static_cast<uint8_t*>(buffer->Data());
   size_ = buffer->ByteLength();

@@ -58,6 +58,9 @@ class V8Store final : public Store, private DeadlineTarget {
   // while it is unchanged.
   uint64_t epoch() const { return epoch_; }
   void BumpEpoch() { ++epoch_; }
+  // Guest code is running on this thread (the store's API is single-threaded): the isolate is
+  // entered and locked by the outermost GuestScope.
+  bool in_guest() const { return depth_ > 0; }
 
   // Takes V8's lock when the store needs it. A store runs unlocked on the thread that made it:
   // a Locker re-initializes V8's per-thread state on every entry, which doubled the cost of a
