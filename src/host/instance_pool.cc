@@ -80,18 +80,18 @@ Status InstancePool::Prewarm() {
   while (idle_.size() < options_.pool_size) {
     WCLOUD_ASSIGN_OR_RETURN(Lease lease, NewLease());
     lease.last_used_ = Clock::now();
-    idle_.push_front(std::move(lease));
+    idle_.insert(idle_.begin(), std::move(lease));
   }
   return Ok();
 }
 
 size_t InstancePool::ReclaimIdle(Clock::time_point now) {
-  size_t dropped = 0;
   // The front holds the least recently used.
-  while (!idle_.empty() && now - idle_.front().last_used_ >= options_.idle_timeout) {
-    idle_.pop_front();
+  size_t dropped = 0;
+  while (dropped < idle_.size() && now - idle_[dropped].last_used_ >= options_.idle_timeout) {
     ++dropped;
   }
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(dropped));
   return dropped;
 }
 
