@@ -28,16 +28,19 @@ ingress::HeaderList ToHeaders(const http::FieldList& fields) {
 
 // The guest's response onto the exchange. A failure is only recorded: the worker decides
 // between 500 and 504 once it knows why the guest stopped.
-class ExchangeSink : public http::ResponseSink {
+class ExchangeSink : public http::ResponseSink, public std::enable_shared_from_this<ExchangeSink> {
  public:
   explicit ExchangeSink(ingress::Exchange& exchange)
-      : exchange_(exchange), body_(std::make_shared<IngressResponseStream>(&exchange.response())) {}
+      : exchange_(exchange), body_(&exchange.response()) {}
 
   Status Start(uint16_t status, const http::FieldList& headers) override {
     started_ = true;
     return exchange_.response().Start(status, ToHeaders(headers));
   }
-  std::shared_ptr<wasi::OutputStream> Body() override { return body_; }
+  // Shares the sink's allocation.
+  std::shared_ptr<wasi::OutputStream> Body() override {
+    return std::shared_ptr<wasi::OutputStream>(shared_from_this(), &body_);
+  }
   Status Finish(const http::FieldList& trailers) override {
     finished_ = true;
     return exchange_.response().Finish(ToHeaders(trailers));
@@ -68,7 +71,7 @@ class ExchangeSink : public http::ResponseSink {
 
  private:
   ingress::Exchange& exchange_;
-  std::shared_ptr<IngressResponseStream> body_;
+  IngressResponseStream body_;
   bool started_ = false;
   bool finished_ = false;
   bool failed_ = false;
