@@ -152,7 +152,9 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
   data.headers = ToFields(request.headers);
   auto body = std::make_shared<IngressBodyStream>(exchange.body());
   data.body = body;
-  data.trailers = [body] { return ToFields(body->trailers()); };
+  // ServeHttp asks for the trailers only while it holds `data.body`: a plain pointer will do,
+  // and unlike a shared_ptr it fits in the std::function without an allocation.
+  data.trailers = [stream = body.get()] { return ToFields(stream->trailers()); };
 
   // A response finished within the call reaches the I/O thread in one wake-up, when `exchange`
   // goes at the end of this function; a guest that waits first sends what it has so far.

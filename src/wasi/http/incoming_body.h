@@ -17,7 +17,7 @@ namespace wcloud::wasi::http {
 
 struct IncomingBodySource {
   std::shared_ptr<InputStream> stream;
-  // Asked once the stream reported Closed; nullptr: no trailers.
+  // Asked once the stream reported Closed, while `stream` is still held; nullptr: no trailers.
   std::function<FieldList()> trailers;
 };
 

@@ -110,8 +110,10 @@ Result<ServeOutcome> ServeHttp(component::ComponentInstance& instance,
                       : lower == "https" ? Scheme{1, ""}
                                          : Scheme{2, request.scheme};
   }
-  if (!request.authority.empty()) incoming.authority = request.authority;
-  if (!request.path_with_query.empty()) incoming.path_with_query = request.path_with_query;
+  if (!request.authority.empty()) incoming.authority = std::move(request.authority);
+  if (!request.path_with_query.empty()) {
+    incoming.path_with_query = std::move(request.path_with_query);
+  }
   incoming.headers = std::move(request.headers);
   LowerCaseNames(incoming.headers);
   incoming.body = IncomingBodySource{std::move(request.body), std::move(request.trailers)};

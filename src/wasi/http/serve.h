@@ -31,7 +31,8 @@ struct IncomingRequestData {
   // failure's message may start with an error-code name ("HTTP-request-body-size: ...") for
   // the guest's http-error-code.
   std::shared_ptr<InputStream> body;
-  // Called once the body returned Closed: its trailers (empty when none). nullptr: none.
+  // Called once the body returned Closed: its trailers (empty when none). nullptr: none. It is
+  // called only while `body` is alive, so it may refer to it without owning it.
   std::function<FieldList()> trailers;
 };
 
