@@ -396,46 +396,65 @@ wasm::Val ZeroOf(wasm::ValType t) {
 
 // Reads core values in order. A slot of a variant payload may hold a wider joined type than the
 // value read from it (CanonicalABI.md `lift_flat_variant`): i64 wraps to i32, and floats are
-// reinterpreted from the integer bits, so the reader converts from the slot's actual type.
+// reinterpreted from the integer bits, so the reader converts from the slot's actual type. A
+// read that fails returns false and leaves the position on the value; Failure() describes it.
 class FlatReader {
  public:
   FlatReader(std::span<const wasm::Val> values, size_t* pos) : values_(values), pos_(pos) {}
 
   size_t position() const { return *pos_; }
 
-  Result<uint32_t> I32() {
-    if (*pos_ >= values_.size()) return Missing(wasm::ValType::kI32);
-    const wasm::Val& v = values_[(*pos_)++];
-    if (v.type == wasm::ValType::kI32) return v.i32;
-    if (v.type == wasm::ValType::kI64) return static_cast<uint32_t>(v.i64);
-    return WrongType(v, wasm::ValType::kI32);
+  bool I32(uint32_t* out) {
+    if (*pos_ >= values_.size()) return Fail(wasm::ValType::kI32);
+    const wasm::Val& v = values_[*pos_];
+    if (v.type == wasm::ValType::kI32) {
+      *out = v.i32;
+    } else if (v.type == wasm::ValType::kI64) {
+      *out = static_cast<uint32_t>(v.i64);
+    } else {
+      return Fail(wasm::ValType::kI32);
+    }
+    ++*pos_;
+    return true;
   }
-  Result<uint64_t> I64() {
-    if (*pos_ >= values_.size()) return Missing(wasm::ValType::kI64);
-    const wasm::Val& v = values_[(*pos_)++];
-    if (v.type == wasm::ValType::kI64) return v.i64;
-    return WrongType(v, wasm::ValType::kI64);
+  bool I64(uint64_t* out) {
+    if (*pos_ >= values_.size() || values_[*pos_].type != wasm::ValType::kI64) {
+      return Fail(wasm::ValType::kI64);
+    }
+    *out = values_[(*pos_)++].i64;
+    return true;
   }
-  Result<float> F32() {
-    if (*pos_ >= values_.size()) return Missing(wasm::ValType::kF32);
-    const wasm::Val& v = values_[(*pos_)++];
+  bool F32(float* out) {
+    if (*pos_ >= values_.size()) return Fail(wasm::ValType::kF32);
+    const wasm::Val& v = values_[*pos_];
     switch (v.type) {
       case wasm::ValType::kF32:
-        return v.f32;
+        *out = v.f32;
+        break;
       case wasm::ValType::kI32:
-        return std::bit_cast<float>(v.i32);
+        *out = std::bit_cast<float>(v.i32);
+        break;
       case wasm::ValType::kI64:
-        return std::bit_cast<float>(static_cast<uint32_t>(v.i64));
+        *out = std::bit_cast<float>(static_cast<uint32_t>(v.i64));
+        break;
       default:
-        return WrongType(v, wasm::ValType::kF32);
+        return Fail(wasm::ValType::kF32);
     }
+    ++*pos_;
+    return true;
   }
-  Result<double> F64() {
-    if (*pos_ >= values_.size()) return Missing(wasm::ValType::kF64);
-    const wasm::Val& v = values_[(*pos_)++];
-    if (v.type == wasm::ValType::kF64) return v.f64;
-    if (v.type == wasm::ValType::kI64) return std::bit_cast<double>(v.i64);
-    return WrongType(v, wasm::ValType::kF64);
+  bool F64(double* out) {
+    if (*pos_ >= values_.size()) return Fail(wasm::ValType::kF64);
+    const wasm::Val& v = values_[*pos_];
+    if (v.type == wasm::ValType::kF64) {
+      *out = v.f64;
+    } else if (v.type == wasm::ValType::kI64) {
+      *out = std::bit_cast<double>(v.i64);
+    } else {
+      return Fail(wasm::ValType::kF64);
+    }
+    ++*pos_;
+    return true;
   }
   Status Skip(size_t n) {
     if (values_.size() - *pos_ < n) {
@@ -446,18 +465,25 @@ class FlatReader {
     return Ok();
   }
 
- private:
-  Error Missing(wasm::ValType want) const {
-    return Trap(fmt::format("expected a core {} at position {}, have only {} core values",
-                            CoreTypeName(want), *pos_, values_.size()));
+  // Why the last read returned false.
+  Error Failure() const {
+    if (*pos_ >= values_.size()) {
+      return Trap(fmt::format("expected a core {} at position {}, have only {} core values",
+                              CoreTypeName(want_), *pos_, values_.size()));
+    }
+    return Trap(fmt::format("core value {} is {}, expected {}", *pos_,
+                            CoreTypeName(values_[*pos_].type), CoreTypeName(want_)));
   }
-  Error WrongType(const wasm::Val& v, wasm::ValType want) const {
-    return Trap(fmt::format("core value {} is {}, expected {}", *pos_ - 1, CoreTypeName(v.type),
-                            CoreTypeName(want)));
+
+ private:
+  bool Fail(wasm::ValType want) {
+    want_ = want;
+    return false;
   }
 
   std::span<const wasm::Val> values_;
   size_t* pos_;
+  wasm::ValType want_ = wasm::ValType::kI32;
 };
 
 // ---- Values the host passes in
@@ -563,51 +589,52 @@ class Codec {
     return *ptr;
   }
 
-  // `load`: ptr is aligned and [ptr, ptr + SizeOf(t)) in memory.
-  Result<Value> Load(const ValType& t, uint32_t ptr) {
+  // `load`: ptr is aligned and [ptr, ptr + SizeOf(t)) in memory. Appends the value to `out`.
+  Status Load(const ValType& t, uint32_t ptr, std::vector<Value>& out) {
     switch (t.kind) {
       case TypeKind::kBool:
-        return Value::Bool(Read<uint8_t>(ptr) != 0);
+        out.emplace_back(std::in_place_index<0>, Read<uint8_t>(ptr) != 0);
+        return Ok();
       case TypeKind::kS8:
-        return Value::Signed(Read<int8_t>(ptr));
+        return Append<1>(out, Read<int8_t>(ptr));
       case TypeKind::kU8:
-        return Value::Unsigned(Read<uint8_t>(ptr));
+        return Append<2>(out, Read<uint8_t>(ptr));
       case TypeKind::kS16:
-        return Value::Signed(Read<int16_t>(ptr));
+        return Append<1>(out, Read<int16_t>(ptr));
       case TypeKind::kU16:
-        return Value::Unsigned(Read<uint16_t>(ptr));
+        return Append<2>(out, Read<uint16_t>(ptr));
       case TypeKind::kS32:
-        return Value::Signed(Read<int32_t>(ptr));
+        return Append<1>(out, Read<int32_t>(ptr));
       case TypeKind::kU32:
-        return Value::Unsigned(Read<uint32_t>(ptr));
+        return Append<2>(out, Read<uint32_t>(ptr));
       case TypeKind::kS64:
-        return Value::Signed(Read<int64_t>(ptr));
+        return Append<1>(out, Read<int64_t>(ptr));
       case TypeKind::kU64:
-        return Value::Unsigned(Read<uint64_t>(ptr));
+        return Append<2>(out, Read<uint64_t>(ptr));
       // NaN payloads pass through unchanged: the current spec keeps any NaN.
       case TypeKind::kF32:
-        return Value::F32(Read<float>(ptr));
+        return Append<3>(out, Read<float>(ptr));
       case TypeKind::kF64:
-        return Value::F64(Read<double>(ptr));
+        return Append<4>(out, Read<double>(ptr));
       case TypeKind::kChar:
-        return LiftChar(t, ptr, Read<uint32_t>(ptr));
+        return LiftChar(t, ptr, Read<uint32_t>(ptr), out);
       case TypeKind::kString:
-        return LoadString(t, ptr, Read<uint32_t>(ptr), Read<uint32_t>(ptr + 4));
+        return LoadString(t, ptr, Read<uint32_t>(ptr), Read<uint32_t>(ptr + 4), out);
       case TypeKind::kList:
-        return LoadList(t, ptr, Read<uint32_t>(ptr), Read<uint32_t>(ptr + 4));
+        return LoadList(t, ptr, Read<uint32_t>(ptr), Read<uint32_t>(ptr + 4), out);
       case TypeKind::kRecord:
       case TypeKind::kTuple:
-        return LoadRecord(t, ptr);
+        return LoadRecord(t, ptr, out);
       case TypeKind::kVariant:
       case TypeKind::kEnum:
       case TypeKind::kOption:
       case TypeKind::kResult:
-        return LoadVariant(t, ptr);
+        return LoadVariant(t, ptr, out);
       case TypeKind::kFlags:
-        return LoadFlags(t, ptr);
+        return LoadFlags(t, ptr, out);
       case TypeKind::kOwn:
       case TypeKind::kBorrow:
-        return LiftHandle(t, ptr, Read<uint32_t>(ptr));
+        return LiftHandle(t, ptr, Read<uint32_t>(ptr), out);
       case TypeKind::kErrorContext:
         return Unsupported(t);
     }
@@ -690,94 +717,87 @@ class Codec {
     return Unsupported(t);
   }
 
-  // `lift_flat`.
-  Result<Value> LiftFlat(const ValType& t, FlatReader& in) {
+  // `lift_flat`: appends the value to `out`.
+  Status LiftFlat(const ValType& t, FlatReader& in, std::vector<Value>& out) {
+    uint32_t i;
     switch (t.kind) {
-      case TypeKind::kBool: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Bool(i != 0);
-      }
-      case TypeKind::kS8: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Signed(static_cast<int8_t>(i));
-      }
-      case TypeKind::kU8: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Unsigned(static_cast<uint8_t>(i));
-      }
-      case TypeKind::kS16: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Signed(static_cast<int16_t>(i));
-      }
-      case TypeKind::kU16: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Unsigned(static_cast<uint16_t>(i));
-      }
-      case TypeKind::kS32: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Signed(static_cast<int32_t>(i));
-      }
-      case TypeKind::kU32: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return Value::Unsigned(i);
-      }
-      case TypeKind::kS64: {
-        WCLOUD_ASSIGN_OR_RETURN(uint64_t i, in.I64());
-        return Value::Signed(static_cast<int64_t>(i));
-      }
+      case TypeKind::kBool:
+        if (!in.I32(&i)) return in.Failure();
+        out.emplace_back(std::in_place_index<0>, i != 0);
+        return Ok();
+      case TypeKind::kS8:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<1>(out, static_cast<int8_t>(i));
+      case TypeKind::kU8:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<2>(out, static_cast<uint8_t>(i));
+      case TypeKind::kS16:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<1>(out, static_cast<int16_t>(i));
+      case TypeKind::kU16:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<2>(out, static_cast<uint16_t>(i));
+      case TypeKind::kS32:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<1>(out, static_cast<int32_t>(i));
+      case TypeKind::kU32:
+        if (!in.I32(&i)) return in.Failure();
+        return Append<2>(out, i);
+      case TypeKind::kS64:
       case TypeKind::kU64: {
-        WCLOUD_ASSIGN_OR_RETURN(uint64_t i, in.I64());
-        return Value::Unsigned(i);
+        uint64_t v;
+        if (!in.I64(&v)) return in.Failure();
+        if (t.kind == TypeKind::kS64) return Append<1>(out, static_cast<int64_t>(v));
+        return Append<2>(out, v);
       }
       case TypeKind::kF32: {
-        WCLOUD_ASSIGN_OR_RETURN(float f, in.F32());
-        return Value::F32(f);
+        float f;
+        if (!in.F32(&f)) return in.Failure();
+        return Append<3>(out, f);
       }
       case TypeKind::kF64: {
-        WCLOUD_ASSIGN_OR_RETURN(double f, in.F64());
-        return Value::F64(f);
+        double f;
+        if (!in.F64(&f)) return in.Failure();
+        return Append<4>(out, f);
       }
-      case TypeKind::kChar: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t i, in.I32());
-        return LiftChar(t, kFlat, i);
-      }
+      case TypeKind::kChar:
+        if (!in.I32(&i)) return in.Failure();
+        return LiftChar(t, kFlat, i, out);
       case TypeKind::kString:
       case TypeKind::kList: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, in.I32());
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t length, in.I32());
-        if (t.kind == TypeKind::kString) return LoadString(t, kFlat, ptr, length);
-        return LoadList(t, kFlat, ptr, length);
+        uint32_t length;
+        if (!in.I32(&i) || !in.I32(&length)) return in.Failure();
+        if (t.kind == TypeKind::kString) return LoadString(t, kFlat, i, length, out);
+        return LoadList(t, kFlat, i, length, out);
       }
       case TypeKind::kRecord:
       case TypeKind::kTuple: {
         const size_t n = FieldCount(t);
-        std::vector<Value> items;
+        std::vector<Value>& items = out.emplace_back(std::in_place_index<7>).items();
         items.reserve(n);
-        for (size_t i = 0; i < n; ++i) {
-          Result<Value> item = LiftFlat(FieldType(t, i), in);
-          if (!item) return item.error().Wrap(FieldLabel(t, i));
-          items.push_back(std::move(*item));
+        for (size_t f = 0; f < n; ++f) {
+          Status s = LiftFlat(FieldType(t, f), in, items);
+          if (!s) return s.error().Wrap(FieldLabel(t, f));
         }
-        return Value::Aggregate(std::move(items));
+        return Ok();
       }
       case TypeKind::kVariant:
       case TypeKind::kEnum:
       case TypeKind::kOption:
       case TypeKind::kResult:
-        return LiftFlatVariant(t, in);
+        return LiftFlatVariant(t, in, out);
       case TypeKind::kFlags: {
         uint64_t bits = 0;
         for (size_t w = 0, n = FlagWords(t.labels.size()); w < n; ++w) {
-          WCLOUD_ASSIGN_OR_RETURN(uint32_t word, in.I32());
-          if (w < 2) bits |= uint64_t{word} << (32 * w);
+          if (!in.I32(&i)) return in.Failure();
+          if (w < 2) bits |= uint64_t{i} << (32 * w);
         }
-        return Value::Unsigned(bits & FlagsMask(t.labels.size()));
+        return Append<2>(out, bits & FlagsMask(t.labels.size()));
       }
       case TypeKind::kOwn:
-      case TypeKind::kBorrow: {
-        WCLOUD_ASSIGN_OR_RETURN(uint32_t handle, in.I32());
-        return LiftHandle(t, kFlat, handle);
-      }
+      case TypeKind::kBorrow:
+        if (!in.I32(&i)) return in.Failure();
+        return LiftHandle(t, kFlat, i, out);
       case TypeKind::kErrorContext:
         return Unsupported(t);
     }
@@ -889,6 +909,13 @@ class Codec {
     }
   }
 
+  // A lifted scalar, built in place at the end of `out`.
+  template <size_t I, typename T>
+  static Status Append(std::vector<Value>& out, T v) {
+    out.emplace_back(std::in_place_index<I>, v);
+    return Ok();
+  }
+
   template <typename T>
   T Read(uint32_t ptr) const {
     T v;
@@ -929,19 +956,19 @@ class Codec {
         fmt::format("{}: expected {} fields, got {}", TypeName(t), FieldCount(t), have));
   }
 
-  Result<Value> LiftChar(const ValType& t, int64_t at, uint32_t c) const {
+  Status LiftChar(const ValType& t, int64_t at, uint32_t c, std::vector<Value>& out) const {
     if (!IsScalarValue(c)) {
       return Trap(fmt::format("{}: {:#x} is not a Unicode scalar value", Where(t, at), c));
     }
-    return Value::Char(c);
+    return Append<2>(out, c);
   }
 
-  Result<Value> LiftHandle(const ValType& t, int64_t at, uint32_t handle) {
+  Status LiftHandle(const ValType& t, int64_t at, uint32_t handle, std::vector<Value>& out) {
     if (!t.resource) return Trap(Where(t, at) + ": handle type names no resource");
     Result<ResourceValue> r = t.kind == TypeKind::kOwn ? cx_.LiftOwn(*t.resource, handle)
                                                        : cx_.LiftBorrow(*t.resource, handle);
     if (!r) return r.error().Wrap(fmt::format("{} handle {}", Where(t, at), handle));
-    return Value::Resource(*r);
+    return Append<9>(out, *r);
   }
 
   Result<uint32_t> LowerHandle(const ValType& t, const Value& v) {
@@ -955,7 +982,8 @@ class Codec {
   }
 
   // `load_string_from_range`.
-  Result<Value> LoadString(const ValType& t, int64_t at, uint32_t begin, uint32_t tagged) {
+  Status LoadString(const ValType& t, int64_t at, uint32_t begin, uint32_t tagged,
+                    std::vector<Value>& out) {
     enum class Source { kUtf8, kUtf16, kLatin1 } source = Source::kUtf8;
     uint64_t bytes = tagged;
     uint32_t align = 1;
@@ -985,30 +1013,35 @@ class Codec {
           return Trap(fmt::format("{}: invalid UTF-8 at byte {} of the {} bytes at {:#x}",
                                   Where(t, at), *bad, bytes, begin));
         }
-        return Value::String(std::string(reinterpret_cast<const char*>(data.data()), bytes));
+        out.emplace_back(std::in_place_index<5>, reinterpret_cast<const char*>(data.data()), bytes);
+        return Ok();
       case Source::kUtf16: {
         Result<std::string> s = Utf16LeToUtf8(data);
         if (!s) {
           return Trap(fmt::format("{}: invalid UTF-16 at {:#x}: {}", Where(t, at), begin,
                                   s.error().message()));
         }
-        return Value::String(std::move(*s));
+        out.emplace_back(std::in_place_index<5>, std::move(*s));
+        return Ok();
       }
       case Source::kLatin1:
-        return Value::String(Latin1ToUtf8(data));
+        out.emplace_back(std::in_place_index<5>, Latin1ToUtf8(data));
+        return Ok();
     }
     return Unsupported(t);
   }
 
   // `load_list_from_range`.
-  Result<Value> LoadList(const ValType& t, int64_t at, uint32_t begin, uint32_t length) {
+  Status LoadList(const ValType& t, int64_t at, uint32_t begin, uint32_t length,
+                  std::vector<Value>& out) {
     const ValType& element = *t.element;
     const uint32_t size = SizeOf(element);
     const uint64_t bytes = uint64_t{length} * size;
     WCLOUD_TRY_STATUS(CheckRange(begin, bytes, AlignmentOf(element), [&] { return Where(t, at); }));
     if (element.kind == TypeKind::kU8) {
-      return Value::Bytes(
-          std::vector<uint8_t>(memory_.data() + begin, memory_.data() + begin + bytes));
+      out.emplace_back(std::in_place_index<6>, memory_.data() + begin,
+                       memory_.data() + begin + bytes);
+      return Ok();
     }
     // Zero-sized elements take no memory; bound their count by it anyway, so a guest cannot make
     // the host build billions of values.
@@ -1016,33 +1049,31 @@ class Codec {
       return Trap(fmt::format("{}: {} zero-sized elements exceed the {}-byte memory", Where(t, at),
                               length, memory_.size()));
     }
-    std::vector<Value> items;
+    std::vector<Value>& items = out.emplace_back(std::in_place_index<7>).items();
     items.reserve(length);
     for (uint32_t i = 0; i < length; ++i) {
-      Result<Value> item = Load(element, begin + i * size);
-      if (!item) return item.error().Wrap(fmt::format("element {}", i));
-      items.push_back(std::move(*item));
+      Status s = Load(element, begin + i * size, items);
+      if (!s) return s.error().Wrap(fmt::format("element {}", i));
     }
-    return Value::Aggregate(std::move(items));
+    return Ok();
   }
 
-  Result<Value> LoadRecord(const ValType& t, uint32_t ptr) {
+  Status LoadRecord(const ValType& t, uint32_t ptr, std::vector<Value>& out) {
     const size_t n = FieldCount(t);
-    std::vector<Value> items;
+    std::vector<Value>& items = out.emplace_back(std::in_place_index<7>).items();
     items.reserve(n);
     uint64_t offset = ptr;
     for (size_t i = 0; i < n; ++i) {
       const ValType& field = FieldType(t, i);
       offset = AlignUp(offset, AlignmentOf(field));
-      Result<Value> item = Load(field, static_cast<uint32_t>(offset));
-      if (!item) return item.error().Wrap(FieldLabel(t, i));
-      items.push_back(std::move(*item));
+      Status s = Load(field, static_cast<uint32_t>(offset), items);
+      if (!s) return s.error().Wrap(FieldLabel(t, i));
       offset += SizeOf(field);
     }
-    return Value::Aggregate(std::move(items));
+    return Ok();
   }
 
-  Result<Value> LoadVariant(const ValType& t, uint32_t ptr) {
+  Status LoadVariant(const ValType& t, uint32_t ptr, std::vector<Value>& out) {
     const size_t n = CaseCount(t);
     uint32_t index;
     switch (DiscriminantSize(n)) {
@@ -1060,14 +1091,15 @@ class Codec {
       return Trap(
           fmt::format("{}: case index {} out of range for {} cases", Where(t, ptr), index, n));
     }
+    CaseValue& c = out.emplace_back(std::in_place_index<8>, CaseValue{index, {}}).as_case();
     const ValType* payload = CasePayload(t, index);
-    if (!payload) return Value::Case(index);
-    Result<Value> v = Load(*payload, ptr + PayloadOffset(t));
-    if (!v) return v.error().Wrap(CaseLabel(t, index));
-    return Value::Case(index, std::move(*v));
+    if (!payload) return Ok();
+    Status s = Load(*payload, ptr + PayloadOffset(t), c.payload);
+    if (!s) return s.error().Wrap(CaseLabel(t, index));
+    return Ok();
   }
 
-  Result<Value> LoadFlags(const ValType& t, uint32_t ptr) {
+  Status LoadFlags(const ValType& t, uint32_t ptr, std::vector<Value>& out) {
     const size_t n = t.labels.size();
     uint64_t bits = 0;
     switch (FlagsSize(n)) {
@@ -1084,7 +1116,7 @@ class Codec {
         if (FlagWords(n) > 1) bits |= uint64_t{Read<uint32_t>(ptr + 4)} << 32;
         break;
     }
-    return Value::Unsigned(bits & FlagsMask(n));
+    return Append<2>(out, bits & FlagsMask(n));
   }
 
   // `store_string_into_range`, from the host's UTF-8. Returns (pointer, tagged code units).
@@ -1266,8 +1298,9 @@ class Codec {
     return Ok();
   }
 
-  Result<Value> LiftFlatVariant(const ValType& t, FlatReader& in) {
-    WCLOUD_ASSIGN_OR_RETURN(uint32_t index, in.I32());
+  Status LiftFlatVariant(const ValType& t, FlatReader& in, std::vector<Value>& out) {
+    uint32_t index;
+    if (!in.I32(&index)) return in.Failure();
     const size_t n = CaseCount(t);
     if (index >= n) {
       return Trap(
@@ -1275,15 +1308,12 @@ class Codec {
     }
     const size_t slots = FlatCount(t) - 1;
     const size_t start = in.position();
-    const ValType* payload = CasePayload(t, index);
-    std::optional<Value> v;
-    if (payload) {
-      Result<Value> r = LiftFlat(*payload, in);
-      if (!r) return r.error().Wrap(CaseLabel(t, index));
-      v = std::move(*r);
+    CaseValue& c = out.emplace_back(std::in_place_index<8>, CaseValue{index, {}}).as_case();
+    if (const ValType* payload = CasePayload(t, index)) {
+      Status s = LiftFlat(*payload, in, c.payload);
+      if (!s) return s.error().Wrap(CaseLabel(t, index));
     }
-    WCLOUD_TRY_STATUS(in.Skip(slots - (in.position() - start)));
-    return v ? Value::Case(index, std::move(*v)) : Value::Case(index);
+    return in.Skip(slots - (in.position() - start));
   }
 
   Status LowerFlatVariant(const ValType& t, const Value& v, FlatValues& out) {
@@ -1319,9 +1349,8 @@ Status LoadTuple(Codec& codec, const std::vector<Field>& fields, uint32_t ptr,
   for (size_t i = 0; i < fields.size(); ++i) {
     const ValType& t = *fields[i].type;
     offset = AlignUp(offset, AlignmentOf(t));
-    Result<Value> v = codec.Load(t, static_cast<uint32_t>(offset));
-    if (!v) return v.error().Wrap(ParamLabel(label, fields, i));
-    values.push_back(std::move(*v));
+    Status s = codec.Load(t, static_cast<uint32_t>(offset), values);
+    if (!s) return s.error().Wrap(ParamLabel(label, fields, i));
     offset += SizeOf(t);
   }
   return Ok();
@@ -1346,9 +1375,8 @@ Status LiftFlatAll(Codec& codec, const std::vector<Field>& fields, FlatReader& i
                    std::string_view what, std::vector<Value>& values) {
   values.reserve(values.size() + fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
-    Result<Value> v = codec.LiftFlat(*fields[i].type, in);
-    if (!v) return v.error().Wrap(ParamLabel(what, fields, i));
-    values.push_back(std::move(*v));
+    Status s = codec.LiftFlat(*fields[i].type, in, values);
+    if (!s) return s.error().Wrap(ParamLabel(what, fields, i));
   }
   return Ok();
 }
@@ -1497,7 +1525,9 @@ Result<Value> Load(LiftLowerContext& cx, const ValType& type, uint32_t ptr) {
   Codec codec(cx);
   WCLOUD_TRY_STATUS(
       codec.CheckRange(ptr, SizeOf(type), AlignmentOf(type), [&] { return TypeName(type); }));
-  return codec.Load(type, ptr);
+  std::vector<Value> out;
+  WCLOUD_TRY_STATUS(codec.Load(type, ptr, out));
+  return std::move(out[0]);
 }
 
 Status Store(LiftLowerContext& cx, const ValType& type, const Value& value, uint32_t ptr) {
@@ -1511,7 +1541,9 @@ Result<Value> LiftFlat(LiftLowerContext& cx, const ValType& type, std::span<cons
                        size_t* pos) {
   Codec codec(cx);
   FlatReader in(values, pos);
-  return codec.LiftFlat(type, in);
+  std::vector<Value> out;
+  WCLOUD_TRY_STATUS(codec.LiftFlat(type, in, out));
+  return std::move(out[0]);
 }
 
 Status LowerFlat(LiftLowerContext& cx, const ValType& type, const Value& value,
@@ -1540,7 +1572,8 @@ Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
   size_t pos = 0;
   FlatReader in(core_args, &pos);
   if (spilled) {
-    WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, in.I32());
+    uint32_t ptr;
+    if (!in.I32(&ptr)) return in.Failure();
     WCLOUD_TRY_STATUS(LoadTuple(codec, type.params, ptr, "parameters", "parameter", args));
   } else {
     WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.params, in, "parameter", args));
@@ -1549,7 +1582,8 @@ Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
     if (return_pointer) *return_pointer = std::nullopt;
     return Ok();
   }
-  WCLOUD_ASSIGN_OR_RETURN(uint32_t retptr, in.I32());
+  uint32_t retptr;
+  if (!in.I32(&retptr)) return in.Failure();
   if (return_pointer) *return_pointer = retptr;
   return Ok();
 }
@@ -1601,7 +1635,8 @@ Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FlatSig
   FlatReader in(core_results, &pos);
   std::vector<Value> results;
   if (spilled) {
-    WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, in.I32());
+    uint32_t ptr;
+    if (!in.I32(&ptr)) return in.Failure();
     WCLOUD_TRY_STATUS(LoadTuple(codec, type.results, ptr, "results", "result", results));
   } else {
     WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.results, in, "result", results));

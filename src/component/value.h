@@ -41,27 +41,29 @@ class Value {
                                std::vector<uint8_t>, std::vector<Value>, CaseValue, ResourceValue>;
 
   Value() : v_(false) {}
-  static Value Bool(bool b) { return Value(Storage(std::in_place_index<0>, b)); }
-  static Value Signed(int64_t v) { return Value(Storage(std::in_place_index<1>, v)); }
-  static Value Unsigned(uint64_t v) { return Value(Storage(std::in_place_index<2>, v)); }
+  // Builds the Storage alternative `I` in place: the canonical ABI constructs values where they
+  // are kept (a vector's new element) rather than moving one there.
+  template <size_t I, typename... Args>
+  explicit Value(std::in_place_index_t<I> index, Args&&... args)
+      : v_(index, std::forward<Args>(args)...) {}
+
+  static Value Bool(bool b) { return Value(std::in_place_index<0>, b); }
+  static Value Signed(int64_t v) { return Value(std::in_place_index<1>, v); }
+  static Value Unsigned(uint64_t v) { return Value(std::in_place_index<2>, v); }
   static Value Char(char32_t c) { return Unsigned(c); }
-  static Value F32(float v) { return Value(Storage(std::in_place_index<3>, v)); }
-  static Value F64(double v) { return Value(Storage(std::in_place_index<4>, v)); }
-  static Value String(std::string s) {
-    return Value(Storage(std::in_place_index<5>, std::move(s)));
-  }
-  static Value Bytes(std::vector<uint8_t> b) {
-    return Value(Storage(std::in_place_index<6>, std::move(b)));
-  }
+  static Value F32(float v) { return Value(std::in_place_index<3>, v); }
+  static Value F64(double v) { return Value(std::in_place_index<4>, v); }
+  static Value String(std::string s) { return Value(std::in_place_index<5>, std::move(s)); }
+  static Value Bytes(std::vector<uint8_t> b) { return Value(std::in_place_index<6>, std::move(b)); }
   // list (elements other than u8), record (fields), tuple (elements).
   static Value Aggregate(std::vector<Value> items) {
-    return Value(Storage(std::in_place_index<7>, std::move(items)));
+    return Value(std::in_place_index<7>, std::move(items));
   }
-  static Value Case(uint32_t index) { return Value(Storage(CaseValue{index, {}})); }
+  static Value Case(uint32_t index) { return Value(std::in_place_index<8>, CaseValue{index, {}}); }
   static Value Case(uint32_t index, Value payload) {
-    CaseValue c{index, {}};
-    c.payload.push_back(std::move(payload));
-    return Value(Storage(std::move(c)));
+    Value v(std::in_place_index<8>, CaseValue{index, {}});
+    std::get<8>(v.v_).payload.push_back(std::move(payload));
+    return v;
   }
   static Value None() { return Case(0); }
   static Value Some(Value v) { return Case(1, std::move(v)); }
@@ -71,7 +73,7 @@ class Value {
   static Value Err(Value v) { return Case(1, std::move(v)); }
   static Value Enum(uint32_t index) { return Case(index); }
   static Value Flags(uint32_t bits) { return Unsigned(bits); }
-  static Value Resource(ResourceValue r) { return Value(Storage(r)); }
+  static Value Resource(ResourceValue r) { return Value(std::in_place_index<9>, r); }
 
   bool as_bool() const { return std::get<0>(v_); }
   int64_t as_signed() const { return std::get<1>(v_); }
@@ -98,7 +100,6 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
-  explicit Value(Storage v) : v_(std::move(v)) {}
   Storage v_;
 };
 
