@@ -292,11 +292,19 @@ void V8Store::HostCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const FuncType& type = data->type;
   v8::Isolate* isolate = info.GetIsolate();
 
-  SmallBuffer<Val> args(type.params.size());
+  // Inline room for every core signature a component import flattens to: 16 parameters and a
+  // return pointer.
+  SmallBuffer<Val, 17> args(type.params.size());
+  const int given = info.Length();
   for (size_t i = 0; i < args.size(); ++i) {
-    v8::Local<v8::Value> arg = static_cast<int>(i) < info.Length()
-                                   ? info[static_cast<int>(i)]
-                                   : v8::Undefined(isolate).As<v8::Value>();
+    const int at = static_cast<int>(i);
+    v8::Local<v8::Value> arg = at < given ? info[at] : v8::Undefined(isolate).As<v8::Value>();
+    // Wasm passes an i32 as an Int32: the common case, converted here without a call to FromJs.
+    if (type.params[i] == ValType::kI32 && arg->IsInt32()) {
+      args[i].type = ValType::kI32;
+      args[i].i32 = static_cast<uint32_t>(arg.As<v8::Int32>()->Value());
+      continue;
+    }
     if (!FromJs(isolate, type.params[i], arg, args[i])) return;
   }
   SmallBuffer<Val> results(type.results.size());
