@@ -6,47 +6,20 @@
 #include "wasi/wasi_state.h"
 
 namespace wcloud::wasi::http {
-namespace {
 
-// The body's stream once the exchange is over or its head could not be sent.
-class ClosedOutputStream : public OutputStream {
- public:
-  StreamResult<uint64_t> CheckWrite() override { return StreamError::Closed(); }
-  StreamStatus Write(std::span<const uint8_t>) override { return StreamError::Closed(); }
-  StreamStatus Flush() override { return StreamError::Closed(); }
-  std::shared_ptr<Pollable> Subscribe() override { return std::make_shared<ReadyPollable>(); }
-};
+OutputStream& ServeExchange::stream() {
+  if (done() || !head_sent) return closed_;
+  if (!body_) body_ = sink->Body();
+  return body_ ? *body_ : closed_;
+}
 
-class SinkDestination : public BodyDestination {
- public:
-  explicit SinkDestination(std::shared_ptr<ServeExchange> exchange)
-      : exchange_(std::move(exchange)) {}
-
-  OutputStream& stream() override {
-    if (exchange_->done() || !exchange_->head_sent) return closed_;
-    if (!body_) body_ = exchange_->sink->Body();
-    return body_ ? *body_ : closed_;
-  }
-
-  Expected<std::monostate, ErrorCode> Finish(const FieldList& trailers) override {
-    if (exchange_->done() || !exchange_->head_sent) {
-      return ErrorCode::Of(ErrorKind::kConnectionTerminated);
-    }
-    exchange_->finished = true;
-    Status finished = exchange_->sink->Finish(trailers);
-    if (!finished) return ErrorCode::Internal(finished.error().message());
-    return std::monostate{};
-  }
-
-  void Fail(const ErrorCode& error) override { exchange_->Fail(error); }
-
- private:
-  std::shared_ptr<ServeExchange> exchange_;
-  std::shared_ptr<OutputStream> body_;
-  ClosedOutputStream closed_;
-};
-
-}  // namespace
+Expected<std::monostate, ErrorCode> ServeExchange::Finish(const FieldList& trailers) {
+  if (done() || !head_sent) return ErrorCode::Of(ErrorKind::kConnectionTerminated);
+  finished = true;
+  Status sent = sink->Finish(trailers);
+  if (!sent) return ErrorCode::Internal(sent.error().message());
+  return std::monostate{};
+}
 
 void ServeExchange::Fail(const ErrorCode& error) {
   if (done()) return;
@@ -74,7 +47,7 @@ void SetResponse(ServeExchange& exchange, OutgoingResponse response) {
   }
   Status started = exchange.sink->Start(response.status, forbidden ? filtered : entries);
   exchange.head_sent = started.has_value();
-  response.body->Bind(std::make_shared<SinkDestination>(exchange.shared_from_this()));
+  response.body->Bind(exchange.shared_from_this());
 }
 
 void SetError(ServeExchange& exchange, ErrorCode error) {
