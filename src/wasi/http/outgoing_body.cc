@@ -6,18 +6,6 @@
 
 namespace wcloud::wasi::http {
 
-class OutgoingBody::Stream : public OutputStream {
- public:
-  explicit Stream(std::shared_ptr<OutgoingBody> body) : body_(std::move(body)) {}
-  StreamResult<uint64_t> CheckWrite() override { return body_->CheckWrite(); }
-  StreamStatus Write(std::span<const uint8_t> bytes) override { return body_->Write(bytes); }
-  StreamStatus Flush() override { return body_->Flush(); }
-  std::shared_ptr<Pollable> Subscribe() override;
-
- private:
-  std::shared_ptr<OutgoingBody> body_;
-};
-
 // Follows the body from unbound (room in the held bytes) to bound (the destination's own
 // readiness), since a guest may subscribe before the response is set and wait after.
 class OutgoingBody::StreamPollable : public Pollable {
@@ -40,13 +28,13 @@ class OutgoingBody::StreamPollable : public Pollable {
   std::shared_ptr<Pollable> inner_;
 };
 
-std::shared_ptr<Pollable> OutgoingBody::Stream::Subscribe() {
-  return std::make_shared<StreamPollable>(body_);
+std::shared_ptr<Pollable> OutgoingBody::Subscribe() {
+  return std::make_shared<StreamPollable>(shared_from_this());
 }
 
 std::shared_ptr<OutputStream> OutgoingBody::NewStream() {
   stream_taken_ = true;
-  return std::make_shared<Stream>(shared_from_this());
+  return shared_from_this();
 }
 
 StreamResult<uint64_t> OutgoingBody::CheckWrite() {

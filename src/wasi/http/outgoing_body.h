@@ -32,7 +32,9 @@ class BodyDestination {
 
 using FinishResult = Expected<std::monostate, ErrorCode>;
 
-class OutgoingBody : public std::enable_shared_from_this<OutgoingBody> {
+// The body is also its own output-stream (the guest's writes go through CheckWrite, Write and
+// Flush), so handing out the stream allocates nothing.
+class OutgoingBody : public OutputStream, public std::enable_shared_from_this<OutgoingBody> {
  public:
   // What an unbound body holds before CheckWrite returns 0.
   static constexpr uint64_t kUnboundLimit = 64 * 1024;
@@ -43,6 +45,11 @@ class OutgoingBody : public std::enable_shared_from_this<OutgoingBody> {
 
   // The guest's output-stream for this body.
   std::shared_ptr<OutputStream> NewStream();
+
+  StreamResult<uint64_t> CheckWrite() override;
+  StreamStatus Write(std::span<const uint8_t> bytes) override;
+  StreamStatus Flush() override;
+  std::shared_ptr<Pollable> Subscribe() override;
 
   // Hands what was written (and a finish or drop that already happened) to `destination`;
   // later writes go to it directly.
@@ -62,14 +69,9 @@ class OutgoingBody : public std::enable_shared_from_this<OutgoingBody> {
   std::optional<uint64_t> content_length() const { return content_length_; }
 
  private:
-  class Stream;
   class StreamPollable;
-  friend class Stream;
   friend class StreamPollable;
 
-  StreamResult<uint64_t> CheckWrite();
-  StreamStatus Write(std::span<const uint8_t> bytes);
-  StreamStatus Flush();
   ErrorKind size_error_kind() const {
     return is_request_ ? ErrorKind::kHttpRequestBodySize : ErrorKind::kHttpResponseBodySize;
   }
