@@ -1340,9 +1340,10 @@ class Codec {
 
 // Params and results spilled to memory are a tuple of their types; loaded ones are appended to
 // `values`.
-Status LoadTuple(Codec& codec, const std::vector<Field>& fields, uint32_t ptr,
-                 std::string_view what, std::string_view label, std::vector<Value>& values) {
-  WCLOUD_TRY_STATUS(codec.CheckRange(ptr, TupleSize(fields), TupleAlignment(fields),
+Status LoadTuple(Codec& codec, const std::vector<Field>& fields,
+                 const FlatSignature::TupleLayout& layout, uint32_t ptr, std::string_view what,
+                 std::string_view label, std::vector<Value>& values) {
+  WCLOUD_TRY_STATUS(codec.CheckRange(ptr, layout.size, layout.align,
                                      [&] { return fmt::format("{} at {:#x}", what, ptr); }));
   values.reserve(values.size() + fields.size());
   uint64_t offset = ptr;
@@ -1390,8 +1391,8 @@ Status LowerFlatAll(Codec& codec, const std::vector<Field>& fields, std::span<co
   return Ok();
 }
 
-Status CheckCount(std::string_view what, size_t have, size_t want) {
-  if (have == want) return Ok();
+// Callers compare the counts themselves: only a mismatch calls this.
+Error CountMismatch(std::string_view what, size_t have, size_t want) {
   return HostValueError(fmt::format("expected {} {}, got {}", want, what, have));
 }
 
@@ -1556,7 +1557,12 @@ Status LowerFlat(LiftLowerContext& cx, const ValType& type, const Value& value,
 }
 
 FlatSignature::FlatSignature(const FuncType& type)
-    : type_(&type), flat_params_(FlatCount(type.params)), flat_results_(FlatCount(type.results)) {}
+    : type_(&type), flat_params_(FlatCount(type.params)), flat_results_(FlatCount(type.results)) {
+  if (params_in_memory()) params_tuple_ = {TupleSize(type.params), TupleAlignment(type.params)};
+  if (results_in_memory()) {
+    results_tuple_ = {TupleSize(type.results), TupleAlignment(type.results)};
+  }
+}
 
 Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
                       std::span<const wasm::Val> core_args, std::vector<Value>& args,
@@ -1565,16 +1571,16 @@ Status LiftImportArgs(LiftLowerContext& cx, const FlatSignature& signature,
   const bool spilled = signature.params_in_memory();
   const bool has_return_pointer = signature.results_in_memory();
   args.clear();
-  WCLOUD_TRY_STATUS(
-      CheckCount("core arguments", core_args.size(),
-                 (spilled ? 1 : signature.flat_params()) + (has_return_pointer ? 1 : 0)));
+  const size_t want = (spilled ? 1 : signature.flat_params()) + (has_return_pointer ? 1 : 0);
+  if (core_args.size() != want) return CountMismatch("core arguments", core_args.size(), want);
   Codec codec(cx);
   size_t pos = 0;
   FlatReader in(core_args, &pos);
   if (spilled) {
     uint32_t ptr;
     if (!in.I32(&ptr)) return in.Failure();
-    WCLOUD_TRY_STATUS(LoadTuple(codec, type.params, ptr, "parameters", "parameter", args));
+    WCLOUD_TRY_STATUS(LoadTuple(codec, type.params, signature.params_tuple(), ptr, "parameters",
+                                "parameter", args));
   } else {
     WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.params, in, "parameter", args));
   }
@@ -1593,14 +1599,17 @@ Status LowerImportResults(LiftLowerContext& cx, const FlatSignature& signature,
                           FlatValues& out) {
   const FuncType& type = signature.type();
   out.clear();
-  WCLOUD_TRY_STATUS(CheckCount("results", results.size(), type.results.size()));
+  if (results.size() != type.results.size()) {
+    return CountMismatch("results", results.size(), type.results.size());
+  }
   Codec codec(cx);
   if (signature.results_in_memory()) {
     if (!return_pointer) {
       return HostValueError("results are returned through memory, but no return pointer is given");
     }
     const uint32_t ptr = *return_pointer;
-    WCLOUD_TRY_STATUS(codec.CheckRange(ptr, TupleSize(type.results), TupleAlignment(type.results),
+    const FlatSignature::TupleLayout& layout = signature.results_tuple();
+    WCLOUD_TRY_STATUS(codec.CheckRange(ptr, layout.size, layout.align,
                                        [&] { return fmt::format("return pointer {:#x}", ptr); }));
     return StoreTuple(codec, type.results, results, ptr, "result");
   }
@@ -1611,12 +1620,14 @@ Status LowerExportArgs(LiftLowerContext& cx, const FlatSignature& signature,
                        std::span<const Value> args, FlatValues& out) {
   const FuncType& type = signature.type();
   out.clear();
-  WCLOUD_TRY_STATUS(CheckCount("arguments", args.size(), type.params.size()));
+  if (args.size() != type.params.size()) {
+    return CountMismatch("arguments", args.size(), type.params.size());
+  }
   Codec codec(cx);
   if (signature.params_in_memory()) {
-    WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr,
-                            codec.Realloc(0, 0, TupleAlignment(type.params), TupleSize(type.params),
-                                          [] { return std::string("parameters"); }));
+    const FlatSignature::TupleLayout& layout = signature.params_tuple();
+    WCLOUD_ASSIGN_OR_RETURN(uint32_t ptr, codec.Realloc(0, 0, layout.align, layout.size,
+                                                        [] { return std::string("parameters"); }));
     WCLOUD_TRY_STATUS(StoreTuple(codec, type.params, args, ptr, "parameter"));
     out.push_back(wasm::Val::I32(ptr));
     return Ok();
@@ -1628,8 +1639,8 @@ Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FlatSig
                                              std::span<const wasm::Val> core_results) {
   const FuncType& type = signature.type();
   const bool spilled = signature.results_in_memory();
-  WCLOUD_TRY_STATUS(
-      CheckCount("core results", core_results.size(), spilled ? 1 : signature.flat_results()));
+  const size_t want = spilled ? 1 : signature.flat_results();
+  if (core_results.size() != want) return CountMismatch("core results", core_results.size(), want);
   Codec codec(cx);
   size_t pos = 0;
   FlatReader in(core_results, &pos);
@@ -1637,7 +1648,8 @@ Result<std::vector<Value>> LiftExportResults(LiftLowerContext& cx, const FlatSig
   if (spilled) {
     uint32_t ptr;
     if (!in.I32(&ptr)) return in.Failure();
-    WCLOUD_TRY_STATUS(LoadTuple(codec, type.results, ptr, "results", "result", results));
+    WCLOUD_TRY_STATUS(LoadTuple(codec, type.results, signature.results_tuple(), ptr, "results",
+                                "result", results));
   } else {
     WCLOUD_TRY_STATUS(LiftFlatAll(codec, type.results, in, "result", results));
   }

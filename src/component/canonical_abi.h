@@ -94,10 +94,21 @@ class FlatSignature {
   // pointer to store them at (its last core parameter), a lifted export returns one.
   bool results_in_memory() const { return flat_results_ > kMaxFlatResults; }
 
+  // Size and alignment of the parameter and result tuples; worked out only for those that are
+  // in memory (otherwise 0 and 1).
+  struct TupleLayout {
+    uint32_t size = 0;
+    uint32_t align = 1;
+  };
+  const TupleLayout& params_tuple() const { return params_tuple_; }
+  const TupleLayout& results_tuple() const { return results_tuple_; }
+
  private:
   const FuncType* type_;
   size_t flat_params_;
   size_t flat_results_;
+  TupleLayout params_tuple_;
+  TupleLayout results_tuple_;
 };
 
 // `canon lower`, on entry: the guest's core arguments become the host function's parameters,
