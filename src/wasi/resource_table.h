@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,9 @@ class ResourceTable {
   // A guest that leaks handles in a loop hits this instead of exhausting the host's memory.
   static constexpr size_t kMaxEntries = 1 << 20;
 
-  explicit ResourceTable(std::string kind) : kind_(std::move(kind)) {}
+  // `kind` names the table in errors; a literal (it is not copied: an instance makes every
+  // table anew, and with a fresh instance per request that is every request).
+  explicit ResourceTable(std::string_view kind) : kind_(kind) {}
 
   Result<uint32_t> Add(T value) {
     if (!free_.empty()) {
@@ -29,8 +32,8 @@ class ResourceTable {
       return index + 1;
     }
     if (slots_.size() >= kMaxEntries) {
-      return Error("too many open " + kind_ + " handles (limit " + std::to_string(kMaxEntries) +
-                   ")");
+      return Error("too many open " + std::string(kind_) + " handles (limit " +
+                   std::to_string(kMaxEntries) + ")");
     }
     slots_.emplace_back(std::move(value));
     return static_cast<uint32_t>(slots_.size());
@@ -38,7 +41,7 @@ class ResourceTable {
 
   Result<T*> Get(uint32_t rep) {
     if (rep == 0 || rep > slots_.size() || !slots_[rep - 1]) {
-      return Error(kind_ + " rep " + std::to_string(rep) + " is not open");
+      return Error(std::string(kind_) + " rep " + std::to_string(rep) + " is not open");
     }
     return &*slots_[rep - 1];
   }
@@ -55,7 +58,7 @@ class ResourceTable {
   size_t size() const { return slots_.size() - free_.size(); }
 
  private:
-  std::string kind_;
+  std::string_view kind_;
   std::vector<std::optional<T>> slots_;
   std::vector<uint32_t> free_;
 };
