@@ -10,19 +10,30 @@ namespace wcloud::wasi {
 namespace {
 
 // Seeds come from the kernel's CSPRNG, which only fails before it is initialized at boot.
+void SecureBytes(void* out, size_t size) {
+  while (getrandom(out, size, 0) != static_cast<ssize_t>(size) && errno == EINTR) {
+  }
+}
+
 uint64_t SecureU64() {
   uint64_t v = 0;
-  while (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v) && errno == EINTR) {
-  }
+  SecureBytes(&v, sizeof v);
   return v;
 }
 
 }  // namespace
 
-WasiState::WasiState(WasiConfig cfg)
-    : config(std::move(cfg)),
-      insecure_random(SecureU64()),
-      insecure_seed(SecureU64(), SecureU64()) {
+uint64_t InsecureRandom::operator()() {
+  if (!engine_) engine_.emplace(SecureU64());
+  return (*engine_)();
+}
+
+WasiState::WasiState(WasiConfig cfg) : config(std::move(cfg)) {
+  // The seed and the hash key in one system call.
+  uint64_t random[4] = {};
+  SecureBytes(random, sizeof random);
+  insecure_seed = {random[0], random[1]};
+  metadata_hash_key.assign(reinterpret_cast<const char*>(&random[2]), 2 * sizeof(uint64_t));
   if (!config.stdin_stream) {
     config.stdin_stream = std::make_shared<FdInputStream>(0);
   }
@@ -31,10 +42,6 @@ WasiState::WasiState(WasiConfig cfg)
   }
   if (!config.stderr_stream) {
     config.stderr_stream = std::make_shared<FdOutputStream>(2);
-  }
-  for (int i = 0; i < 2; ++i) {
-    uint64_t k = SecureU64();
-    metadata_hash_key.append(reinterpret_cast<const char*>(&k), sizeof k);
   }
 }
 

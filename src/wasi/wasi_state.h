@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -23,6 +24,17 @@ namespace wcloud::wasi {
 struct IoError {
   std::string message;
   int os_error = 0;  // errno, when the failure came from the host OS
+};
+
+// wasi:random/insecure's generator, seeded from the kernel on first use: seeding a Mersenne
+// Twister runs its whole state through a recurrence, thousands of instructions that a fresh
+// instance per request would pay on every request, and few guests ask for insecure random.
+class InsecureRandom {
+ public:
+  uint64_t operator()();
+
+ private:
+  std::optional<std::mt19937_64> engine_;
 };
 
 struct PreopenDirectory {
@@ -44,7 +56,7 @@ struct WasiState {
   ResourceTable<std::unique_ptr<DirectoryEntryStream>> directory_entry_streams{
       "wasi:filesystem/types directory-entry-stream"};
 
-  std::mt19937_64 insecure_random;
+  InsecureRandom insecure_random;
   std::pair<uint64_t, uint64_t> insecure_seed;
   std::string metadata_hash_key;
 };
