@@ -22,11 +22,8 @@ Result<uint32_t> ResourceTable::Add(const HandleEntry& entry) {
   return static_cast<uint32_t>(entries_.size() - 1);
 }
 
-Result<HandleEntry*> ResourceTable::Get(uint32_t handle) {
-  if (handle == 0 || handle >= entries_.size() || !entries_[handle]) {
-    return Error("unknown resource handle " + std::to_string(handle));
-  }
-  return &*entries_[handle];
+Error ResourceTable::Unknown(uint32_t handle) {
+  return Error("unknown resource handle " + std::to_string(handle));
 }
 
 Result<HandleEntry> ResourceTable::Remove(uint32_t handle) {

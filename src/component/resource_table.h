@@ -24,8 +24,12 @@ class ResourceTable {
  public:
   // An Error only when the table is full (a guest creating handles without end).
   Result<uint32_t> Add(const HandleEntry& entry);
-  // The live entry at `handle`, or an Error naming the handle.
-  Result<HandleEntry*> Get(uint32_t handle);
+  // The live entry at `handle`, or an Error naming the handle. Inline: every lifted handle and
+  // every lend looks one up.
+  Result<HandleEntry*> Get(uint32_t handle) {
+    if (handle != 0 && handle < entries_.size() && entries_[handle]) return &*entries_[handle];
+    return Unknown(handle);
+  }
   Result<HandleEntry> Remove(uint32_t handle);
   size_t live() const { return entries_.size() - 1 - free_.size(); }
   // Forgets every handle (without running destructors): the table of a fresh instance.
@@ -35,6 +39,8 @@ class ResourceTable {
   }
 
  private:
+  static Error Unknown(uint32_t handle);
+
   std::vector<std::optional<HandleEntry>> entries_{std::nullopt};
   std::vector<uint32_t> free_;
 };
