@@ -25,42 +25,56 @@ class ResourceTable {
   explicit ResourceTable(std::string_view kind) : kind_(kind) {}
 
   Result<uint32_t> Add(T value) {
-    if (!free_.empty()) {
-      uint32_t index = free_.back();
-      free_.pop_back();
-      slots_[index].emplace(std::move(value));
-      return index + 1;
+    if (free_head_ != 0) {
+      Slot& slot = slots_[free_head_ - 1];
+      const uint32_t rep = free_head_;
+      free_head_ = slot.next_free;
+      --free_count_;
+      slot.value.emplace(std::move(value));
+      return rep;
     }
     if (slots_.size() >= kMaxEntries) {
       return Error("too many open " + std::string(kind_) + " handles (limit " +
                    std::to_string(kMaxEntries) + ")");
     }
-    slots_.emplace_back(std::move(value));
+    slots_.push_back(Slot{std::move(value), 0});
     return static_cast<uint32_t>(slots_.size());
   }
 
   Result<T*> Get(uint32_t rep) {
-    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1]) {
+    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1].value) {
       return Error(std::string(kind_) + " rep " + std::to_string(rep) + " is not open");
     }
-    return &*slots_[rep - 1];
+    return &*slots_[rep - 1].value;
   }
 
   // Absent reps are ignored: a destructor has nobody to report to.
   void Remove(uint32_t rep) {
-    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1]) {
+    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1].value) {
       return;
     }
-    slots_[rep - 1].reset();
-    free_.push_back(rep - 1);
+    Slot& slot = slots_[rep - 1];
+    slot.value.reset();
+    slot.next_free = free_head_;
+    free_head_ = rep;
+    ++free_count_;
   }
 
-  size_t size() const { return slots_.size() - free_.size(); }
+  size_t size() const { return slots_.size() - free_count_; }
 
  private:
+  // The free slots form a list through the slots themselves (most recently freed first), so a
+  // table costs one allocation, not two: with a fresh instance per request, every table the
+  // request touches is new.
+  struct Slot {
+    std::optional<T> value;
+    uint32_t next_free;  // while free: the rep of the next free slot, 0 for none
+  };
+
   std::string_view kind_;
-  std::vector<std::optional<T>> slots_;
-  std::vector<uint32_t> free_;
+  std::vector<Slot> slots_;
+  uint32_t free_head_ = 0;  // the rep of the first free slot, 0 for none
+  size_t free_count_ = 0;
 };
 
 }  // namespace wcloud::wasi
