@@ -1,5 +1,6 @@
 // Calls across the component boundary: `canon lift` (host → guest export), `canon lower`
 // (guest → host import) and the handle rules both share (CanonicalABI.md "Handle types").
+#include <cassert>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -183,8 +184,8 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
     return Error(func.name + ": the component instance cannot be re-entered", wasm::kTrap);
   }
   CanonContext cx(frame, func.options);
-  // Per call: FuncItem (frame.h) has no place to keep it; two short walks of the type.
-  const FlatSignature signature(*func.type);
+  assert(func.signature);  // every lifted FuncItem comes from DefineCanon
+  const FlatSignature& signature = *func.signature;
   FlatValues core_args;
   WCLOUD_TRY_STATUS(LowerExportArgs(cx, signature, args, core_args));
   FlatValues core_results;

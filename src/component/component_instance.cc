@@ -347,6 +347,7 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
             WCLOUD_ASSIGN_OR_RETURN(func->options, ResolveOptions(f, lift.options));
             func->type = lift.func_type;
             if (!func->type) return Error("canon lift: no function type");
+            func->signature.emplace(*func->type);
             func->frame = &f;
             func->name = "func " + std::to_string(f.funcs.size());
             f.funcs.push_back(std::move(func));

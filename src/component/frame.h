@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -37,6 +38,9 @@ struct FuncItem {
   Frame* frame = nullptr;  // lifted: the instance it runs in
   std::shared_ptr<wasm::Func> core;
   CanonRuntimeOptions options;
+  // Lifted: how `type` flattens, worked out where the `canon lift` is defined. Refers to *type,
+  // which the item holds.
+  std::optional<FlatSignature> signature;
 };
 
 // A resource type defined by a guest instance: its runtime identity and destructor.
