@@ -18,15 +18,17 @@ void DefineWasi(component::Linker& linker, std::string_view interface, std::stri
           return Error(where + ": called with " + std::to_string(args.size()) +
                        " arguments, expected " + std::to_string(arity));
         }
-        auto state = FindWasiState(cx.data());
-        if (!state) {
-          return state.error().Wrap(where);
+        // Found directly, not through FindWasiState's Result: its Error is needed only when
+        // the state is missing, and this runs on every WASI call.
+        WasiState* state = cx.data().Find<WasiState>();
+        if (state == nullptr) {
+          return FindWasiState(cx.data()).error().Wrap(where);
         }
-        auto done = fn(*state.value(), args, out);
+        Status done = fn(*state, args, out);
         if (!done) {
           return done.error().Wrap(where);
         }
-        return Ok();
+        return done;
       });
 }
 

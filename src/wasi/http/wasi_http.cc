@@ -54,14 +54,16 @@ void DefineHttp(component::Linker& linker, std::string_view interface, std::stri
           return Error(where + ": called with " + std::to_string(args.size()) +
                        " arguments, expected " + std::to_string(arity));
         }
-        auto wasi = FindWasiState(cx.data());
-        if (!wasi) return wasi.error().Wrap(where);
-        auto http = FindHttpState(cx.data());
-        if (!http) return http.error().Wrap(where);
-        HttpCall call{**wasi, **http, (*http)->resources};
-        auto done = fn(call, args, out);
+        // Found directly, not through FindWasiState/FindHttpState's Results: this runs on
+        // every wasi:http call, and their Errors are needed only when a state is missing.
+        WasiState* wasi = cx.data().Find<WasiState>();
+        if (wasi == nullptr) return FindWasiState(cx.data()).error().Wrap(where);
+        HttpState* http = cx.data().Find<HttpState>();
+        if (http == nullptr) return FindHttpState(cx.data()).error().Wrap(where);
+        HttpCall call{*wasi, *http, http->resources};
+        Status done = fn(call, args, out);
         if (!done) return done.error().Wrap(where);
-        return Ok();
+        return done;
       });
 }
 
