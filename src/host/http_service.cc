@@ -149,7 +149,7 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
   data.scheme = request.scheme;
   data.authority = request.authority;
   data.path_with_query = request.target;
-  data.headers = ToFields(request.headers);
+  data.headers_source = [&request] { return ToFields(request.headers); };
   auto body = std::make_shared<IngressBodyStream>(exchange.body());
   data.body = body;
   // ServeHttp asks for the trailers only while it holds `data.body`: a plain pointer will do,

@@ -42,9 +42,15 @@ class ResourceTable {
   }
 
   Result<T*> Get(uint32_t rep) {
-    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1].value) {
+    T* found = Find(rep);
+    if (found == nullptr) {
       return Error(std::string(kind_) + " rep " + std::to_string(rep) + " is not open");
     }
+    return found;
+  }
+  // nullptr when `rep` is not open: for the host's own lookups, which need no Error.
+  T* Find(uint32_t rep) {
+    if (rep == 0 || rep > slots_.size() || !slots_[rep - 1].value) return nullptr;
     return &*slots_[rep - 1].value;
   }
 

@@ -208,6 +208,35 @@ TEST_F(WasiHttpTest, HttpEchoEchoesMethodPathHeadersAndBody) {
   EXPECT_EQ(other->body->contents, "");
 }
 
+// A server's headers_source is asked once, when the guest reads the headers, and not at all by
+// a guest that drops the request unread.
+TEST_F(WasiHttpTest, RequestHeadersFromASourceAreCopiedOnlyWhenTheGuestAsks) {
+  auto echo = Pre("http_echo");
+  auto hello = Pre("http_hello");
+  ASSERT_NE(echo, nullptr);
+  ASSERT_NE(hello, nullptr);
+  int asked = 0;
+  auto with_source = [&asked] {
+    IncomingRequestData request = Request("GET", "/");
+    request.headers_source = [&asked] {
+      ++asked;
+      return FieldList{{"X-From-Source", "1"}};
+    };
+    return request;
+  };
+  Running r = Instantiate(*echo);
+  auto sink = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(Serve(r, with_source(), sink).has_value());
+  EXPECT_EQ(sink->Header("x-echo-header-x-from-source"), "1");
+  EXPECT_EQ(asked, 1);
+
+  Running h = Instantiate(*hello);
+  auto plain = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(Serve(h, with_source(), plain).has_value());
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(asked, 1);
+}
+
 // 8 MB from a producer thread through a 64 KiB pipe (as the server feeds a body), echoed by the
 // guest into the sink. The producer may run ahead of the sink only by what sits in the pipe and
 // in one guest chunk: any whole-body buffering would let it run megabytes ahead.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,8 +39,12 @@ struct IncomingRequest {
   std::optional<Scheme> scheme;
   std::optional<std::string> authority;
   std::optional<std::string> path_with_query;
-  FieldList headers;
   std::optional<IncomingBodySource> body;  // until consume
+
+  // The headers (names lower-cased), taken from `headers_source` on first use.
+  const FieldList& headers();
+  FieldList headers_;
+  std::function<FieldList()> headers_source;  // IncomingRequestData::headers_source
 };
 
 struct OutgoingRequest {

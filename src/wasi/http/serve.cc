@@ -87,8 +87,9 @@ Result<ServeOutcome> ServeHttp(component::ComponentInstance& instance,
   if (!request.path_with_query.empty()) {
     incoming.path_with_query = std::move(request.path_with_query);
   }
-  incoming.headers = std::move(request.headers);
-  LowerCaseNames(incoming.headers);
+  incoming.headers_ = std::move(request.headers);
+  LowerCaseNames(incoming.headers_);
+  incoming.headers_source = std::move(request.headers_source);
   incoming.body = IncomingBodySource{std::move(request.body), std::move(request.trailers)};
 
   auto request_rep = http.incoming_requests.Add(std::move(incoming));
@@ -103,6 +104,8 @@ Result<ServeOutcome> ServeHttp(component::ComponentInstance& instance,
       component::Value::Resource({http.resources.response_outparam, *outparam_rep}),
   };
   auto called = instance.Call(handle, args);
+  // A request the guest still holds keeps its headers past the server's request.
+  if (IncomingRequest* kept = http.incoming_requests.Find(*request_rep)) (void)kept->headers();
 
   ServeOutcome outcome;
   outcome.head_sent = exchange->head_sent;

@@ -26,6 +26,10 @@ struct IncomingRequestData {
   std::string authority;        // "example.com:8080" (the Host header); empty: none
   std::string path_with_query;  // "/a/b?c=d"; empty: none
   FieldList headers;            // in order, duplicates kept (names are lower-cased for the guest)
+  // Set instead of `headers`: gives them when the guest first asks, or before ServeHttp returns
+  // while the guest still holds the request, so that it may refer to the server's request for
+  // the length of the call. Most guests never ask, and the copy is saved.
+  std::function<FieldList()> headers_source;
   // The body; nullptr: empty. Read() returns what has arrived (possibly nothing), Subscribe()'s
   // pollable must wait on a file descriptor or deadline, and the end is StreamError::Closed. A
   // failure's message may start with an error-code name ("HTTP-request-body-size: ...") for

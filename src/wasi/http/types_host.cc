@@ -180,7 +180,7 @@ void DefineIncomingRequest(component::Linker& linker) {
       linker, kTypes, "[method]incoming-request.headers", 1,
       [request](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(IncomingRequest * r, request(call, args[0]));
-        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers));
+        WCLOUD_ASSIGN_OR_RETURN(Value h, ImmutableFields(call, r->headers()));
         out.push_back(std::move(h));
         return Ok();
       });

@@ -33,6 +33,15 @@ std::string MethodToString(const Method& method) {
   return method.tag < kMethods.size() ? std::string(kMethods[method.tag]) : method.other;
 }
 
+const FieldList& IncomingRequest::headers() {
+  if (headers_source) {
+    headers_ = headers_source();
+    LowerCaseNames(headers_);
+    headers_source = nullptr;
+  }
+  return headers_;
+}
+
 Result<HttpState*> FindHttpState(component::InstanceData& data) {
   if (HttpState* state = data.Find<HttpState>()) return state;
   return Error("the instance has no wasi:http state (AttachWasiHttp was not called)");
