@@ -1097,6 +1097,7 @@ class Codec {
     CaseValue& c = out.emplace_back(std::in_place_index<8>, CaseValue{index, {}}).as_case();
     const ValType* payload = CasePayload(t, index);
     if (!payload) return Ok();
+    c.payload.reserve(1);
     Status s = Load(*payload, ptr + PayloadOffset(t), c.payload);
     if (!s) return s.error().Wrap(CaseLabel(t, index));
     return Ok();
@@ -1313,6 +1314,7 @@ class Codec {
     const size_t start = in.position();
     CaseValue& c = out.emplace_back(std::in_place_index<8>, CaseValue{index, {}}).as_case();
     if (const ValType* payload = CasePayload(t, index)) {
+      c.payload.reserve(1);
       Status s = LiftFlat(*payload, in, c.payload);
       if (!s) return s.error().Wrap(CaseLabel(t, index));
     }

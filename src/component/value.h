@@ -62,7 +62,9 @@ class Value {
   static Value Case(uint32_t index) { return Value(std::in_place_index<8>, CaseValue{index, {}}); }
   static Value Case(uint32_t index, Value payload) {
     Value v(std::in_place_index<8>, CaseValue{index, {}});
-    std::get<8>(v.v_).payload.push_back(std::move(payload));
+    std::vector<Value>& slot = std::get<8>(v.v_).payload;
+    slot.reserve(1);  // exactly one element: no growth policy to run
+    slot.emplace_back(std::move(payload));
     return v;
   }
   static Value None() { return Case(0); }
