@@ -22,6 +22,9 @@ http::FieldList ToFields(const ingress::HeaderList& headers) {
 
 ingress::HeaderList ToHeaders(const http::FieldList& fields) {
   ingress::HeaderList headers;
+  size_t bytes = 0;
+  for (const auto& [name, value] : fields) bytes += name.size() + value.size();
+  headers.Reserve(fields.size(), bytes);
   for (const auto& [name, value] : fields) headers.Add(name, value);
   return headers;
 }
@@ -95,11 +98,11 @@ uint64_t NextComponentId() {
 void HttpService::Handle(ingress::Exchange exchange,
                          std::shared_ptr<const HttpComponent> component) {
   ++stats_.requests;
-  // std::function needs a copyable job; the exchange moves in through a shared_ptr.
-  auto shared = std::make_shared<ingress::Exchange>(std::move(exchange));
-  const bool queued = workers_.Submit(
-      [this, shared, component](Worker& worker) { Run(worker, std::move(*shared), *component); });
-  if (!queued) shared->response().Abort();  // stopping: a 500, the connection closes
+  // Refused only when stopping: the job, and the exchange with it, is dropped unanswered, which
+  // the connection answers with a 500 and a close.
+  workers_.Submit([this, exchange = std::move(exchange), component](Worker& worker) mutable {
+    Run(worker, std::move(exchange), *component);
+  });
 }
 
 void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component) {

@@ -106,7 +106,7 @@ bool WorkerPool::Submit(Job job) {
   return true;
 }
 
-void WorkerPool::RunOnAll(const Job& job) {
+void WorkerPool::RunOnAll(const std::function<void(Worker&)>& job) {
   std::vector<std::future<void>> done;
   for (auto& s : slots_) {
     auto promise = std::make_shared<std::promise<void>>();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -37,9 +38,33 @@ class Worker {
   std::map<uint64_t, std::unique_ptr<InstancePool>> pools_;
 };
 
+// What a worker runs: move-only, so that it can own what it works on (an exchange) and takes
+// one allocation, where a std::function would need a copyable capture and a shared_ptr.
+class WorkerJob {
+ public:
+  WorkerJob() = default;
+  template <typename F>
+  requires std::invocable<F&, Worker&> WorkerJob(F f)
+      : impl_(std::make_unique<Impl<F>>(std::move(f))) {}  // NOLINT: a callable
+  void operator()(Worker& worker) { impl_->Run(worker); }
+
+ private:
+  struct Base {
+    virtual ~Base() = default;
+    virtual void Run(Worker& worker) = 0;
+  };
+  template <typename F>
+  struct Impl final : Base {
+    explicit Impl(F f) : f(std::move(f)) {}
+    void Run(Worker& worker) override { f(worker); }
+    F f;
+  };
+  std::unique_ptr<Base> impl_;
+};
+
 class WorkerPool {
  public:
-  using Job = std::function<void(Worker&)>;
+  using Job = WorkerJob;
 
   struct Options {
     int threads = 0;  // 0: one per hardware thread
@@ -57,7 +82,7 @@ class WorkerPool {
   // Runs `job` on the worker with the shortest queue. Thread-safe. False once stopping.
   bool Submit(Job job);
   // Runs `job` once on every worker and waits for all of them (pool setup and teardown).
-  void RunOnAll(const Job& job);
+  void RunOnAll(const std::function<void(Worker&)>& job);
   // Finishes the queued jobs, then joins the threads (stores and pools go with them).
   void Stop();
 

@@ -26,6 +26,11 @@ void HeaderList::Add(std::string_view name, std::string_view value) {
   spans_.push_back(span);
 }
 
+void HeaderList::Reserve(size_t fields, size_t bytes) {
+  spans_.reserve(spans_.size() + fields);
+  bytes_.reserve(bytes_.size() + bytes);
+}
+
 void HeaderList::Clear() {
   bytes_.clear();
   spans_.clear();

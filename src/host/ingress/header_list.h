@@ -24,6 +24,8 @@ class HeaderList {
   HeaderList(std::initializer_list<HeaderField> fields);
 
   void Add(std::string_view name, std::string_view value);
+  // Room for `fields` fields of `bytes` name and value bytes in all, so adding them allocates once.
+  void Reserve(size_t fields, size_t bytes);
   // Empties the list and keeps its buffers.
   void Clear();
 
