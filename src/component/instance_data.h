@@ -32,12 +32,16 @@ class InstanceData {
   }
 
   // nullptr when no state of type T was added.
+  // Runs on every host call: the type_info addresses are compared first, and the names (which
+  // differ in address only across shared objects) only when no address matched, so a lookup
+  // that is not for the first entry compares no strings.
   template <class T>
   T* Find() const {
     for (const auto& entry : entries_) {
-      if (entry.type == &typeid(T) || *entry.type == typeid(T)) {
-        return &static_cast<Holder<T>*>(entry.holder.get())->value;
-      }
+      if (entry.type == &typeid(T)) return &static_cast<Holder<T>*>(entry.holder.get())->value;
+    }
+    for (const auto& entry : entries_) {
+      if (*entry.type == typeid(T)) return &static_cast<Holder<T>*>(entry.holder.get())->value;
     }
     return nullptr;
   }

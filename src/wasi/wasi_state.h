@@ -20,10 +20,6 @@
 
 namespace wcloud::wasi {
 
-namespace http {
-struct HttpState;  // wasi/http/http_state.h
-}  // namespace http
-
 // The object behind a wasi:io/error handle.
 struct IoError {
   std::string message;
@@ -63,9 +59,6 @@ struct WasiState {
   InsecureRandom insecure_random;
   std::pair<uint64_t, uint64_t> insecure_seed;
   std::string metadata_hash_key;
-  // The instance's wasi:http state once AttachWasiHttp made it (it sets this): every wasi:http
-  // call needs both states, and finding that one by type costs a type-name comparison.
-  http::HttpState* http = nullptr;
 };
 
 // The calling instance's WASI state; an Error when AttachWasi was not called for it.

@@ -64,11 +64,10 @@ void DefineHttp(component::Linker& linker, std::string_view interface, std::stri
                        " arguments, expected " + std::to_string(arity));
         }
         // Found directly, not through FindWasiState/FindHttpState's Results: this runs on
-        // every wasi:http call, and their Errors are needed only when a state is missing. The
-        // WasiState points to the HttpState (AttachWasiHttp), which saves a lookup by type.
+        // every wasi:http call, and their Errors are needed only when a state is missing.
         WasiState* wasi = cx.data().Find<WasiState>();
         if (wasi == nullptr) return FindWasiState(cx.data()).error().Wrap(where);
-        HttpState* http = wasi->http != nullptr ? wasi->http : cx.data().Find<HttpState>();
+        HttpState* http = cx.data().Find<HttpState>();
         if (http == nullptr) return FindHttpState(cx.data()).error().Wrap(where);
         HttpCall call{*wasi, *http, http->resources};
         Status done = fn(call, args, out);
@@ -164,9 +163,7 @@ Status AttachWasiHttp(component::InstanceData& data, const HttpResources& resour
                       HttpConfig config) {
   auto policy = EgressPolicy::Create(config.allowed_hosts);
   if (!policy) return policy.error().Wrap("wasi:http");
-  HttpState& state = data.Emplace<HttpState>(resources, std::move(config), std::move(*policy));
-  // A WasiState attached later is a new one, without this pointer: its calls look HTTP up.
-  if (WasiState* wasi = data.Find<WasiState>()) wasi->http = &state;
+  data.Emplace<HttpState>(resources, std::move(config), std::move(*policy));
   return Ok();
 }
 
