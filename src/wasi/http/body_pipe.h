@@ -118,6 +118,20 @@ class PipeInputStream : public InputStream {
   std::shared_ptr<BodyPipe> pipe_;
 };
 
+// An output-stream over a pipe's producer side: bytes in the pipe are the reader's as soon as they
+// are written, so flushing has nothing to do.
+class PipeOutputStream : public OutputStream {
+ public:
+  explicit PipeOutputStream(std::shared_ptr<BodyPipe> pipe) : pipe_(std::move(pipe)) {}
+  StreamResult<uint64_t> CheckWrite() override { return pipe_->Space(); }
+  StreamStatus Write(std::span<const uint8_t> bytes) override { return pipe_->Write(bytes); }
+  StreamStatus Flush() override { return StreamOk(); }
+  std::shared_ptr<Pollable> Subscribe() override { return pipe_->SubscribeSpace(); }
+
+ private:
+  std::shared_ptr<BodyPipe> pipe_;
+};
+
 // A stream-error that http-error-code maps back to `error`.
 StreamError HttpStreamError(const ErrorCode& error, std::string_view detail = {});
 

@@ -48,17 +48,6 @@ TEST(BodyPipeTest, AWriterOnAnotherThreadWakesABlockedReader) {
 // The write-side blocking forms wait only when the stream has no room, then go on where they
 // stopped.
 TEST(BodyPipeTest, BlockingWriteAndFlushWaitsForARemoteReader) {
-  class PipeOutput : public OutputStream {
-   public:
-    explicit PipeOutput(std::shared_ptr<BodyPipe> p) : p_(std::move(p)) {}
-    StreamResult<uint64_t> CheckWrite() override { return p_->Space(); }
-    StreamStatus Write(std::span<const uint8_t> b) override { return p_->Write(b); }
-    StreamStatus Flush() override { return StreamOk(); }
-    std::shared_ptr<Pollable> Subscribe() override { return p_->SubscribeSpace(); }
-
-   private:
-    std::shared_ptr<BodyPipe> p_;
-  };
   auto pipe = *BodyPipe::Create(4);
   std::string received;
   std::thread reader([pipe, &received] {
@@ -68,7 +57,7 @@ TEST(BodyPipeTest, BlockingWriteAndFlushWaitsForARemoteReader) {
       received.append(r.bytes.begin(), r.bytes.end());
     }
   });
-  PipeOutput out(pipe);
+  PipeOutputStream out(pipe);
   auto wrote = out.BlockingWriteAndFlush(Bytes("0123456789"));
   reader.join();
   ASSERT_TRUE(wrote.has_value());
@@ -129,17 +118,8 @@ class RecordingDestination : public BodyDestination {
   std::optional<ErrorKind> failed_;
 
  private:
-  class Stream : public OutputStream {
-   public:
-    explicit Stream(std::shared_ptr<BodyPipe> p) : p_(std::move(p)) {}
-    StreamResult<uint64_t> CheckWrite() override { return p_->Space(); }
-    StreamStatus Write(std::span<const uint8_t> b) override { return p_->Write(b); }
-    StreamStatus Flush() override { return StreamOk(); }
-    std::shared_ptr<Pollable> Subscribe() override { return p_->SubscribeSpace(); }
-    std::shared_ptr<BodyPipe> p_;
-  };
   std::shared_ptr<BodyPipe> pipe_;
-  Stream stream_;
+  PipeOutputStream stream_;
 };
 
 TEST(OutgoingBodyTest, BytesAndFinishBeforeBindAreHandedOver) {

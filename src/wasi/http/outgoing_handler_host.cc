@@ -24,20 +24,8 @@ class PipeDestination : public BodyDestination {
   void Fail(const ErrorCode& error) override { pipe_->Fail(error); }
 
  private:
-  class Stream : public OutputStream {
-   public:
-    explicit Stream(std::shared_ptr<BodyPipe> pipe) : pipe_(std::move(pipe)) {}
-    StreamResult<uint64_t> CheckWrite() override { return pipe_->Space(); }
-    StreamStatus Write(std::span<const uint8_t> bytes) override { return pipe_->Write(bytes); }
-    // Bytes in the pipe are the client's as soon as they are written.
-    StreamStatus Flush() override { return StreamOk(); }
-    std::shared_ptr<Pollable> Subscribe() override { return pipe_->SubscribeSpace(); }
-
-   private:
-    std::shared_ptr<BodyPipe> pipe_;
-  };
   std::shared_ptr<BodyPipe> pipe_;
-  Stream stream_;
+  PipeOutputStream stream_;
 };
 
 constexpr size_t kRequestPipeBytes = OutgoingBody::kUnboundLimit;
