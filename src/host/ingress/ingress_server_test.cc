@@ -802,14 +802,14 @@ TEST(IngressServerTest, StopClosesAKeepAliveConnectionAnsweredFromAnotherThread)
   auto server = StartServer([&](Exchange ex) {
     workers.Run([ex = std::move(ex)]() mutable {
       std::this_thread::sleep_for(20ms);
-      Respond(ex, 200, "direct");
+      Respond(ex, 200, "answered");
     });
   });
   RawClient c(server->port());
   c.Send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
   auto r = c.Read();
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, "direct");
+  EXPECT_EQ(r->body, "answered");
   EXPECT_EQ(r->Header("connection"), "");
   auto start = Clock::now();
   std::jthread stopper([&] { server->Stop(5s); });
