@@ -117,8 +117,10 @@ class KvGuestTest : public ::testing::Test {
     return {false, "", c.payload.at(0).as_string()};
   }
 
-  // Every keyvalue function through the guest on `bucket`, which starts empty.
-  void ExerciseEveryFunction(const std::string& bucket) {
+  // Every keyvalue function through the guest on `bucket`, which starts empty. `exact_pages`:
+  // the backend's pages hold exactly the page size (Redis's SCAN takes it as a hint and may
+  // answer a keyspace this small in one page).
+  void ExerciseEveryFunction(const std::string& bucket, bool exact_pages = true) {
     auto expect_ok = [&](const Outcome& o, const std::string& value) {
       EXPECT_TRUE(o.ok) << o;
       EXPECT_EQ(o.value, value);
@@ -137,11 +139,13 @@ class KvGuestTest : public ::testing::Test {
     size_t at = first.value.find("cursor:");
     ASSERT_NE(at, std::string::npos) << first;
     std::string cursor = first.value.substr(at + 7);
-    ASSERT_NE(cursor, "none") << first;
-    Outcome rest = Run("list-keys", bucket, cursor);
-    ASSERT_TRUE(rest.ok) << rest;
-    std::string listed =
-        first.value.substr(0, at) + rest.value.substr(0, rest.value.find("cursor:"));
+    std::string listed = first.value.substr(0, at);
+    if (exact_pages || cursor != "none") {
+      ASSERT_NE(cursor, "none") << first;
+      Outcome rest = Run("list-keys", bucket, cursor);
+      ASSERT_TRUE(rest.ok) << rest;
+      listed += rest.value.substr(0, rest.value.find("cursor:"));
+    }
     std::vector<std::string> keys;
     std::istringstream lines(listed);
     for (std::string k; std::getline(lines, k);) keys.push_back(k);
@@ -192,7 +196,7 @@ TEST_F(KvGuestTest, EveryFunctionOnNats) {
 TEST_F(KvGuestTest, EveryFunctionOnRedis) {
   KvServer redis(KvServer::Kind::kRedis);
   Start(Declarations({{"backend", "redis"}, {"url", redis.url()}}));
-  ExerciseEveryFunction("red");
+  ExerciseEveryFunction("red", /*exact_pages=*/false);
   EXPECT_EQ(RedisCli(redis.port(), {"GET", "tenant_red:n"}), "42");
 }
 
