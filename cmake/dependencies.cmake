@@ -33,3 +33,14 @@ set_target_properties(wcloud_v8 PROPERTIES
 target_include_directories(wcloud_v8 SYSTEM INTERFACE "${WCLOUD_LIBNODE_ROOT}/include/node")
 set(CMAKE_BUILD_RPATH "${WCLOUD_LIBNODE_ROOT}/lib/x86_64-linux-gnu")
 set(CMAKE_INSTALL_RPATH "${WCLOUD_LIBNODE_ROOT}/lib/x86_64-linux-gnu")
+
+# Node.js 22 of the project's own (.deps/node, from scripts/install-deps.sh) runs jco,
+# componentize-js and the JavaScript clients of the tests. A Node.js elsewhere on the machine is
+# never used: Debian 12's is too old for jco.
+set(WCLOUD_NODE_BIN "${PROJECT_SOURCE_DIR}/.deps/node/bin" CACHE PATH "the project's Node.js")
+set(WCLOUD_NODE "${WCLOUD_NODE_BIN}/node")
+if(NOT EXISTS "${WCLOUD_NODE}")
+  message(FATAL_ERROR "Node.js not found at ${WCLOUD_NODE}: run scripts/install-deps.sh")
+endif()
+# Prefix for build commands that start node, directly or through a `#!/usr/bin/env node` tool.
+set(WCLOUD_WITH_NODE ${CMAKE_COMMAND} -E env "PATH=${WCLOUD_NODE_BIN}:$ENV{PATH}")

@@ -33,4 +33,12 @@ function(wcloud_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     ENVIRONMENT "WCLOUD_SOURCE_DIR=${PROJECT_SOURCE_DIR};WCLOUD_BINARY_DIR=${PROJECT_BINARY_DIR}")
+  wcloud_tests_use_node(${name})
+endfunction()
+
+# wcloud_tests_use_node(<test> ...): the tests, and what they start, find the project's Node.js
+# first on PATH (jco and componentize-js are `#!/usr/bin/env node` scripts).
+function(wcloud_tests_use_node)
+  set_tests_properties(${ARGN} PROPERTIES
+    ENVIRONMENT_MODIFICATION "PATH=path_list_prepend:${WCLOUD_NODE_BIN}")
 endfunction()

@@ -10,20 +10,36 @@ data_dir="${WCLOUD_DATA_DIR:-$HOME/.wcloud}"
 listen="${WCLOUD_API_LISTEN:-127.0.0.1:6443}"
 app="${WCLOUD_SAMPLE_ADDRESS:-127.0.0.1:8080}"
 component="$root/$(dirname "$wcloud")/tests/components/http_hello.wasm"
-[[ -f "$component" ]] || { echo "missing $component: run make build" >&2; exit 1; }
+[[ -f "$component" ]] || { echo "error: missing $component: run make build" >&2; exit 1; }
+
+# listening HOST:PORT: whether something accepts connections there.
+listening() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+
+if listening "$app"; then
+  echo "error: the sample's address $app is taken by another program" >&2
+  echo "  choose another: WCLOUD_SAMPLE_ADDRESS=127.0.0.1:8081 make up" >&2
+  exit 1
+fi
 
 "$wcloud" version
 echo "Checking the sample manifests:"
 "$wcloud" validate -f config/samples
 echo
 
-rm -f "$data_dir/kubeconfig"
-"$wcloud" up --data-dir "$data_dir" --api-listen "$listen" &
+# wcloud up says "wcloud is up" once it serves; its output also goes to the terminal. It refuses
+# to start (and says why) when the data dir is in use or the API address is taken.
+log="$(mktemp)"
+"$wcloud" up --data-dir "$data_dir" --api-listen "$listen" > >(tee "$log") 2>&1 &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true' INT TERM EXIT
-for _ in $(seq 1 200); do
-  [[ -f "$data_dir/kubeconfig" ]] && break
-  kill -0 $server 2>/dev/null || { echo "wcloud up exited early" >&2; exit 1; }
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+until grep -q '^wcloud is up' "$log"; do
+  if ! kill -0 $server 2>/dev/null; then
+    wait $server || true
+    echo "make up: wcloud up did not start (its error is above)" >&2
+    exit 1
+  fi
   sleep 0.05
 done
 export KUBECONFIG="$data_dir/kubeconfig"
@@ -50,11 +66,17 @@ spec:
             address: $app
 YAML
 echo "Waiting for the sample to answer on http://$app/ ..."
+answered=false
 for _ in $(seq 1 300); do
-  if curl -sf "http://$app/" >/dev/null 2>&1; then break; fi
-  kill -0 $server 2>/dev/null || { echo "wcloud up exited early" >&2; exit 1; }
+  if curl -sf "http://$app/" >/dev/null 2>&1; then answered=true; break; fi
+  kill -0 $server 2>/dev/null || { echo "error: wcloud up exited (its error is above)" >&2; exit 1; }
   sleep 0.1
 done
+if [[ $answered != true ]]; then
+  echo "error: the sample did not answer on http://$app/ within 30 s; its Workloads say:" >&2
+  kubectl get workloads -o custom-columns='NAME:.metadata.name,PHASE:.status.phase,HOST:.status.hostId,CONDITIONS:.status.conditions[*].message' >&2 || true
+  exit 1
+fi
 kubectl get wasmcloud
 echo
 curl -s "http://$app/"
@@ -63,12 +85,12 @@ cat <<MSG
 wcloud is running (pid $server); the sample WorkloadDeployment "hello" (2 replicas of a C
 component) answers:
   curl http://$app/
-In another shell:
+kubectl reaches it through the kubeconfig wcloud wrote; in another shell:
   export KUBECONFIG=$data_dir/kubeconfig
   kubectl get wasmcloud                       # every runtime.wasmcloud.dev object
   kubectl scale wd hello --replicas=5         # more replicas behind the same address
   kubectl get ww -w                           # watch Workloads change
   kubectl apply -f config/samples/            # the seed's samples (their ghcr.io images need a network)
-Press Ctrl-C to stop; state is kept in $data_dir.
+Press Ctrl-C to stop; state is kept in $data_dir (a next make up resumes it).
 MSG
 wait $server

@@ -19,6 +19,7 @@ rounds="${5:-3}"
 wcloud="$build/wcloud"
 component="$build/tests/components/http_hello.wasm"
 jco="$root/tools/npm/node_modules/.bin/jco"
+export PATH="$root/.deps/node/bin:$PATH"  # jco runs on the project's Node.js
 [[ -x "$wcloud" ]] || { echo "build wcloud first: $wcloud" >&2; exit 1; }
 [[ -f "$component" ]] || { echo "build test_component_http_hello first: $component" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 1; }

@@ -9,10 +9,12 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 #include "apiserver/api_server.h"
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
+#include "cli/data_dir_lock.h"
 #include "cli/stop_signals.h"
 #include "host/heartbeat_sender.h"
 #include "host/http_router.h"
@@ -91,8 +93,10 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
 }
 
 int Up(const UpFlags& flags) {
-  auto fail = [](const Error& e) {
+  // kubectl's form: "error: what went wrong", then what to do about it.
+  auto fail = [](const Error& e, std::string_view hint = {}) {
     std::cerr << "error: " << e.message() << "\n";
+    if (!hint.empty()) std::cerr << "  " << hint << "\n";
     return 1;
   };
   fs::path dir = flags.data_dir;
@@ -104,6 +108,8 @@ int Up(const UpFlags& flags) {
   fs::create_directories(dir, ec);
   if (ec) return fail(Error(dir.string() + ": " + ec.message()));
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto lock = DataDirLock::Acquire(dir);
+  if (!lock) return fail(lock.error());
 
   std::string host = flags.api_listen.substr(0, flags.api_listen.rfind(':'));
   std::string port = flags.api_listen.substr(flags.api_listen.rfind(':') + 1);
@@ -128,7 +134,11 @@ int Up(const UpFlags& flags) {
   options.tls = *serving;
   options.token = *token;
   auto server = apiserver::ApiServer::Start(**store, options);
-  if (!server) return fail(server.error());
+  if (!server) {
+    return fail(server.error().Wrap("cannot serve the Kubernetes API"),
+                "another program may be listening there; choose another address with "
+                "--api-listen HOST:PORT");
+  }
 
   std::string server_url = "https://" + client_host + ":" + std::to_string((*server)->port());
   fs::path kubeconfig = dir / "kubeconfig";
