@@ -30,8 +30,15 @@ packages=(
 
 export DEBIAN_FRONTEND=noninteractive
 if [[ ! -f "$stamp" ]] || ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  mkdir -p "$deps"
+  log="$deps/apt.log"
+  echo "install-deps: installing ${#packages[@]} Debian packages and what they need (log: $log)"
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } \
+      >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "install-deps: apt-get failed; the whole log is $log" >&2
+    exit 1
+  fi
   # Debian starts these as services; tests start their own on free ports.
   for svc in nats-server redis-server docker-registry nginx; do
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi

@@ -15,6 +15,19 @@ component="$root/$(dirname "$wcloud")/tests/components/http_hello.wasm"
 # listening HOST:PORT: whether something accepts connections there.
 listening() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 
+# A wcloud up already running on this data dir holds its lock (flock, as wcloud takes it).
+if [[ -f "$data_dir/lock" ]] && ! flock -n "$data_dir/lock" true 2>/dev/null; then
+  pid="$(cat "$data_dir/lock" 2>/dev/null || true)"
+  echo "error: wcloud up is already running${pid:+ (pid $pid)} with its state in $data_dir" >&2
+  echo "  use it: export KUBECONFIG=$data_dir/kubeconfig; kubectl get wasmcloud" >&2
+  echo "  or stop it first: Ctrl-C where it runs${pid:+, or kill $pid}" >&2
+  exit 1
+fi
+if listening "$listen"; then
+  echo "error: the Kubernetes API address $listen is taken by another program" >&2
+  echo "  choose another: WCLOUD_API_LISTEN=127.0.0.1:6444 make up" >&2
+  exit 1
+fi
 if listening "$app"; then
   echo "error: the sample's address $app is taken by another program" >&2
   echo "  choose another: WCLOUD_SAMPLE_ADDRESS=127.0.0.1:8081 make up" >&2
