@@ -880,6 +880,17 @@ Decoded DecodeObject(const Json& json, const DecodeOptions& options) {
   return out;
 }
 
+DecodedMeta DecodeObjectMeta(const Json& object) {
+  DecodedMeta out;
+  if (!object.is_object()) return out;
+  auto it = object.find("metadata");
+  if (it == object.end() || it->is_null()) return out;
+  FieldErrors ignored;
+  Ctx ctx{false, &out.errors, &ignored};
+  Codec<ObjectMeta>::Decode(*it, out.meta, ctx, "metadata", {});
+  return out;
+}
+
 Json EncodeObject(const AnyObject& object) {
   return std::visit([](const auto& o) { return Codec<std::decay_t<decltype(o)>>::Encode(o); },
                     object);

@@ -31,6 +31,15 @@ bool IsWasmCloudKind(std::string_view api_version, std::string_view kind);
 // Decodes an object of our group, chosen by its apiVersion and kind.
 Decoded DecodeObject(const Json& json, const DecodeOptions& options = {});
 
+// The metadata of any object, core kinds too. Errors are type errors naming the field
+// ("metadata.labels[a]: expected string, got integer"); null fields count as absent, and fields
+// ObjectMeta does not have are dropped, as the Kubernetes API server does.
+struct DecodedMeta {
+  ObjectMeta meta;
+  FieldErrors errors;
+};
+DecodedMeta DecodeObjectMeta(const Json& object);
+
 // Encodes with keys in declaration order; empty optional fields are left out.
 Json EncodeObject(const AnyObject& object);
 

@@ -195,17 +195,9 @@ void CheckHostInterfaces(Errors& errs, const std::string& path,
 
 template <typename T>
 void CheckMeta(Errors& errs, const T& o) {
-  const auto& m = o.metadata;
-  if (m.name.empty() && m.generate_name.empty()) {
-    errs.Add("metadata.name", "required value");
-  } else if (!m.name.empty()) {
-    if (auto why = CheckDnsSubdomain(m.name)) errs.Add("metadata.name", *why);
+  for (auto& e : ValidateObjectMeta(o.metadata, NameRule::kDnsSubdomain)) {
+    errs.Add(e.path, e.message);
   }
-  if (!m.namespace_.empty()) {
-    if (auto why = CheckDnsLabel(m.namespace_)) errs.Add("metadata.namespace", *why);
-  }
-  CheckLabels(errs, "metadata.labels", m.labels, true);
-  CheckLabels(errs, "metadata.annotations", m.annotations, false);
 }
 
 void CheckTemplate(Errors& errs, const WorkloadTemplate& t, bool allow_artifacts) {
@@ -347,6 +339,55 @@ FieldErrors ValidateWorkloadSpec(const WorkloadSpec& spec, const std::string& pa
     if (spec.service->local_resources) {
       CheckLocalResources(errs, at + ".localResources", *spec.service->local_resources, volumes);
     }
+  }
+  return errs.Take();
+}
+
+FieldErrors ValidateObjectMeta(const ObjectMeta& m, NameRule rule) {
+  Errors errs;
+  auto check_name = [rule](std::string_view name) {
+    return rule == NameRule::kDnsLabel ? CheckDnsLabel(name) : CheckDnsSubdomain(name);
+  };
+  if (m.name.empty() && m.generate_name.empty()) {
+    errs.Add("metadata.name", "required value");
+  } else if (!m.name.empty()) {
+    if (auto why = check_name(m.name)) errs.Add("metadata.name", *why);
+  }
+  if (!m.generate_name.empty()) {
+    // A prefix: the random suffix follows a trailing '-'.
+    std::string prefix = m.generate_name;
+    if (prefix.back() == '-') prefix.back() = 'a';
+    if (auto why = check_name(prefix)) errs.Add("metadata.generateName", *why);
+  }
+  if (!m.namespace_.empty()) {
+    if (auto why = CheckDnsLabel(m.namespace_)) errs.Add("metadata.namespace", *why);
+  }
+  CheckLabels(errs, "metadata.labels", m.labels, true);
+  CheckLabels(errs, "metadata.annotations", m.annotations, false);
+  constexpr size_t kMaxAnnotationBytes = 256 * 1024;
+  size_t annotation_bytes = 0;
+  for (const auto& [key, value] : m.annotations) annotation_bytes += key.size() + value.size();
+  if (annotation_bytes > kMaxAnnotationBytes) {
+    errs.Add("metadata.annotations",
+             "too long: must have at most " + std::to_string(kMaxAnnotationBytes) + " bytes");
+  }
+  for (size_t i = 0; i < m.finalizers.size(); ++i) {
+    if (auto why = CheckLabelKey(m.finalizers[i])) {
+      errs.Add(IndexPath("metadata.finalizers", i), "\"" + m.finalizers[i] + "\": " + *why);
+    }
+  }
+  int controllers = 0;
+  for (size_t i = 0; i < m.owner_references.size(); ++i) {
+    const OwnerReference& ref = m.owner_references[i];
+    const std::string at = IndexPath("metadata.ownerReferences", i);
+    if (ref.api_version.empty()) errs.Add(at + ".apiVersion", "required value");
+    if (ref.kind.empty()) errs.Add(at + ".kind", "required value");
+    if (ref.name.empty()) errs.Add(at + ".name", "required value");
+    if (ref.uid.empty()) errs.Add(at + ".uid", "required value");
+    if (ref.controller.value_or(false)) ++controllers;
+  }
+  if (controllers > 1) {
+    errs.Add("metadata.ownerReferences", "only one reference can have controller set to true");
   }
   return errs.Take();
 }

@@ -7,7 +7,9 @@
 #include "apiserver/openapi.h"
 #include "apiserver/protobuf_body.h"
 #include "apiserver/table.h"
+#include "apiserver/watch_task.h"
 #include "kube/label_selector.h"
+#include "util/json_depth.h"
 #include "util/version.h"
 
 namespace wcloud::apiserver {
@@ -128,10 +130,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ObjectStore& store, Options 
 ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::Stop() {
-  stopping_ = true;
-  if (http_) http_->Stop();
-  std::unique_lock lock(watches_mu_);
-  watches_cv_.wait(lock, [this] { return active_watches_ == 0; });
+  if (http_) http_->Stop();  // ends every open watch response
+  watches_.Stop();
 }
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {
@@ -221,6 +221,13 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     return NotFoundPath();
   }
   if (scope.def->namespaced && scope.ns.empty() && !scope.name.empty()) return NotFoundPath();
+  // Everything after this recurses per level of a body's nesting (parse, patch, compare, dump).
+  if (!req.body.empty() && req.Header("content-type").find("protobuf") == std::string::npos) {
+    if (auto deep = CheckJsonDepth(req.body); !deep) {
+      return FromResult(
+          StatusResult(400, "BadRequest", "the request body is " + deep.error().message()));
+    }
+  }
   scope.field_manager = req.Query("fieldManager");
   scope.field_validation = req.Query("fieldValidation");
   if (scope.field_validation.empty()) scope.field_validation = "Warn";
@@ -386,61 +393,24 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
     }
     return true;
   };
-  auto bookmark_interval = options_.bookmark_interval;
-  std::atomic<bool>* stopping = &stopping_;
-  auto finished = [this] {
-    std::lock_guard lock(watches_mu_);
-    --active_watches_;
-    watches_cv_.notify_all();
-  };
-  std::optional<Json> gone;
+  WatchPlan plan;
+  plan.encode = encode;
+  plan.matches = matches;
+  plan.initial = std::move(initial);
   if (!stream) {
     // Too old: answer like Kubernetes, with an ERROR event carrying 410 Gone.
-    gone = StatusBody(410, "Expired", stream.error().message());
+    plan.gone = StatusBody(410, "Expired", stream.error().message());
+  } else {
+    plan.events = *stream;
   }
-  std::shared_ptr<WatchStream> events = stream ? *stream : nullptr;
-  r.stream = [=, this](std::shared_ptr<ResponseStream> out) {
-    {
-      std::lock_guard lock(watches_mu_);
-      ++active_watches_;
-    }
-    std::thread([=] {
-      struct Done {
-        std::function<void()> f;
-        ~Done() { f(); }
-      } done{finished};
-      if (gone) {
-        out->Write(encode("ERROR", *gone));
-        out->Close();
-        return;
-      }
-      for (const auto& o : initial) {
-        if (!out->Write(encode("ADDED", o))) return events->Close();
-      }
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-      auto next_bookmark = std::chrono::steady_clock::now() + bookmark_interval;
-      int64_t last = from;
-      while (!stopping->load() && !out->closed() && std::chrono::steady_clock::now() < deadline) {
-        auto e = events->Next(std::chrono::milliseconds(200));
-        if (e) {
-          last = e->revision;
-          if (!matches(e->object)) continue;
-          if (!out->Write(encode(e->type, e->object))) break;
-        } else if (events->closed()) {
-          out->Write(encode("ERROR", StatusBody(410, "Expired", events->close_reason())));
-          break;
-        }
-        if (bookmarks && std::chrono::steady_clock::now() >= next_bookmark) {
-          Json mark = {{"kind", def.kind},
-                       {"apiVersion", def.GroupVersion()},
-                       {"metadata", {{"resourceVersion", std::to_string(last)}}}};
-          if (!out->Write(encode("BOOKMARK", mark))) break;
-          next_bookmark = std::chrono::steady_clock::now() + bookmark_interval;
-        }
-      }
-      events->Close();
-      out->Close();
-    }).detach();
+  plan.from_revision = from;
+  if (bookmarks) plan.bookmark = Json{{"kind", def.kind}, {"apiVersion", def.GroupVersion()}};
+  plan.bookmark_interval = options_.bookmark_interval;
+  plan.deadline = WatchHub::Clock::now() + std::chrono::seconds(timeout_seconds);
+  r.stream = [this, plan = std::move(plan)](std::shared_ptr<ResponseStream> out) mutable {
+    auto task = std::make_shared<WatchTask>(std::move(plan), std::move(out));
+    task->Attach(watches_);
+    watches_.Add(std::move(task));
   };
   return r;
 }

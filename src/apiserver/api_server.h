@@ -2,14 +2,12 @@
 // output over HTTPS with a bearer token, so kubectl and client libraries work unchanged.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "apiserver/object_store.h"
 #include "apiserver/registry.h"
+#include "apiserver/watch_hub.h"
 #include "util/http_server.h"
 #include "util/result.h"
 
@@ -42,11 +40,7 @@ class ApiServer {
   Registry registry_;
   Options options_;
   std::unique_ptr<HttpServer> http_;
-  std::atomic<bool> stopping_{false};
-  // Watch streams run on their own threads; Stop waits for them to finish.
-  std::mutex watches_mu_;
-  std::condition_variable watches_cv_;
-  int active_watches_ = 0;
+  WatchHub watches_;  // every open watch response
 };
 
 }  // namespace wcloud::apiserver

@@ -84,6 +84,21 @@ void WatchStream::Close() {
     closed_ = true;
   }
   cv_.notify_all();
+  Notify();
+}
+
+void WatchStream::SetListener(std::function<void()> listener) {
+  std::lock_guard lock(mu_);
+  listener_ = std::move(listener);
+}
+
+void WatchStream::Notify() {
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(mu_);
+    listener = listener_;
+  }
+  if (listener) listener();
 }
 
 void WatchStream::Push(WatchEvent event) {
@@ -101,6 +116,7 @@ void WatchStream::Push(WatchEvent event) {
     }
   }
   cv_.notify_all();
+  Notify();
 }
 
 // ---- ObjectStore ----
@@ -190,25 +206,38 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
                                 const std::function<Result<Json>(int64_t revision)>& body) {
   std::lock_guard lock(mu_);
   WCLOUD_TRY_STATUS(Exec("BEGIN IMMEDIATE"));
+  // However the body ends (an error, an exception), the transaction does not outlive it: one
+  // left open made every later write fail (issue #18).
+  struct Transaction {
+    ObjectStore* store;
+    bool done = false;
+    ~Transaction() {
+      if (!done) (void)store->Exec("ROLLBACK");
+    }
+  } transaction{this};
   int64_t next = revision_ + 1;
-  auto rollback = [&](Error e) {
-    (void)Exec("ROLLBACK");
-    return e;
-  };
   auto result = body(next);
-  if (!result) return rollback(result.error());
+  if (!result) return result.error();
+  std::string data = result->dump();
+  if (type != "DELETED" && data.size() > options_.max_object_bytes) {
+    return Error("RequestEntityTooLarge: the object is " + std::to_string(data.size()) +
+                     " bytes, more than the " + std::to_string(options_.max_object_bytes) +
+                     " a stored object may have",
+                 kTooLarge);
+  }
   Statement bump(db_, "UPDATE meta SET value = ? WHERE key = 'revision'");
   bump.Bind(1, next);
-  if (bump.Step() != SQLITE_DONE) return rollback(StoreError(db_, "revision"));
+  if (bump.Step() != SQLITE_DONE) return StoreError(db_, "revision");
   Statement log(db_,
                 "INSERT INTO changes (revision, type, resource, namespace, name, data) "
                 "VALUES (?, ?, ?, ?, ?, ?)");
   log.Bind(1, next).Bind(2, type).Bind(3, key.resource).Bind(4, key.namespace_).Bind(5, key.name);
-  log.Bind(6, result->dump());
-  if (log.Step() != SQLITE_DONE) return rollback(StoreError(db_, "change log"));
-  if (auto commit = Exec("COMMIT"); !commit) return rollback(commit.error());
+  log.Bind(6, data);
+  if (log.Step() != SQLITE_DONE) return StoreError(db_, "change log");
+  WCLOUD_TRY_STATUS(Exec("COMMIT"));
+  transaction.done = true;
   revision_ = next;
-  Publish({type, next, *result}, key.resource, key.namespace_);
+  Publish({type, next, std::make_shared<const Json>(*result)}, key.resource, key.namespace_);
   // Compacts in steps of a tenth of the window, so the cost is spread over many writes.
   int64_t window = static_cast<int64_t>(options_.change_log_entries);
   if (revision_ - oldest_ + 1 > window + std::max<int64_t>(1, window / 10)) (void)Compact();
@@ -366,7 +395,7 @@ Result<std::shared_ptr<WatchStream>> ObjectStore::Watch(const std::string& resou
     if (!ns.empty() && q.Text(2) != ns) continue;
     Json data = Json::parse(q.Text(3), nullptr, false);
     if (data.is_discarded()) continue;
-    replay.push_back({q.Text(1), q.Int(0), std::move(data)});
+    replay.push_back({q.Text(1), q.Int(0), std::make_shared<const Json>(std::move(data))});
   }
   if (rc != SQLITE_DONE) return StoreError(db_, "watch");
   stream->capacity_ = options_.watch_buffer + replay.size();

@@ -25,6 +25,7 @@ namespace wcloud::apiserver {
 inline constexpr int kNotFound = 404;
 inline constexpr int kConflict = 409;  // "AlreadyExists: ..." or "Conflict: ..."
 inline constexpr int kGone = 410;
+inline constexpr int kTooLarge = 413;
 inline constexpr int kInvalid = 422;
 inline constexpr int kBadRequest = 400;
 inline constexpr int kInternal = 500;
@@ -38,7 +39,8 @@ struct ObjectKey {
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK
   int64_t revision = 0;
-  Json object;
+  // Shared by every watcher the event is queued for: slow watchers hold one copy, not one each.
+  std::shared_ptr<const Json> object;
 };
 
 // A subscription to changes. Events arrive in revision order with no gap; a subscriber that
@@ -47,6 +49,11 @@ class WatchStream {
  public:
   // Waits up to `timeout` for the next event; nullopt on timeout or once closed.
   std::optional<WatchEvent> Next(std::chrono::milliseconds timeout);
+  // The next event if one is waiting.
+  std::optional<WatchEvent> TryNext() { return Next(std::chrono::milliseconds(0)); }
+  // Called after each event is queued and when the stream closes (possibly under the store's
+  // lock: it must be quick and take no lock a store caller holds). Replaces the previous one.
+  void SetListener(std::function<void()> listener);
   bool closed() const;
   // Why it closed, when the store closed it (buffer overflow).
   std::string close_reason() const;
@@ -55,6 +62,7 @@ class WatchStream {
  private:
   friend class ObjectStore;
   void Push(WatchEvent event);  // called with the store's lock held
+  void Notify();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -64,14 +72,18 @@ class WatchStream {
   size_t capacity_ = 0;
   int64_t last_revision_ = 0;  // replay and live events are merged on this
   std::string resource_;
-  std::string namespace_;  // empty: all namespaces
+  std::string namespace_;           // empty: all namespaces
+  std::function<void()> listener_;  // guarded by mu_
 };
 
 class ObjectStore {
  public:
   struct Options {
     size_t change_log_entries = 100000;  // how far back a watch can resume
-    size_t watch_buffer = 10000;
+    // Events a watcher may be behind before it is closed (and its client relists).
+    size_t watch_buffer = 1000;
+    // etcd's default request limit, which bounds a Kubernetes object: about 1.5 MiB.
+    size_t max_object_bytes = 1536 * 1024;
   };
 
   static Result<std::unique_ptr<ObjectStore>> Open(const std::filesystem::path& file,

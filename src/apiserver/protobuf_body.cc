@@ -5,6 +5,7 @@
 
 #include "util/base64.h"
 #include "util/timestamp.h"
+#include "util/utf8.h"
 
 namespace wcloud::apiserver {
 namespace {
@@ -93,15 +94,32 @@ Status Walk(std::string_view message, const std::function<Status(const WireField
   return Ok();
 }
 
-// map<string, string|bytes> entries: {1: key, 2: value}.
-Status MapEntry(std::string_view entry, Json& map, bool bytes_value) {
+// A proto3 string field: UTF-8, as Go's protobuf insists, since it becomes a JSON string.
+Result<std::string> Utf8(std::string_view bytes, const std::string& field) {
+  if (auto bad = FindInvalidUtf8(bytes)) {
+    return Error(field + ": invalid UTF-8 at byte " + std::to_string(*bad) + " of the string");
+  }
+  return std::string(bytes);
+}
+
+// map<string, string|bytes> entries of `field`: {1: key, 2: value}.
+Status MapEntry(std::string_view entry, Json& map, bool bytes_value, const std::string& field) {
   std::string key, value;
   WCLOUD_TRY_STATUS(Walk(entry, [&](const WireField& f) -> Status {
-    if (f.number == 1) key = std::string(f.bytes);
-    if (f.number == 2) value = std::string(f.bytes);
+    if (f.number == 1) {
+      WCLOUD_ASSIGN_OR_RETURN(key, Utf8(f.bytes, field + " key"));
+    }
+    if (f.number == 2) {
+      if (bytes_value) {
+        value = Base64Encode(std::string(f.bytes));
+      } else {
+        WCLOUD_ASSIGN_OR_RETURN(value, Utf8(f.bytes, field + "[" + key + "]"));
+      }
+    }
     return Ok();
   }));
-  map[key] = bytes_value ? Base64Encode(value) : value;
+  if (!map.is_null() && !map.is_object()) return Error(field + ": not a map");
+  map[key] = value;
   return Ok();
 }
 
@@ -110,22 +128,27 @@ Status DecodeMeta(std::string_view data, Json& meta) {
       {1, "name"}, {2, "generateName"}, {3, "namespace"}, {5, "uid"}, {6, "resourceVersion"}};
   return Walk(data, [&](const WireField& f) -> Status {
     if (auto it = kStrings.find(f.number); it != kStrings.end() && f.type == 2) {
-      meta[it->second] = std::string(f.bytes);
+      WCLOUD_ASSIGN_OR_RETURN(meta[it->second],
+                              Utf8(f.bytes, std::string("metadata.") + it->second));
     } else if (f.number == 7 && f.type == 0) {
       meta["generation"] = static_cast<int64_t>(f.varint);
     } else if (f.number == 11 && f.type == 2) {
-      return MapEntry(f.bytes, meta["labels"], false);
+      return MapEntry(f.bytes, meta["labels"], false, "metadata.labels");
     } else if (f.number == 12 && f.type == 2) {
-      return MapEntry(f.bytes, meta["annotations"], false);
+      return MapEntry(f.bytes, meta["annotations"], false, "metadata.annotations");
     } else if (f.number == 14 && f.type == 2) {
-      meta["finalizers"].push_back(std::string(f.bytes));
+      WCLOUD_ASSIGN_OR_RETURN(auto finalizer, Utf8(f.bytes, "metadata.finalizers"));
+      meta["finalizers"].push_back(std::move(finalizer));
     } else if (f.number == 13 && f.type == 2) {
       Json ref = Json::object();
       WCLOUD_TRY_STATUS(Walk(f.bytes, [&](const WireField& g) -> Status {
-        if (g.number == 1) ref["kind"] = std::string(g.bytes);
-        if (g.number == 3) ref["name"] = std::string(g.bytes);
-        if (g.number == 4) ref["uid"] = std::string(g.bytes);
-        if (g.number == 5) ref["apiVersion"] = std::string(g.bytes);
+        static const std::map<uint32_t, const char*> kRefStrings = {
+            {1, "kind"}, {3, "name"}, {4, "uid"}, {5, "apiVersion"}};
+        if (auto it = kRefStrings.find(g.number); it != kRefStrings.end()) {
+          WCLOUD_ASSIGN_OR_RETURN(
+              ref[it->second],
+              Utf8(g.bytes, std::string("metadata.ownerReferences.") + it->second));
+        }
         if (g.number == 6) ref["controller"] = g.varint != 0;
         if (g.number == 7) ref["blockOwnerDeletion"] = g.varint != 0;
         return Ok();
@@ -145,16 +168,22 @@ Status DecodeObject(const std::string& kind, std::string_view raw, Json& out) {
   };
   if (kind == "ConfigMap") {
     WCLOUD_TRY_STATUS(Walk(raw, [&](const WireField& f) -> Status {
-      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], false);
-      if (f.number == 3 && f.type == 2) return MapEntry(f.bytes, out["binaryData"], true);
+      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], false, "data");
+      if (f.number == 3 && f.type == 2) {
+        return MapEntry(f.bytes, out["binaryData"], true, "binaryData");
+      }
       if (f.number == 4 && f.type == 0) out["immutable"] = f.varint != 0;
       return common(f);
     }));
   } else if (kind == "Secret") {
     WCLOUD_TRY_STATUS(Walk(raw, [&](const WireField& f) -> Status {
-      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], true);
-      if (f.number == 3 && f.type == 2) out["type"] = std::string(f.bytes);
-      if (f.number == 4 && f.type == 2) return MapEntry(f.bytes, out["stringData"], false);
+      if (f.number == 2 && f.type == 2) return MapEntry(f.bytes, out["data"], true, "data");
+      if (f.number == 3 && f.type == 2) {
+        WCLOUD_ASSIGN_OR_RETURN(out["type"], Utf8(f.bytes, "type"));
+      }
+      if (f.number == 4 && f.type == 2) {
+        return MapEntry(f.bytes, out["stringData"], false, "stringData");
+      }
       if (f.number == 5 && f.type == 0) out["immutable"] = f.varint != 0;
       return common(f);
     }));
@@ -178,8 +207,12 @@ Result<Json> DecodeProtobufBody(std::string_view body) {
   WCLOUD_TRY_STATUS(Walk(body.substr(4), [&](const WireField& f) -> Status {
     if (f.number == 1 && f.type == 2) {
       return Walk(f.bytes, [&](const WireField& t) -> Status {
-        if (t.number == 1) api_version = std::string(t.bytes);
-        if (t.number == 2) kind = std::string(t.bytes);
+        if (t.number == 1) {
+          WCLOUD_ASSIGN_OR_RETURN(api_version, Utf8(t.bytes, "apiVersion"));
+        }
+        if (t.number == 2) {
+          WCLOUD_ASSIGN_OR_RETURN(kind, Utf8(t.bytes, "kind"));
+        }
         return Ok();
       });
     }

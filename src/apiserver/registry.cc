@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "api/codec.h"
 #include "apiserver/field_ownership.h"
 #include "kube/label_selector.h"
 #include "util/random.h"
@@ -102,6 +103,29 @@ ApiResult Invalid(const ResourceDef& def, const std::string& name, const api::Fi
   return StatusResult(
       422, "Invalid", message,
       {{"name", name}, {"group", def.group}, {"kind", def.kind}, {"causes", causes}});
+}
+
+// Metadata with fields of the wrong type is refused before anything reads it (names and
+// namespaces are read before admission); null fields count as absent, as in Kubernetes.
+std::optional<ApiResult> CheckMetadataTypes(const ResourceDef& def, Json& body) {
+  auto decoded = api::DecodeObjectMeta(body);
+  if (decoded.errors.empty()) {
+    if (body.contains("metadata") && body["metadata"].is_object()) {
+      Json& meta = body["metadata"];
+      for (auto it = meta.begin(); it != meta.end();) {
+        it = it->is_null() ? meta.erase(it) : std::next(it);
+      }
+    }
+    return std::nullopt;
+  }
+  // With the rule errors of the fields that did decode, so one answer names every problem.
+  api::FieldErrors errors = decoded.errors;
+  for (auto& e : api::ValidateObjectMeta(decoded.meta, NameRuleOf(def))) {
+    bool typed = std::any_of(decoded.errors.begin(), decoded.errors.end(),
+                             [&](const auto& t) { return e.path.rfind(t.path, 0) == 0; });
+    if (!typed) errors.push_back(std::move(e));
+  }
+  return Invalid(def, decoded.meta.name, errors);
 }
 
 bool SameSpec(const Json& a, const Json& b) {
@@ -241,6 +265,12 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   const ResourceDef& def = *scope.def;
   if (!body.is_object())
     return StatusResult(400, "BadRequest", "the request body is not an object");
+  if (auto bad = CheckMetadataTypes(def, body)) return *bad;
+  for (const char* field : {"apiVersion", "kind"}) {
+    if (body.contains(field) && !body[field].is_string()) {
+      return StatusResult(400, "BadRequest", std::string(field) + ": expected string");
+    }
+  }
   std::string api_version = body.value("apiVersion", def.GroupVersion());
   std::string kind = body.value("kind", def.kind);
   if (api_version != def.GroupVersion() || kind != def.kind) {
@@ -392,6 +422,7 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
   const ResourceDef& def = *scope.def;
   if (!body.is_object())
     return StatusResult(400, "BadRequest", "the request body is not an object");
+  if (auto bad = CheckMetadataTypes(def, body)) return *bad;
   auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
   if (!got) return FromStoreError(got.error(), def, scope.name);
   const Json& existing = *got;
@@ -472,6 +503,7 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
     if (!parsed) return StatusResult(400, "BadRequest", "apply patch: " + parsed.error().message());
     patch = std::move(*parsed);
     if (!patch.is_object()) return StatusResult(400, "BadRequest", "apply patch: not an object");
+    if (auto bad = CheckMetadataTypes(def, patch)) return *bad;
     if (scope.field_manager.empty()) {
       return StatusResult(400, "BadRequest",
                           "PATCH with apply requires a fieldManager query parameter");

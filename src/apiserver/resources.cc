@@ -1,5 +1,8 @@
 #include "apiserver/resources.h"
 
+#include <cctype>
+#include <optional>
+
 #include "api/codec.h"
 #include "api/defaults.h"
 #include "api/names.h"
@@ -117,65 +120,62 @@ const ResourceDef* FindResource(std::string_view group, std::string_view version
 
 namespace {
 
-// metadata.ownerReferences of a core type, checked as our kinds' codec checks theirs: garbage
-// collection reads these fields and must find the types Kubernetes defines.
-void CheckOwnerReferences(const Json& object, api::FieldErrors& errors) {
-  if (!object.contains("metadata") || !object["metadata"].is_object() ||
-      !object["metadata"].contains("ownerReferences")) {
-    return;
+// A ConfigMap's or Secret's key: a file name in a volume, an environment variable's name.
+std::optional<std::string> CheckConfigKey(const std::string& key) {
+  if (key.empty()) return "must not be empty";
+  if (key.size() > 253) return "must be no more than 253 characters";
+  if (key == "." || key == "..") return "must not be '.' or '..'";
+  for (char c : key) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
+    }
   }
-  const Json& refs = object["metadata"]["ownerReferences"];
-  if (!refs.is_array()) {
-    errors.push_back({"metadata.ownerReferences", "expected array"});
-    return;
-  }
-  for (size_t i = 0; i < refs.size(); ++i) {
-    const std::string at = "metadata.ownerReferences[" + std::to_string(i) + "]";
-    if (!refs[i].is_object()) {
-      errors.push_back({at, "expected object"});
+  return std::nullopt;
+}
+
+// data, binaryData and stringData of a ConfigMap or Secret: string values under valid keys, at
+// most 1 MiB in all, as Kubernetes allows.
+void CheckDataMaps(const Json& object, api::FieldErrors& errors) {
+  constexpr size_t kMaxDataBytes = 1 << 20;
+  size_t total = 0;
+  for (const char* field : {"data", "stringData", "binaryData"}) {
+    auto it = object.find(field);
+    if (it == object.end() || it->is_null()) continue;
+    if (!it->is_object()) {
+      errors.push_back({field, "expected object"});
       continue;
     }
-    for (const char* field : {"apiVersion", "kind", "name", "uid"}) {
-      if (!refs[i].contains(field)) {
-        errors.push_back({at + "." + field, "required value"});
-      } else if (!refs[i][field].is_string()) {
-        errors.push_back({at + "." + field, "expected string"});
+    for (auto entry = it->begin(); entry != it->end(); ++entry) {
+      const std::string at = std::string(field) + "[" + entry.key() + "]";
+      if (auto why = CheckConfigKey(entry.key())) errors.push_back({at, *why});
+      if (!entry.value().is_string()) {
+        errors.push_back({at, "expected string"});
+        continue;
       }
+      total += entry.value().get_ref<const std::string&>().size();
     }
-    for (const char* field : {"controller", "blockOwnerDeletion"}) {
-      if (refs[i].contains(field) && !refs[i][field].is_boolean()) {
-        errors.push_back({at + "." + field, "expected boolean"});
-      }
-    }
+  }
+  if (total > kMaxDataBytes) {
+    errors.push_back(
+        {"data", "too long: must have at most " + std::to_string(kMaxDataBytes) + " bytes"});
   }
 }
 
 }  // namespace
 
+api::NameRule NameRuleOf(const ResourceDef& def) {
+  return def.group.empty() && def.kind == "Namespace" ? api::NameRule::kDnsLabel
+                                                      : api::NameRule::kDnsSubdomain;
+}
+
 Admission AdmitObject(const ResourceDef& def, Json& object, bool strict) {
   Admission out;
   if (def.group != api::kGroup) {
-    // Core types: the shape kubectl and controllers rely on.
-    CheckOwnerReferences(object, out.errors);
-    if (def.kind == "ConfigMap" || def.kind == "Secret") {
-      for (const char* field : {"data", "stringData", "binaryData"}) {
-        if (object.contains(field) && !object[field].is_object()) {
-          out.errors.push_back({field, "expected object"});
-        } else if (object.contains(field)) {
-          for (auto it = object[field].begin(); it != object[field].end(); ++it) {
-            if (!it.value().is_string()) {
-              out.errors.push_back({std::string(field) + "[" + it.key() + "]", "expected string"});
-            }
-          }
-        }
-      }
-    }
-    if (def.kind == "Namespace" && object.contains("metadata") &&
-        object["metadata"].contains("name") && object["metadata"]["name"].is_string()) {
-      if (auto why = api::CheckDnsLabel(object["metadata"]["name"].get<std::string>())) {
-        out.errors.push_back({"metadata.name", *why});
-      }
-    }
+    // Core types: ObjectMeta's rules, and the shape kubectl and controllers rely on.
+    auto meta = api::DecodeObjectMeta(object);
+    out.errors = std::move(meta.errors);
+    if (out.errors.empty()) out.errors = api::ValidateObjectMeta(meta.meta, NameRuleOf(def));
+    if (def.kind == "ConfigMap" || def.kind == "Secret") CheckDataMaps(object, out.errors);
     return out;
   }
   auto decoded = api::DecodeObject(object, {.strict = strict});

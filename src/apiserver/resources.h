@@ -9,6 +9,7 @@
 
 #include "api/field_error.h"
 #include "api/kinds.h"
+#include "api/validation.h"
 #include "util/json.h"
 
 namespace wcloud::apiserver {
@@ -35,6 +36,9 @@ struct ResourceDef {
 const std::vector<ResourceDef>& AllResources();
 const ResourceDef* FindResource(std::string_view group, std::string_view version,
                                 std::string_view plural);
+
+// What the kind's object names must be (a Namespace's: a DNS label).
+api::NameRule NameRuleOf(const ResourceDef& def);
 
 // Decodes, defaults and validates an object of one of our kinds in place (it is re-encoded
 // with defaults). Errors and, when not strict, warnings (unknown fields) are returned.

@@ -2,8 +2,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
 namespace wcloud::cli {
+
+// A host's cap on each guest linear memory unless told otherwise (wasmCloud's MAX_LINEAR_MEMORY).
+inline constexpr uint64_t kDefaultMaxMemoryMb = 256;
 
 // Every Add*Command adds one subcommand whose callback sets the process exit code through
 // `exit_code`, so main returns it after CLI11 has parsed and dispatched.

@@ -1,5 +1,6 @@
 // wcloud: the wasmCloud runtime for Kubernetes in one binary.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <iostream>
 
@@ -10,6 +11,14 @@ int main(int argc, char** argv) {
   // A guest writing to a closed stdout pipe, or a client gone mid-response, must see EPIPE on
   // that stream, not kill the process.
   signal(SIGPIPE, SIG_IGN);
+  // Every connection, watch and open component costs a descriptor; the default soft limit (1024)
+  // is far below what a server needs. Raised to the hard limit, as Go's runtime does for
+  // Kubernetes' own servers.
+  if (rlimit nofile{};
+      getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   CLI::App app{"wcloud: run WebAssembly components on Kubernetes (runtime.wasmcloud.dev/v1alpha1)",
                "wcloud"};
   app.set_version_flag("--version", std::string(wcloud::Version()));

@@ -39,7 +39,8 @@ struct ServeOptions {
   std::vector<std::string> env;
   std::vector<std::string> dirs;
   std::vector<std::string> allowed_hosts;
-  uint64_t max_memory_mb = 0;
+  // wasmCloud's default: one guest may not take the host's memory.
+  uint64_t max_memory_mb = kDefaultMaxMemoryMb;
   std::string interfaces_file;
 };
 
@@ -230,7 +231,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                   "a host outgoing requests may reach: example.com, example.com:8080, "
                   "*.example.com or * (repeatable; none: all denied)")
       ->allow_extra_args(false);
-  cmd->add_option("--max-memory-mb", o->max_memory_mb, "cap each linear memory at this size");
+  cmd->add_option("--max-memory-mb", o->max_memory_mb,
+                  "cap each linear memory at this size; 0: the module's own limits (256)");
   cmd->add_option("--interfaces", o->interfaces_file,
                   "a YAML file with hostInterfaces: (and volumes:, localResources:) as in a "
                   "Workload: keyvalue, config and logging bindings, volumes, allowed hosts");

@@ -46,6 +46,7 @@ struct UpFlags {
   std::string api_listen = "127.0.0.1:6443";
   // Where Workloads routed by Host header (config.host) and those naming no address are served.
   std::string http_listen = "127.0.0.1:4000";
+  uint64_t max_memory_mb = kDefaultMaxMemoryMb;
 };
 
 std::optional<std::string> ReadFile(const fs::path& p) {
@@ -160,7 +161,9 @@ int Up(const UpFlags& flags) {
   // ingress shared by workloads, and the agent that runs the Workloads placed here.
   auto engine = wasm::NewV8Engine();
   if (!engine) return fail(engine.error());
-  auto workers = host::WorkerPool::Start(**engine, {});
+  host::WorkerPool::Options worker_options;
+  if (flags.max_memory_mb > 0) worker_options.store.max_memory_bytes = flags.max_memory_mb << 20;
+  auto workers = host::WorkerPool::Start(**engine, worker_options);
   if (!workers) return fail(workers.error());
   host::HttpService http_service(**workers);
   host::HttpRouter router(http_service, {});
@@ -229,6 +232,8 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<UpFlags>();
   cmd->add_option("--data-dir", flags->data_dir, "State, certificates and kubeconfig (~/.wcloud)");
   cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
+  cmd->add_option("--max-memory-mb", flags->max_memory_mb,
+                  "cap each guest linear memory at this size; 0: the module's own limits (256)");
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   cmd->callback([flags, &exit_code] {

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/utf8.h"
+
 namespace wcloud::component {
 namespace {
 
@@ -1469,21 +1471,7 @@ class Generator {
       char32_t c = mode == 0   ? static_cast<char32_t>(0x20 + Below(0x5F))
                    : mode == 1 ? static_cast<char32_t>(Below(0x100))
                                : Scalar();
-      if (c < 0x80) {
-        s += static_cast<char>(c);
-      } else if (c < 0x800) {
-        s += static_cast<char>(0xC0 | (c >> 6));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-      } else if (c < 0x10000) {
-        s += static_cast<char>(0xE0 | (c >> 12));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-      } else {
-        s += static_cast<char>(0xF0 | (c >> 18));
-        s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-      }
+      AppendUtf8(s, c);
     }
     return s;
   }

@@ -1,5 +1,6 @@
 #include "component/component_instance.h"
 
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <variant>
@@ -673,6 +674,23 @@ ComponentInstance::~ComponentInstance() {
 }
 
 bool ComponentInstance::poisoned() const { return poisoned_; }
+
+size_t ComponentInstance::memory_bytes() const {
+  // Memories a core instance exports (the canonical ABI lifts through exported memories); one
+  // exported twice, or imported by another instance and exported again, is counted once.
+  std::set<const uint8_t*> seen;  // by base address: wrappers of one memory may differ
+  size_t total = 0;
+  for (const auto& frame : frames_) {
+    for (const auto& core : frame->core_instances) {
+      if (!core->instance) continue;
+      for (const auto& [name, e] : core->instance->exports()) {
+        const auto* memory = std::get_if<std::shared_ptr<wasm::Memory>>(&e);
+        if (memory && seen.insert((*memory)->data()).second) total += (*memory)->size();
+      }
+    }
+  }
+  return total;
+}
 
 Status ComponentInstance::Reset(std::unique_ptr<InstanceData> data) {
   if (!resettable_) return Error("the instance was not made resettable");

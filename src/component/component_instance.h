@@ -104,6 +104,9 @@ class ComponentInstance {
   InstanceData& data() { return *data_; }
   bool poisoned() const;
 
+  // The bytes of linear memory its core instances hold now (each memory counted once).
+  size_t memory_bytes() const;
+
  private:
   friend class InstancePre;
   friend struct Frame;

@@ -11,12 +11,9 @@
 #include <string_view>
 
 #include "util/result.h"
+#include "util/utf8.h"  // FindInvalidUtf8
 
 namespace wcloud::component {
-
-// The offset of the first byte that does not belong to well-formed UTF-8 (Unicode table 3-7:
-// no overlong forms, no surrogates, nothing past U+10FFFF, no truncated sequence), or nullopt.
-std::optional<size_t> FindInvalidUtf8(std::span<const uint8_t> bytes);
 
 // UTF-16LE (2 bytes a code unit, any alignment; an odd trailing byte is ignored) as UTF-8. An
 // unpaired surrogate is an Error naming the code unit.

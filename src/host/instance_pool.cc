@@ -6,6 +6,8 @@ namespace {
 // one is enough (each costs its memory twice: the live one and the saved image).
 constexpr size_t kFreshKept = 1;
 constexpr uint32_t kMaxFailedResets = 3;
+// Dropping an instance with more linear memory than this gives it back to the system at once.
+constexpr size_t kLargeMemoryBytes = size_t{64} << 20;
 }  // namespace
 
 InstancePool::InstancePool(std::shared_ptr<const component::InstancePre> pre, wasm::Store& store,
@@ -60,20 +62,26 @@ bool InstancePool::ResetForReuse(Lease& lease) {
 
 void InstancePool::Release(Lease lease, bool discard) {
   ++lease.invocations_;
+  bool kept = false;
   if (fresh_per_use()) {
-    if (!discard && !lease.instance_->poisoned() && ResetForReuse(lease)) {
-      lease.last_used_ = Clock::now();
-      idle_.push_back(std::move(lease));
-    }
+    // A memory that grew cannot be reset: such an instance is dropped.
+    kept = !discard && !lease.instance_->poisoned() && ResetForReuse(lease);
+  } else {
+    const bool retired =
+        options_.max_invocations > 0 && lease.invocations_ >= options_.max_invocations;
+    kept =
+        !discard && !retired && !lease.instance_->poisoned() && idle_.size() < options_.pool_size;
+  }
+  if (kept) {
+    lease.last_used_ = Clock::now();
+    idle_.push_back(std::move(lease));
     return;
   }
-  const bool retired =
-      options_.max_invocations > 0 && lease.invocations_ >= options_.max_invocations;
-  if (discard || retired || lease.instance_->poisoned() || idle_.size() >= options_.pool_size) {
-    return;  // the lease and its instance go away here, on the worker's thread
-  }
-  lease.last_used_ = Clock::now();
-  idle_.push_back(std::move(lease));
+  // The lease and its instance go away here, on the worker's thread. The engine would keep a
+  // large memory mapped until it next collects, which a quiet worker may never do.
+  const bool large = lease.instance_->memory_bytes() > kLargeMemoryBytes;
+  lease.instance_.reset();
+  if (large) store_.ReleaseFreedMemory();
 }
 
 Status InstancePool::Prewarm() {

@@ -1,14 +1,11 @@
 #include "operator/component_images.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "oci/reference.h"
 #include "oci/registry_client.h"
 #include "operator/pull_credentials.h"
+#include "util/bounded_file.h"
 #include "util/sha256.h"
 
 namespace wcloud::operator_ {
@@ -61,16 +58,10 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
       if (bytes != bytes_.end()) return host::ComponentImage{it->second.digest, bytes->second};
     }
   }
-  if (size > kMaxComponentBytes) {
-    return Error("image file " + path + ": " + std::to_string(size) +
-                 " bytes exceeds the limit of " + std::to_string(kMaxComponentBytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("image file " + path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Error("image file " + path + ": cannot read: " + std::strerror(errno));
-  std::string digest = Sha256Digest(bytes);
-  auto shared = std::make_shared<const std::string>(std::move(bytes));
+  auto bytes = ReadBoundedFile(path, kMaxComponentBytes);
+  if (!bytes) return bytes.error().Wrap("image file");
+  std::string digest = Sha256Digest(*bytes);
+  auto shared = std::make_shared<const std::string>(std::move(*bytes));
   std::lock_guard lock(mu_);
   files_[path] = FileStamp{size, stamp, digest};
   bytes_[digest] = shared;

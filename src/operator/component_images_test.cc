@@ -75,6 +75,12 @@ TEST_F(ComponentImagesTest, BadImagesAreErrorsNamingThem) {
   ASSERT_FALSE(directory);
   EXPECT_NE(directory.error().message().find("not a regular file"), std::string::npos);
 
+  // procfs claims regular files; reading pagemap once aborted wcloud up (issue #18).
+  auto pagemap = images.Resolve("default", "file:///proc/self/pagemap", "", "");
+  ASSERT_FALSE(pagemap);
+  EXPECT_EQ(pagemap.error().message(),
+            "image file: /proc/self/pagemap: a kernel pseudo-file, not a stored file");
+
   auto malformed = images.Resolve("default", "Not A Reference", "", "");
   ASSERT_FALSE(malformed);
   EXPECT_EQ(malformed.error().message().rfind("image Not A Reference: ", 0), 0u)

@@ -1,14 +1,31 @@
 #include "operator/controller.h"
 
+#include <exception>
 #include <iostream>
 
 namespace wcloud::operator_ {
+namespace {
+
+// Like controller-runtime's panic recovery: an exception out of a reconcile is our bug, but one
+// odd stored object must not end the process (and, being stored, end it again at every start).
+// It fails that key, which is retried with backoff like any failure.
+Status ReconcileGuarded(const Controller::Reconcile& reconcile, const std::string& key) {
+  try {
+    return reconcile(key);
+  } catch (const std::exception& e) {
+    return Error(std::string("internal error (a bug in wcloud): ") + e.what());
+  } catch (...) {
+    return Error("internal error (a bug in wcloud): unknown exception");
+  }
+}
+
+}  // namespace
 
 void Controller::Start() {
   for (int i = 0; i < workers_; ++i) {
     threads_.emplace_back([this] {
       while (auto key = queue_.Get()) {
-        Status s = reconcile_(*key);
+        Status s = ReconcileGuarded(reconcile_, *key);
         if (s) {
           queue_.Forget(*key);
         } else {

@@ -1,5 +1,6 @@
 #include "util/http_server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -83,10 +84,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   class StreamWriter : public ResponseStream {
    public:
-    explicit StreamWriter(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    StreamWriter(std::shared_ptr<Session> session, size_t max_pending)
+        : session_(std::move(session)), max_pending_(max_pending) {}
     bool Write(std::string chunk) override {
       auto session = session_.lock();
       if (!session || closed_) return false;
+      if (pending_.fetch_add(chunk.size()) + chunk.size() > max_pending_) {
+        // The client stopped reading: end the stream rather than hold without bound.
+        closed_ = true;
+        net::post(session->executor(), [session] { session->Close(); });
+        return false;
+      }
       net::post(session->executor(),
                 [session, c = std::move(chunk)]() mutable { session->QueueChunk(std::move(c)); });
       return true;
@@ -98,11 +106,39 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       }
     }
     bool closed() const override { return closed_ || session_.expired(); }
-    void MarkClosed() { closed_ = true; }
+    size_t pending_bytes() const override { return pending_; }
+    void SetListener(std::function<void()> listener) override {
+      std::lock_guard lock(mu_);
+      listener_ = std::move(listener);
+    }
+
+    // On the session's strand: `n` queued bytes went out.
+    void Sent(size_t n) {
+      pending_ -= n;
+      Notify();
+    }
+    // On the session's strand: the stream ended.
+    void MarkClosed() {
+      closed_ = true;
+      Notify();
+    }
 
    private:
+    void Notify() {
+      std::function<void()> listener;
+      {
+        std::lock_guard lock(mu_);
+        listener = listener_;
+      }
+      if (listener) listener();
+    }
+
     std::weak_ptr<Session> session_;
+    const size_t max_pending_;
     std::atomic<bool> closed_{false};
+    std::atomic<size_t> pending_{0};
+    std::mutex mu_;
+    std::function<void()> listener_;  // guarded by mu_
   };
 
   void Read() {
@@ -122,7 +158,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec) {
       // Malformed or oversized requests get a 4xx before the connection closes.
       if (ec == http::error::header_limit) return Reject(431, "request header too large");
-      if (ec == http::error::body_limit) return Reject(413, "request body too large");
+      if (ec == http::error::body_limit) {
+        return Reject(
+            413, "Request entity too large: limit is " + std::to_string(options_.max_body_bytes));
+      }
       if (ec.category() == http::make_error_code(http::error::bad_method).category())
         return Reject(400, ec.message());
       return Close();
@@ -155,8 +194,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void Reject(int status, const std::string& why) {
     keep_alive_ = false;
+    linger_ = true;
     version_ = 11;
     Send(HttpResponse::Text(status, why + "\n"));
+  }
+
+  // After refusing a request whose body is still arriving: read and drop what the client sends
+  // for a while before closing, so it gets to read the answer instead of a reset.
+  void Linger(std::shared_ptr<std::array<char, 16384>> scratch = nullptr, size_t dropped = 0) {
+    constexpr size_t kMaxLingerBytes = 16 << 20;
+    if (!scratch) {
+      scratch = std::make_shared<std::array<char, 16384>>();
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+    }
+    stream_.async_read_some(net::buffer(*scratch), [self = this->shared_from_this(), scratch,
+                                                    dropped](beast::error_code ec, size_t n) {
+      if (ec || dropped + n > kMaxLingerBytes) return self->Close();
+      self->Linger(scratch, dropped + n);
+    });
   }
 
   void Send(HttpResponse response) {
@@ -170,6 +225,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, size_t) {
+                        if (!ec && !self->keep_alive_ && self->linger_) return self->Linger();
                         if (ec || !self->keep_alive_) return self->Close();
                         self->Read();
                       });
@@ -180,13 +236,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res->version(version_);
     res->result(static_cast<unsigned>(response.status));
     for (auto& [k, v] : response.headers) res->set(k, v);
-    res->keep_alive(keep_alive_);
+    // The connection is read while the stream is open, to notice a client that leaves; what it
+    // reads then is not a request, so the connection closes with the stream.
+    keep_alive_ = false;
+    res->keep_alive(false);
     res->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     streaming_ = true;
     end_queued_ = false;
     keep_self_ = this->shared_from_this();  // nothing else holds us while waiting for chunks
-    writer_ = std::make_shared<StreamWriter>(this->shared_from_this());
+    writer_ =
+        std::make_shared<StreamWriter>(this->shared_from_this(), options_.max_stream_buffer_bytes);
     // A stream lasts as long as the handler keeps it open; timeouts are the handler's.
     beast::get_lowest_layer(stream_).expires_never();
     writing_ = true;
@@ -194,11 +254,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                              [self = this->shared_from_this(), res, serializer,
                               on_open = std::move(response.stream)](beast::error_code ec, size_t) {
                                self->writing_ = false;
-                               if (ec) return self->EndStream(false);
+                               if (ec) return self->EndStream();
                                on_open(self->writer_);
                                if (!self->chunks_.empty() || self->end_queued_)
                                  self->WriteNextChunk();
                              });
+    WatchForDeparture();
+  }
+
+  // Reads (and drops) whatever the client sends while the stream is open; the read ends with an
+  // error when the client closes or resets the connection, and so does the stream.
+  void WatchForDeparture() {
+    auto scratch = std::make_shared<std::array<char, 512>>();
+    stream_.async_read_some(net::buffer(*scratch), [self = this->shared_from_this(), scratch](
+                                                       beast::error_code ec, size_t) {
+      if (self->closed_ || !self->streaming_) return;
+      if (ec) return self->Close();
+      self->WatchForDeparture();
+    });
   }
 
   void WriteNextChunk() {
@@ -206,9 +279,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if (!end_queued_) return;
       writing_ = true;
       net::async_write(stream_, http::make_chunk_last(),
-                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       [self = this->shared_from_this()](beast::error_code, size_t) {
                          self->writing_ = false;
-                         self->EndStream(!ec);
+                         self->EndStream();
                        });
       return;
     }
@@ -218,24 +291,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     net::async_write(stream_, http::make_chunk(net::buffer(*data)),
                      [self = this->shared_from_this(), data](beast::error_code ec, size_t) {
                        self->writing_ = false;
-                       if (ec) return self->EndStream(false);
+                       if (self->writer_) self->writer_->Sent(data->size());
+                       if (ec) return self->EndStream();
                        self->WriteNextChunk();
                      });
   }
 
-  void EndStream(bool clean) {
+  void EndStream() {
     streaming_ = false;
     chunks_.clear();
     if (writer_) writer_->MarkClosed();
     writer_.reset();
     auto self = std::move(keep_self_);
-    if (clean && keep_alive_) return Read();
     Close();
   }
 
   void Close() {
     if (closed_) return;
     closed_ = true;
+    streaming_ = false;
+    chunks_.clear();
     if (writer_) writer_->MarkClosed();
     writer_.reset();
     keep_self_.reset();
@@ -251,6 +326,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false;
+  bool linger_ = false;  // refused mid-request: drain before closing
   unsigned version_ = 11;
   bool closed_ = false;
   bool streaming_ = false;
@@ -267,7 +343,8 @@ class BeastHttpServer : public HttpServer {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         work_(net::make_work_guard(ioc_)),
-        acceptor_(ioc_) {}
+        acceptor_(ioc_),
+        retry_(ioc_) {}
 
   ~BeastHttpServer() override { Stop(); }
 
@@ -322,6 +399,7 @@ class BeastHttpServer : public HttpServer {
     net::post(ioc_, [this] {
       beast::error_code ignored;
       acceptor_.close(ignored);
+      retry_.cancel();
     });
     {
       std::lock_guard lock(registry_.mu);
@@ -354,6 +432,14 @@ class BeastHttpServer : public HttpServer {
                                                           tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || stopped_) return;
+        if (ec == net::error::no_descriptors || ec == net::error::no_memory ||
+            ec == net::error::no_buffer_space) {
+          // Out of descriptors: accepting again at once would spin until one is freed.
+          retry_.expires_after(std::chrono::milliseconds(100));
+          return retry_.async_wait([this](beast::error_code wait) {
+            if (!wait && !stopped_) Accept();
+          });
+        }
         return Accept();
       }
       beast::error_code ignored;
@@ -397,6 +483,7 @@ class BeastHttpServer : public HttpServer {
   // the acceptor is already closed but sessions still have to run their Close.
   net::executor_work_guard<net::io_context::executor_type> work_;
   tcp::acceptor acceptor_;
+  net::steady_timer retry_;  // for Accept after running out of descriptors
   std::unique_ptr<ssl::context> ssl_;
   std::vector<std::thread> threads_;
   SessionRegistry registry_;

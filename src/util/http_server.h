@@ -37,15 +37,24 @@ struct HttpRequest {
   }
 };
 
-// The body of a streamed response. Thread-safe.
+// The body of a streamed response. Thread-safe. The server notices a client that goes away while
+// the stream is open (it keeps reading the connection), and the connection closes when the
+// stream ends.
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
-  // Queues a chunk; false once the client has gone or Close was called.
+  // Queues a chunk; false once the client has gone or Close was called. A stream whose queue
+  // passes the server's max_stream_buffer_bytes (a client that stopped reading) is ended.
   virtual bool Write(std::string chunk) = 0;
-  // Ends the response (the last chunk); the connection may then serve another request.
+  // Ends the response (the last chunk).
   virtual void Close() = 0;
   virtual bool closed() const = 0;
+  // Bytes queued by Write and not yet sent. A writer that follows a slow client stops writing
+  // above its own mark and resumes when the listener says bytes went out.
+  virtual size_t pending_bytes() const = 0;
+  // Called on a server thread whenever queued bytes were sent and when the stream ends, for
+  // whatever reason; replaces the previous listener. Must not block.
+  virtual void SetListener(std::function<void()> listener) = 0;
 };
 
 struct HttpResponse {
@@ -77,6 +86,7 @@ class HttpServer {
     size_t max_header_bytes = 1 << 20;
     size_t max_body_bytes = 3 << 20;  // the Kubernetes API server's default request limit
     int idle_timeout_seconds = 120;
+    size_t max_stream_buffer_bytes = 16 << 20;  // queued for one streamed response
   };
 
   // Binds and starts serving on background threads; the handler may run on any of them.

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 namespace wcloud {
@@ -151,7 +153,7 @@ TEST(HttpServerTest, StreamsChunksWrittenFromAnotherThread) {
   auto r = Fetch(Url(**server, "/watch"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n");
-  // The connection serves another request after the stream ended.
+  // The server serves another request after the stream ended.
   auto again = Fetch(Url(**server, "/watch"));
   EXPECT_EQ(again.body.size(), r.body.size());
   for (auto& t : writers) t.join();
@@ -176,6 +178,107 @@ TEST(HttpServerTest, StopEndsOpenStreamsAndWritesThenFail) {
   client.join();
   EXPECT_TRUE(held->closed());
   EXPECT_FALSE(held->Write("late"));
+}
+
+// A raw TCP client that asks for /watch and then reads nothing at all.
+int OpenWatch(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /watch HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  return fd;
+}
+
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 300 && !done(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return done();
+}
+
+// Answers with a stream and keeps it (and counts its listener's calls) for the test to drive.
+class HeldStream {
+ public:
+  HttpHandler Handler() {
+    return [this](const HttpRequest&) {
+      HttpResponse r;
+      r.stream = [this](std::shared_ptr<ResponseStream> stream) {
+        stream->SetListener([this] { ++notified; });
+        std::lock_guard lock(mu_);
+        stream_ = std::move(stream);
+      };
+      return r;
+    };
+  }
+  std::shared_ptr<ResponseStream> Wait() {
+    Eventually([this] { return Get() != nullptr; });
+    return Get();
+  }
+  std::atomic<int> notified{0};
+
+ private:
+  std::shared_ptr<ResponseStream> Get() {
+    std::lock_guard lock(mu_);
+    return stream_;
+  }
+  std::mutex mu_;
+  std::shared_ptr<ResponseStream> stream_;
+};
+
+TEST(HttpServerTest, AClientLeavingAnIdleStreamEndsItAndTellsTheWriter) {
+  HeldStream held;
+  auto server = HttpServer::Start({}, held.Handler());
+  ASSERT_TRUE(server);
+  int fd = OpenWatch((*server)->port());
+  auto stream = held.Wait();
+  ASSERT_TRUE(stream);
+  EXPECT_FALSE(stream->closed());
+  // Nothing is written, so only reading the connection can tell the client left.
+  close(fd);
+  EXPECT_TRUE(Eventually([&] { return stream->closed(); })) << "the stream outlived its client";
+  EXPECT_GE(held.notified.load(), 1);
+  EXPECT_FALSE(stream->Write("late"));
+}
+
+TEST(HttpServerTest, QueuedBytesAreCountedAndAClientThatStopsReadingEndsTheStream) {
+  HttpServer::Options options;
+  options.max_stream_buffer_bytes = 8 << 20;
+  HeldStream held;
+  auto server = HttpServer::Start(options, held.Handler());
+  ASSERT_TRUE(server);
+  int fd = OpenWatch((*server)->port());
+  auto stream = held.Wait();
+  ASSERT_TRUE(stream);
+  // The client reads nothing: the socket's buffers fill, then the queue, then the stream ends.
+  const std::string chunk(64 << 10, 'x');
+  size_t written = 0;
+  while (stream->Write(chunk)) {
+    written += chunk.size();
+    ASSERT_LT(written, size_t{1} << 30) << "writes never failed";
+  }
+  EXPECT_GE(written + chunk.size(), size_t{8} << 20);
+  EXPECT_TRUE(Eventually([&] { return stream->closed(); }));
+  close(fd);
+}
+
+TEST(HttpServerTest, PendingBytesDrainAsTheClientReads) {
+  HeldStream held;
+  auto server = HttpServer::Start({}, held.Handler());
+  ASSERT_TRUE(server);
+  std::thread client([&] {
+    auto r = Fetch(Url(**server, "/watch"));
+    EXPECT_EQ(r.body.size(), 10000u);
+  });
+  auto stream = held.Wait();
+  ASSERT_TRUE(stream);
+  for (int i = 0; i < 10; ++i) stream->Write(std::string(1000, 'a'));
+  stream->Close();
+  client.join();
+  EXPECT_TRUE(Eventually([&] { return stream->pending_bytes() == 0; }));
+  EXPECT_GE(held.notified.load(), 1);
 }
 
 TEST(HttpServerTest, BadListenAddressIsAnError) {

@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "util/utf8.h"
+
 namespace wcloud {
 namespace {
 
@@ -174,6 +176,9 @@ class JsonBuilder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     Count(mark, 1);
+    if (auto bad = FindInvalidUtf8(value)) {
+      throw YamlError{mark, "invalid UTF-8 at byte " + std::to_string(*bad) + " of a string"};
+    }
     Json v;
     if (IsStringTag(tag)) {
       v = value;

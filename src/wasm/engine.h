@@ -191,6 +191,10 @@ class Store {
   virtual void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) = 0;
   // Thread-safe: terminates whatever guest code this store is running now (kInterrupted).
   virtual void Interrupt() = 0;
+  // Gives the system back the memory of instances and memories no longer referenced, which an
+  // engine may otherwise keep until it next collects on its own (V8: a full collection of this
+  // store's heap, milliseconds). For after dropping an instance whose memories grew large.
+  virtual void ReleaseFreedMemory() = 0;
 };
 
 struct CompileOptions {

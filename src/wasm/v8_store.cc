@@ -233,6 +233,13 @@ void V8Store::OnDeadline() { Stop(kStoppingForDeadline, kStoppedForDeadline); }
 
 void V8Store::Interrupt() { Stop(kStoppingForInterrupt, kStoppedForInterrupt); }
 
+void V8Store::ReleaseFreedMemory() {
+  ApiScope scope(*this);
+  // A full, compacting collection: unreferenced WebAssembly.Memory objects release their
+  // backing stores, which unmaps them.
+  isolate_->LowMemoryNotification();
+}
+
 void V8Store::SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
   deadline_ = deadline;
   if (deadline) {

@@ -50,6 +50,7 @@ class V8Store final : public Store, private DeadlineTarget {
   Result<std::shared_ptr<Table>> NewTable(Limits limits) override;
   void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override;
   void Interrupt() override;
+  void ReleaseFreedMemory() override;
 
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }

@@ -254,6 +254,7 @@ class MemoryWatchingStore final : public wasm::Store {
     inner_->SetDeadline(deadline);
   }
   void Interrupt() override { inner_->Interrupt(); }
+  void ReleaseFreedMemory() override { inner_->ReleaseFreedMemory(); }
 
   const std::vector<std::shared_ptr<wasm::Memory>>& memories() const { return memories_; }
 

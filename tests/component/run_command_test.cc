@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "support/subprocess.h"
+#include "test_components.h"
 
 namespace wcloud {
 namespace {
@@ -87,6 +88,22 @@ TEST_F(RunCommandTest, MemoryHogTrapsAtTheCap) {
   auto r = RunCommand({WcloudBinary(), "run", "--max-memory-mb", "32", Wat("run_hog")});
   EXPECT_EQ(r.exit_code, 134) << r.err;
   EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
+}
+
+TEST_F(RunCommandTest, TheMemoryCapHoldsForLibcsHeap) {
+  // wasi-libc's malloc grows the memory through the preview1 adapter's program (issue #18 saw
+  // it pass a 128 MiB cap): the cap is on the memory, whoever grows it.
+  const std::string cli_hello = testing::TestComponentPath("cli_hello");
+  auto capped =
+      RunCommand({WcloudBinary(), "run", "--max-memory-mb", "64", cli_hello, "alloc", "200"});
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  const auto at = capped.out.find("allocated ");
+  ASSERT_NE(at, std::string::npos) << capped.out;
+  const long mb = std::stol(capped.out.substr(at + 10));
+  EXPECT_GT(mb, 32) << capped.out;
+  EXPECT_LT(mb, 64) << capped.out;
+  auto free = RunCommand({WcloudBinary(), "run", cli_hello, "alloc", "200"});
+  EXPECT_NE(free.out.find("allocated 200 MiB"), std::string::npos) << free.out << free.err;
 }
 
 TEST_F(RunCommandTest, BadFlagsAreUsageErrors) {

@@ -26,6 +26,7 @@
 
 #include "support/subprocess.h"
 #include "support/test_registry.h"
+#include "support/wait_for.h"
 #include "test_components.h"
 #include "util/json.h"
 
@@ -42,18 +43,13 @@ using testing::TestComponentPath;
 using testing::TestRegistry;
 using testing::WcloudBinary;
 
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 60s) {
+  return testing::WaitFor(done, timeout, 100ms);
+}
+
 constexpr char kUser[] = "e2e";
 constexpr char kPassword[] = "s3cret";
 constexpr char kHello[] = "hello from http_hello";
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
 
 // `wcloud up` on its own data dir and free ports (API and --http-listen), restartable on both.
 class UpProcess {

@@ -368,6 +368,28 @@ TEST(ServeTest, MemoryHogTrapsAtItsCapAndTheServerStaysUp) {
   EXPECT_LT(after, before + (uint64_t{160} << 20)) << "instances' memories are not released";
 }
 
+TEST(ServeTest, ByDefaultAGuestIsCappedAndADroppedInstanceGivesItsMemoryBack) {
+  // Issue #18: with no cap a guest grew to 4 GiB, and the process kept it afterwards.
+  START_SERVE(serve, "http_hog");
+  const uint64_t before = RssBytes(serve.process().pid());
+  auto r = Get(serve.port(), "/grow/200");
+  ASSERT_TRUE(r) << serve.Log();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "grew 200 MiB\n");
+  r = Get(serve.port(), "/grow/300");
+  ASSERT_TRUE(r) << serve.Log();
+  EXPECT_EQ(r->status, 500) << "300 MiB is over the default cap of 256 MiB";
+  for (int i = 0; i < 4; ++i) {
+    r = Get(serve.port(), "/");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  const uint64_t after = RssBytes(serve.process().pid());
+  std::cerr << "server RSS: " << before / 1024 << " kB before a 200 MiB guest, " << after / 1024
+            << " kB after\n";
+  EXPECT_LT(after, before + (uint64_t{64} << 20)) << "the grown instance's memory was kept";
+}
+
 TEST(ServeTest, JsHttpAnswersEveryRequestOnFreshInstances) {
   START_SERVE(serve, "js_http");
   HttpConnection c(serve.port());
@@ -561,6 +583,27 @@ TEST(ServeTest, MalformedRequestsGet4xxAndTheServerStaysUp) {
   EXPECT_EQ(serve.Log().find("http_hello.wasm:"), std::string::npos)
       << "no bad request should have reached the component\n"
       << serve.Log();
+}
+
+TEST(ServeTest, AnEndlessChunkExtensionIsRefusedNotBuffered) {
+  // Issue #18: a 256 MiB chunk extension grew the server's memory without bound.
+  START_SERVE(serve, "http_echo");
+  const uint64_t before = RssBytes(serve.process().pid());
+  HttpConnection conn(serve.port());
+  ASSERT_TRUE(conn.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;e="));
+  const std::string piece(1 << 20, 'a');
+  for (int i = 0; i < 64 && conn.Send(piece); ++i) {
+  }
+  auto r = conn.ReadResponse(10s);
+  ASSERT_TRUE(r) << serve.Log();
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(conn.WaitClosed(10s));
+  EXPECT_LT(RssBytes(serve.process().pid()), before + (uint64_t{32} << 20));
+  HttpConnection ok(serve.port());
+  ASSERT_TRUE(ok.Send(FormatRequest("POST", "/", {}, "ping")));
+  auto echoed = ok.ReadResponse(10s);
+  ASSERT_TRUE(echoed) << serve.Log();
+  EXPECT_EQ(echoed->status, 200);
 }
 
 std::string FetchRequest(const LoopbackServer& upstream, const std::string& path) {

@@ -23,6 +23,7 @@
 #include "operator/workload_environment.h"
 #include "support/subprocess.h"
 #include "support/test_registry.h"
+#include "support/wait_for.h"
 #include "test_components.h"
 #include "util/base64.h"
 #include "util/sha256.h"
@@ -34,6 +35,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FreePort;
 using testing::RunCommand;
+using testing::WaitFor;
 
 constexpr char kHostId[] = "NAGENTTESTHOSTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
@@ -48,15 +50,6 @@ Json Condition(const Json& w, const std::string& type) {
     if (c.value("type", "") == type) return c;
   }
   return Json::object();
-}
-
-bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(25ms);
-  }
-  return done();
 }
 
 struct HttpAnswer {

@@ -21,6 +21,7 @@ class WcloudUp {
   const std::filesystem::path& data_dir() const { return dir_.path(); }
   std::string kubeconfig() const { return (dir_.path() / "kubeconfig").string(); }
   int port() const { return port_; }
+  pid_t pid() const { return server_ ? server_->pid() : -1; }
 
   // kubectl with our kubeconfig.
   CommandResult Kubectl(std::vector<std::string> args, const std::string& input = "") const;

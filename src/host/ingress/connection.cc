@@ -134,7 +134,17 @@ void Connection::ProcessInput() {
         size_t n = parser_->put(
             asio::const_buffer(read_buffer_.data() + read_begin_, read_end_ - read_begin_), ec);
         read_begin_ += n;
-        if (ec == http::error::need_more) return;
+        if (ec == http::error::need_more) {
+          // Body bytes stream out as they arrive; what waits whole in the buffer is a chunk
+          // header (size and extensions) or the trailers, bounded like the head (issue #18: a
+          // 256 MiB chunk extension grew the buffer without bound).
+          if (read_end_ - read_begin_ > options_.max_header_bytes) {
+            ParseFailed(400, "bad request: chunk header or trailers too large\n",
+                        "request body: a chunk header or the trailers exceed " +
+                            std::to_string(options_.max_header_bytes) + " bytes");
+          }
+          return;
+        }
         if (ec) {
           int status = StatusFor(ec);
           ParseFailed(status, TextFor(status, ec), "request body: " + ec.message());

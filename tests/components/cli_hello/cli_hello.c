@@ -8,6 +8,9 @@
 //   ls DIR            prints the entries of DIR (without . and ..), sorted, one per line
 //   write PATH TEXT   creates/truncates PATH with TEXT and prints "wrote N bytes to PATH"
 //   stderr TEXT       writes "TEXT\n" to stderr
+//   alloc MB          mallocs 1 MiB blocks until MB MiB or the first failure, and
+//                     prints "allocated N MiB" (libc's heap grows the linear memory: a runner's
+//                     memory cap must stop it)
 //   exit N            exits with status N (wasi:cli/exit@0.2 carries only ok/err: the preview1
 //                     adapter maps any N != 0 to err, which runners report as exit code 1)
 // Failures print "cli_hello: <what> <path>: <strerror>" to stderr and exit with status 1; an
@@ -67,6 +70,26 @@ static int Write(const char* path, const char* text) {
   return 0;
 }
 
+// Blocks are chained through their first bytes and the chain published in a volatile global,
+// so the compiler cannot drop the allocations (it removes a malloc nothing reads). Only that
+// word is written: the point is growing linear memory, and writing whole blocks here trips the
+// preview1 adapter's state check (under jco too).
+static char* volatile allocated;
+
+static int Alloc(long limit_mb) {
+  fflush(stdout);  // the adapter sets up its state on its first call: make that happen first
+  long mb = 0;
+  while (mb < limit_mb) {
+    char* block = malloc(1 << 20);
+    if (!block) break;
+    *(char**)block = allocated;
+    allocated = block;
+    ++mb;
+  }
+  printf("allocated %ld MiB\n", mb);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   printf("hello\n");
   if (argc < 2) return 0;
@@ -94,6 +117,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "%s\n", argv[2]);
     return 0;
   }
+  if (strcmp(cmd, "alloc") == 0 && argc == 3) return Alloc(atol(argv[2]));
   if (strcmp(cmd, "exit") == 0 && argc == 3) {
     fflush(stdout);
     exit(atoi(argv[2]));
