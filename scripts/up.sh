@@ -44,9 +44,9 @@ echo
 log="$(mktemp)"
 "$wcloud" up --data-dir "$data_dir" --api-listen "$listen" > >(tee "$log") 2>&1 &
 server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
+# Ctrl-C is how this ends: a requested stop is a success.
+trap 'exit 0' INT TERM
 until grep -q '^wcloud is up' "$log"; do
   if ! kill -0 $server 2>/dev/null; then
     wait $server || true

@@ -19,6 +19,13 @@ Status ReconcileGuarded(const Controller::Reconcile& reconcile, const std::strin
   }
 }
 
+// A write that lost to another writer of the same object (409 Conflict on a stale
+// resourceVersion): the retry reads the object again. Routine, so not worth a log line.
+// TODO(#13): a typed code instead of the reason prefix.
+bool LostARace(const Error& e) {
+  return e.code() == 409 && e.message().rfind("Conflict: ", 0) == 0;
+}
+
 }  // namespace
 
 void Controller::Start() {
@@ -29,7 +36,9 @@ void Controller::Start() {
         if (s) {
           queue_.Forget(*key);
         } else {
-          std::cerr << "wcloud: " << name_ << " " << *key << ": " << s.error().message() << "\n";
+          if (!LostARace(s.error())) {
+            std::cerr << "wcloud: " << name_ << " " << *key << ": " << s.error().message() << "\n";
+          }
           queue_.AddRateLimited(*key);
         }
         queue_.Done(*key);
