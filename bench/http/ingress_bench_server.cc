@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "host/ingress/ingress_server.h"
+#include "ingress/ingress_server.h"
 
 int main(int argc, char** argv) {
   using namespace wcloud::ingress;

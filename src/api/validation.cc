@@ -4,8 +4,8 @@
 #include <regex>
 #include <set>
 
+#include "api/image_reference.h"
 #include "api/names.h"
-#include "oci/reference.h"
 
 namespace wcloud::api {
 namespace {
@@ -89,7 +89,7 @@ void CheckImage(Errors& errs, const std::string& path, const std::string& image,
     }
     return;
   }
-  auto ref = oci::ParseReference(image);
+  auto ref = api::ParseImageReference(image);
   if (!ref) errs.Add(path, ref.error().message());
 }
 

@@ -4,11 +4,11 @@
 #include <thread>
 #include <vector>
 
+#include "api/label_selector.h"
 #include "apiserver/openapi.h"
 #include "apiserver/protobuf_body.h"
 #include "apiserver/table.h"
 #include "apiserver/watch_task.h"
-#include "kube/label_selector.h"
 #include "util/json_depth.h"
 #include "util/version.h"
 
@@ -328,7 +328,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
 HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope) {
   const ResourceDef& def = *scope.def;
   std::string rv = req.Query("resourceVersion");
-  auto selector = kube::LabelSelector::Parse(req.Query("labelSelector"));
+  auto selector = api::LabelSelector::Parse(req.Query("labelSelector"));
   if (!selector) return FromResult(StatusResult(400, "BadRequest", selector.error().message()));
   std::string field_selector = req.Query("fieldSelector");
   bool table = WantsTable(req.Header("accept"));
@@ -375,7 +375,7 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
     return Json({{"type", type}, {"object", o}}).dump() + "\n";
   };
   auto matches = [=](const Json& o) {
-    kube::Labels labels;
+    api::Labels labels;
     if (o.contains("metadata") && o["metadata"].contains("labels")) {
       for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {
         if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();

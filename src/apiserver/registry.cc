@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "api/codec.h"
+#include "api/label_selector.h"
 #include "apiserver/field_ownership.h"
-#include "kube/label_selector.h"
 #include "util/random.h"
 #include "util/timestamp.h"
 #include "util/yaml.h"
@@ -749,7 +749,7 @@ void Registry::CollectGarbage(const std::string& owner_uid, const std::string& p
 }
 
 ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const ListQuery& query) {
-  auto selector = kube::LabelSelector::Parse(query.label_selector);
+  auto selector = api::LabelSelector::Parse(query.label_selector);
   if (!selector) return StatusResult(400, "BadRequest", selector.error().message());
   std::string field_error;
   std::string after;
@@ -764,7 +764,7 @@ ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const Li
     list_rv = token["rv"].get<int64_t>();
   }
   auto keep = [&](const Json& o) {
-    kube::Labels labels;
+    api::Labels labels;
     if (o.contains("metadata") && o["metadata"].contains("labels") &&
         o["metadata"]["labels"].is_object()) {
       for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/image_reference.h"
 #include "cli/commands.h"
 #include "oci/credentials.h"
-#include "oci/reference.h"
 #include "oci/registry_client.h"
 
 namespace wcloud::cli {
@@ -46,7 +46,7 @@ std::string DefaultDockerConfig() {
 }
 
 Result<std::optional<oci::Credentials>> ResolveCredentials(const RegistryFlags& flags,
-                                                           const oci::Reference& ref) {
+                                                           const api::ImageReference& ref) {
   if (!flags.username.empty()) {
     if (!flags.password_stdin) return Error("--username needs --password-stdin");
     std::string password;
@@ -75,7 +75,7 @@ int Fail(const Error& error) {
 }
 
 int Push(const std::string& reference, const std::string& file, const RegistryFlags& flags) {
-  auto ref = oci::ParseReference(reference);
+  auto ref = api::ParseImageReference(reference);
   if (!ref) return Fail(ref.error());
   auto bytes = ReadFile(file);
   if (!bytes) return Fail(bytes.error());
@@ -92,7 +92,7 @@ int Push(const std::string& reference, const std::string& file, const RegistryFl
 }
 
 int Pull(const std::string& reference, std::string output, const RegistryFlags& flags) {
-  auto ref = oci::ParseReference(reference);
+  auto ref = api::ParseImageReference(reference);
   if (!ref) return Fail(ref.error());
   auto creds = ResolveCredentials(flags, *ref);
   if (!creds) return Fail(creds.error());

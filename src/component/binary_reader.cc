@@ -1,5 +1,7 @@
 #include "component/binary_reader.h"
 
+#include "util/utf8.h"
+
 namespace wcloud::component {
 
 Error BinaryReader::FailAt(uint32_t offset, std::string_view what) {
@@ -75,40 +77,6 @@ Result<BinaryReader> BinaryReader::Sub(size_t size) {
   uint32_t start = offset();
   WCLOUD_ASSIGN_OR_RETURN(auto bytes, ReadBytes(size));
   return BinaryReader(bytes, start);
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<uint8_t>(text[i]);
-    size_t extra;
-    uint32_t code;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      extra = 1;
-      code = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      extra = 2;
-      code = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      auto cc = static_cast<uint8_t>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      code = (code << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (code < kMin[extra] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += extra + 1;
-  }
-  return true;
 }
 
 }  // namespace wcloud::component

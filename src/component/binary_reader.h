@@ -44,7 +44,4 @@ class BinaryReader {
   size_t pos_ = 0;
 };
 
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace wcloud::component

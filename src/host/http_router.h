@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "host/http_service.h"
-#include "host/ingress/ingress_server.h"
+#include "ingress/ingress_server.h"
 
 namespace wcloud::host {
 

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 
-#include "host/ingress/exchange.h"
 #include "host/instance_pool.h"
 #include "host/worker_pool.h"
+#include "ingress/exchange.h"
 
 namespace wcloud::host {
 

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "host/ingress/exchange.h"
+#include "ingress/exchange.h"
 #include "wasi/streams.h"
 
 namespace wcloud::host {

@@ -105,7 +105,7 @@ Error HttpError(const std::string& what, const RegistryResponse& r) {
 RegistryClient::RegistryClient(Options options)
     : options_(std::move(options)), curl_(curl_easy_init(), &curl_easy_cleanup) {}
 
-std::string RegistryClient::BaseUrl(const Reference& ref) const {
+std::string RegistryClient::BaseUrl(const api::ImageReference& ref) const {
   std::string host = ref.registry == "docker.io" ? "registry-1.docker.io" : ref.registry;
   bool plain = options_.plain_http_for_loopback && IsLoopback(ref.registry);
   return (plain ? "http://" : "https://") + host + "/v2/" + ref.repository;
@@ -187,7 +187,8 @@ Result<RegistryResponse> RegistryClient::Perform(const RegistryRequest& request,
 }
 
 // Answers a 401 challenge: Basic with the credentials, or a Bearer token from the realm.
-Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::string& challenge) {
+Result<std::string> RegistryClient::Authorize(const api::ImageReference& ref,
+                                              const std::string& challenge) {
   std::string scheme = Lower(challenge.substr(0, challenge.find(' ')));
   if (scheme == "basic") {
     if (!options_.credentials) {
@@ -216,7 +217,7 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
   return "Bearer " + token;
 }
 
-Result<RegistryResponse> RegistryClient::Send(const Reference& ref,
+Result<RegistryResponse> RegistryClient::Send(const api::ImageReference& ref,
                                               const RegistryRequest& request) {
   std::string key = ref.registry + "/" + ref.repository;
   std::string& authorization = authorization_[key];
@@ -235,7 +236,8 @@ Result<RegistryResponse> RegistryClient::Send(const Reference& ref,
   return retried;
 }
 
-Result<std::string> RegistryClient::FetchManifest(const Reference& ref, std::string_view identifier,
+Result<std::string> RegistryClient::FetchManifest(const api::ImageReference& ref,
+                                                  std::string_view identifier,
                                                   std::string* media_type, std::string* digest) {
   RegistryRequest request;
   request.url = BaseUrl(ref) + "/manifests/" + std::string(identifier);
@@ -255,7 +257,7 @@ Result<std::string> RegistryClient::FetchManifest(const Reference& ref, std::str
   return r.body;
 }
 
-Result<std::string> RegistryClient::ResolveDigest(const Reference& ref) {
+Result<std::string> RegistryClient::ResolveDigest(const api::ImageReference& ref) {
   if (!ref.digest.empty()) return ref.digest;
   RegistryRequest request;
   request.method = "HEAD";
@@ -273,8 +275,8 @@ Result<std::string> RegistryClient::ResolveDigest(const Reference& ref) {
   return digest;
 }
 
-Result<std::string> RegistryClient::FetchBlob(const Reference& ref, const std::string& digest,
-                                              size_t limit) {
+Result<std::string> RegistryClient::FetchBlob(const api::ImageReference& ref,
+                                              const std::string& digest, size_t limit) {
   RegistryRequest request;
   request.url = BaseUrl(ref) + "/blobs/" + digest;
   request.max_body = limit;
@@ -286,7 +288,7 @@ Result<std::string> RegistryClient::FetchBlob(const Reference& ref, const std::s
   return std::move(r.body);
 }
 
-Result<PulledComponent> RegistryClient::Pull(const Reference& ref) {
+Result<PulledComponent> RegistryClient::Pull(const api::ImageReference& ref) {
   std::string media_type, digest;
   WCLOUD_ASSIGN_OR_RETURN(std::string body,
                           FetchManifest(ref, ref.Identifier(), &media_type, &digest));
@@ -341,7 +343,7 @@ Result<PulledComponent> RegistryClient::Pull(const Reference& ref) {
                " (is this a Wasm component image?)");
 }
 
-Status RegistryClient::UploadBlob(const Reference& ref, std::string_view data,
+Status RegistryClient::UploadBlob(const api::ImageReference& ref, std::string_view data,
                                   const std::string& digest) {
   RegistryRequest head;
   head.method = "HEAD";
@@ -371,7 +373,8 @@ Status RegistryClient::UploadBlob(const Reference& ref, std::string_view data,
   return Ok();
 }
 
-Result<std::string> RegistryClient::Push(const Reference& ref, std::string_view component) {
+Result<std::string> RegistryClient::Push(const api::ImageReference& ref,
+                                         std::string_view component) {
   std::string layer_digest = Sha256Digest(component);
   Json config = {{"architecture", "wasm"}, {"os", "wasip2"}, {"layerDigests", {layer_digest}}};
   std::string config_bytes = config.dump();

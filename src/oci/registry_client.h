@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/image_reference.h"
 #include "oci/credentials.h"
-#include "oci/reference.h"
 #include "util/result.h"
 
 namespace wcloud::oci {
@@ -41,24 +41,26 @@ class RegistryClient {
   RegistryClient& operator=(const RegistryClient&) = delete;
 
   // The digest of the manifest `ref` names now (for a digest reference, that digest, checked).
-  Result<std::string> ResolveDigest(const Reference& ref);
+  Result<std::string> ResolveDigest(const api::ImageReference& ref);
 
   // Fetches the manifest (following an image index to its wasm entry) and the component layer.
-  Result<PulledComponent> Pull(const Reference& ref);
+  Result<PulledComponent> Pull(const api::ImageReference& ref);
 
   // Uploads `component` as config + layer + manifest under ref's tag; returns the manifest digest.
-  Result<std::string> Push(const Reference& ref, std::string_view component);
+  Result<std::string> Push(const api::ImageReference& ref, std::string_view component);
 
  private:
-  Result<RegistryResponse> Send(const Reference& ref, const RegistryRequest& request);
+  Result<RegistryResponse> Send(const api::ImageReference& ref, const RegistryRequest& request);
   Result<RegistryResponse> Perform(const RegistryRequest& request,
                                    const std::string& authorization);
-  Result<std::string> Authorize(const Reference& ref, const std::string& challenge);
-  Result<std::string> FetchManifest(const Reference& ref, std::string_view identifier,
+  Result<std::string> Authorize(const api::ImageReference& ref, const std::string& challenge);
+  Result<std::string> FetchManifest(const api::ImageReference& ref, std::string_view identifier,
                                     std::string* media_type, std::string* digest);
-  Result<std::string> FetchBlob(const Reference& ref, const std::string& digest, size_t limit);
-  Status UploadBlob(const Reference& ref, std::string_view data, const std::string& digest);
-  std::string BaseUrl(const Reference& ref) const;
+  Result<std::string> FetchBlob(const api::ImageReference& ref, const std::string& digest,
+                                size_t limit);
+  Status UploadBlob(const api::ImageReference& ref, std::string_view data,
+                    const std::string& digest);
+  std::string BaseUrl(const api::ImageReference& ref) const;
 
   Options options_;
   // One handle, so connections to a registry are reused across requests.

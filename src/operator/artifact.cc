@@ -1,8 +1,8 @@
 // Artifact: resolve spec.image to a manifest digest through its registry (with the pull secret),
 // keep the component bytes in the content-addressed store, and publish a new revision whenever
 // the digest behind the reference changes — polled, so a re-pushed tag rolls out.
+#include "api/image_reference.h"
 #include "oci/credentials.h"
-#include "oci/reference.h"
 #include "oci/registry_client.h"
 #include "operator/object_types.h"
 #include "operator/operator.h"
@@ -32,7 +32,7 @@ Status Operator::ReconcileArtifact(const std::string& key) {
     return Ok();
   };
 
-  auto ref = oci::ParseReference(image);
+  auto ref = api::ParseImageReference(image);
   if (!ref) return fail("InvalidImage", ref.error().message());
   auto creds =
       PullCredentials(ns, a["spec"].value("imagePullSecret", Json::object()), ref->registry);
@@ -44,7 +44,7 @@ Status Operator::ReconcileArtifact(const std::string& key) {
   bool changed = *digest != status.value("digest", "") ||
                  status.value("observedGeneration", 0) != a["metadata"].value("generation", 1);
   if (changed) {
-    oci::Reference pinned = *ref;
+    api::ImageReference pinned = *ref;
     pinned.digest = *digest;
     if (options_.components) {
       auto pulled = registry.Pull(pinned);

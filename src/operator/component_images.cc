@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "oci/reference.h"
+#include "api/image_reference.h"
 #include "oci/registry_client.h"
 #include "operator/pull_credentials.h"
 #include "util/bounded_file.h"
@@ -16,7 +16,7 @@ constexpr std::string_view kFileScheme = "file://";
 constexpr uintmax_t kMaxComponentBytes = uintmax_t{512} << 20;
 
 // Registry errors that start with the reference name it already; others get it in front.
-Error NameImage(const Error& e, const oci::Reference& ref, const std::string& image) {
+Error NameImage(const Error& e, const api::ImageReference& ref, const std::string& image) {
   if (e.message().rfind(ref.ToString(), 0) == 0) return e;
   return e.Wrap("image " + image);
 }
@@ -71,12 +71,12 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
 Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const std::string& image,
                                                    const std::string& pull_secret,
                                                    const std::string& pull_policy) {
-  auto ref = oci::ParseReference(image);
+  auto ref = api::ParseImageReference(image);
   if (!ref) return ref.error().Wrap("image " + image);
   std::string policy = pull_policy;
   if (policy.empty())
     policy = ref->digest.empty() && ref->tag == "latest" ? "Always" : "IfNotPresent";
-  oci::Reference tagged = *ref;
+  api::ImageReference tagged = *ref;
   tagged.digest.clear();
   std::string manifest = ref->digest;
   if (manifest.empty() && policy != "Always") {
@@ -104,7 +104,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
     }
     if (auto cached = Cached(manifest)) return *cached;
   }
-  oci::Reference pinned = *ref;
+  api::ImageReference pinned = *ref;
   pinned.digest = manifest;
   auto pulled = registry.Pull(pinned);
   if (!pulled) return NameImage(pulled.error(), pinned, image);

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kube/label_selector.h"
+#include "api/label_selector.h"
 #include "operator/object_types.h"
 #include "operator/operator.h"
 #include "util/sha256.h"
@@ -201,7 +201,7 @@ Status Operator::ReconcileDeployment(const std::string& key) {
   int ready = new_ready + old_ready;
   int updated = Replicas(*current, "status");
   bool complete = old_present == 0 && updated == desired;
-  kube::Labels labels;
+  api::Labels labels;
   for (auto it = (*tmpl)["metadata"]["labels"].begin(); it != (*tmpl)["metadata"]["labels"].end();
        ++it) {
     if (it.key() != kHashLabel) labels[it.key()] = it.value().get<std::string>();
@@ -212,7 +212,7 @@ Status Operator::ReconcileDeployment(const std::string& key) {
       {"readyReplicas", ready},
       {"availableReplicas", ready},
       {"observedGeneration", wd["metadata"].value("generation", 1)},
-      {"selector", kube::LabelSelector::FromEquals(labels).ToString()},
+      {"selector", api::LabelSelector::FromEquals(labels).ToString()},
       {"conditions",
        Json::array(
            {Condition("Available", ready >= desired - unavailable,

@@ -4,7 +4,7 @@
 #include <set>
 #include <tuple>
 
-#include "kube/label_selector.h"
+#include "api/label_selector.h"
 #include "operator/object_types.h"
 #include "util/random.h"
 #include "util/timestamp.h"
@@ -25,8 +25,8 @@ std::string ConditionStatus(const Json& o, const std::string& type) {
   return "";
 }
 
-kube::Labels LabelsOf(const Json& o, const char* where = "labels") {
-  kube::Labels labels;
+api::Labels LabelsOf(const Json& o, const char* where = "labels") {
+  api::Labels labels;
   if (o.contains("metadata") && o["metadata"].contains(where) && o["metadata"][where].is_object()) {
     for (auto it = o["metadata"][where].begin(); it != o["metadata"][where].end(); ++it) {
       if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
@@ -289,7 +289,7 @@ Status Operator::ReconcileReplicaSet(const std::string& key) {
 
   int ready = 0;
   for (const auto& w : owned) ready += ConditionStatus(*w, "Ready") == "True";
-  kube::Labels template_labels;
+  api::Labels template_labels;
   if (spec["template"].contains("metadata")) {
     template_labels = LabelsOf(Json({{"metadata", spec["template"]["metadata"]}}));
   }
@@ -298,7 +298,7 @@ Status Operator::ReconcileReplicaSet(const std::string& key) {
       {"readyReplicas", ready},
       {"availableReplicas", ready},
       {"observedGeneration", (*rs)["metadata"].value("generation", 1)},
-      {"selector", kube::LabelSelector::FromEquals(template_labels).ToString()},
+      {"selector", api::LabelSelector::FromEquals(template_labels).ToString()},
       {"conditions",
        Json::array({MakeCondition(
            "Ready", ready == desired ? "True" : "False",
@@ -360,13 +360,13 @@ Status Operator::ScheduleWorkload(const std::string& key) {
   }
   const Json& spec = (*w)["spec"];
   std::string pinned = spec.value("hostId", "");
-  kube::Labels selector;
+  api::Labels selector;
   if (spec.contains("hostSelector") && spec["hostSelector"].is_object()) {
     for (auto it = spec["hostSelector"].begin(); it != spec["hostSelector"].end(); ++it) {
       if (it.value().is_string()) selector[it.key()] = it.value().get<std::string>();
     }
   }
-  auto match = kube::LabelSelector::FromEquals(selector);
+  auto match = api::LabelSelector::FromEquals(selector);
   // Assumed placements the cache now shows (or that went away) no longer need counting.
   std::erase_if(assumed_, [this](const auto& entry) {
     kube::ObjectPtr seen = workloads_.Get(entry.first);

@@ -21,4 +21,6 @@ inline std::optional<size_t> FindInvalidUtf8(std::string_view s) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
+inline bool IsValidUtf8(std::string_view s) { return !FindInvalidUtf8(s).has_value(); }
+
 }  // namespace wcloud

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "util/sha256.h"
+#include "util/utf8.h"
 #include "wasi/fd_streams.h"
 #include "wasi/path_resolution.h"
 
@@ -90,35 +91,6 @@ FsResult<std::array<timespec, 2>> TimesOf(const NewTimestamp& access,
     return m.error();
   }
   return std::array<timespec, 2>{a.value(), m.value()};
-}
-
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xe  ? 3
-                 : (c >> 3) == 0x1e ? 4
-                                    : 0;
-    if (len == 0 || i + len > s.size()) {
-      return false;
-    }
-    uint32_t cp = len == 1 ? c : c & (0x7f >> len);
-    for (size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 uint64_t HexU64(const std::string& hex, size_t at) {

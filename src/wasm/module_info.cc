@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/utf8.h"
 #include "wasm/binary_format.h"
 
 namespace wcloud::wasm {
@@ -90,46 +91,12 @@ class Reader {
     WCLOUD_ASSIGN_OR_RETURN(uint32_t n, U32());
     if (n > end_ - pos_) return Fail("name longer than the section");
     std::string s(reinterpret_cast<const char*>(bytes_.data() + pos_), n);
-    if (!IsUtf8(s)) return Fail("name is not valid UTF-8");
+    if (!IsValidUtf8(s)) return Fail("name is not valid UTF-8");
     pos_ += n;
     return s;
   }
 
  private:
-  static bool IsUtf8(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-      const auto c = static_cast<uint8_t>(s[i]);
-      size_t len = 0;
-      uint32_t cp = 0;
-      if (c < 0x80) {
-        ++i;
-        continue;
-      } else if ((c & 0xe0) == 0xc0) {
-        len = 2;
-        cp = c & 0x1f;
-      } else if ((c & 0xf0) == 0xe0) {
-        len = 3;
-        cp = c & 0x0f;
-      } else if ((c & 0xf8) == 0xf0) {
-        len = 4;
-        cp = c & 0x07;
-      } else {
-        return false;
-      }
-      if (s.size() - i < len) return false;
-      for (size_t k = 1; k < len; ++k) {
-        const auto cc = static_cast<uint8_t>(s[i + k]);
-        if ((cc & 0xc0) != 0x80) return false;
-        cp = (cp << 6) | (cc & 0x3f);
-      }
-      const uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-      if (cp < kMinForLength[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-      i += len;
-    }
-    return true;
-  }
-
   std::span<const uint8_t> bytes_;
   size_t pos_;
   size_t end_;

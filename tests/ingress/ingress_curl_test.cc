@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "host/ingress/ingress_server.h"
+#include "ingress/ingress_server.h"
 #include "support/subprocess.h"
 
 namespace wcloud::ingress {

@@ -17,8 +17,8 @@ class RegistryClientTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(registry_->ok()) << registry_->Log(); }
 
-  Reference Ref(const std::string& repo_and_tag) {
-    auto ref = ParseReference(registry_->host() + "/" + repo_and_tag);
+  api::ImageReference Ref(const std::string& repo_and_tag) {
+    auto ref = api::ParseImageReference(registry_->host() + "/" + repo_and_tag);
     EXPECT_TRUE(ref) << ref.error().message();
     return *ref;
   }

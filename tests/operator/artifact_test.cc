@@ -43,7 +43,7 @@ TEST(ArtifactTest, RevisionsFollowTheTagAndDeploymentsRollOut) {
   std::string image = registry.host() + "/demo/hello:1.0";
   oci::RegistryClient pusher({.credentials = oci::Credentials{"puller", "s3cret"}});
   std::string v1 = std::string("\0asm\x0d\0\x01\0", 8) + "v1";
-  ASSERT_TRUE(pusher.Push(*oci::ParseReference(image), v1));
+  ASSERT_TRUE(pusher.Push(*api::ParseImageReference(image), v1));
 
   std::string dockerconfig = R"({"auths":{")" + registry.host() + R"(":{"auth":")" +
                              Base64Encode("puller:s3cret") + R"("}}})";
@@ -112,7 +112,7 @@ TEST(ArtifactTest, RevisionsFollowTheTagAndDeploymentsRollOut) {
 
   // A new push under the same tag is a new revision, and the deployment rolls to it.
   std::string v2 = std::string("\0asm\x0d\0\x01\0", 8) + "v2";
-  ASSERT_TRUE(pusher.Push(*oci::ParseReference(image), v2));
+  ASSERT_TRUE(pusher.Push(*api::ParseImageReference(image), v2));
   Json second = wait_revision(2);
   ASSERT_EQ(second.value("revision", 0), 2) << second.dump();
   EXPECT_NE(second["digest"], d1);

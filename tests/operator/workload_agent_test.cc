@@ -450,7 +450,7 @@ TEST_F(WorkloadAgentTest, PrivateOciImagesPullWithThePullSecretAndAreCached) {
   ASSERT_FALSE(bytes.empty());
   std::string image = registry.host() + "/demo/hello:1.0";
   oci::RegistryClient pusher({.credentials = oci::Credentials{"puller", "s3cret"}});
-  auto manifest = pusher.Push(*oci::ParseReference(image), bytes);
+  auto manifest = pusher.Push(*api::ParseImageReference(image), bytes);
   ASSERT_TRUE(manifest) << manifest.error().message();
   std::string dockerconfig = R"({"auths":{")" + registry.host() + R"(":{"auth":")" +
                              Base64Encode("puller:s3cret") + R"("}}})";

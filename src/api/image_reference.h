@@ -7,9 +7,9 @@
 
 #include "util/result.h"
 
-namespace wcloud::oci {
+namespace wcloud::api {
 
-struct Reference {
+struct ImageReference {
   std::string registry;  // "ghcr.io", "localhost:5000"; "docker.io" when the name has none
   std::string
       repository;      // "wasmcloud/components/hello"; "library/x" for single names on docker.io
@@ -19,10 +19,10 @@ struct Reference {
   // The tag, or the digest when there is one: what a manifest request asks for.
   const std::string& Identifier() const { return digest.empty() ? tag : digest; }
   std::string ToString() const;
-  bool operator==(const Reference&) const = default;
+  bool operator==(const ImageReference&) const = default;
 };
 
 // Parses `text`; the error names what part is malformed.
-Result<Reference> ParseReference(std::string_view text);
+Result<ImageReference> ParseImageReference(std::string_view text);
 
-}  // namespace wcloud::oci
+}  // namespace wcloud::api

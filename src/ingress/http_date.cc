@@ -1,4 +1,4 @@
-#include "host/ingress/http_date.h"
+#include "ingress/http_date.h"
 
 #include <cstdio>
 

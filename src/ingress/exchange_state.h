@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "host/ingress/exchange.h"
-#include "host/ingress/http_date.h"
-#include "host/ingress/readiness_fd.h"
+#include "ingress/exchange.h"
+#include "ingress/http_date.h"
+#include "ingress/readiness_fd.h"
 
 namespace wcloud::ingress {
 

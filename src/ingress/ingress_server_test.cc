@@ -1,6 +1,6 @@
 // The ingress server over real sockets, in process: a raw client that writes exact bytes and
 // parses the replies itself, and handlers that answer inline or from other threads.
-#include "host/ingress/ingress_server.h"
+#include "ingress/ingress_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

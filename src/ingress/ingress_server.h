@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "host/ingress/exchange.h"
+#include "ingress/exchange.h"
 #include "util/result.h"
 
 namespace wcloud::ingress {

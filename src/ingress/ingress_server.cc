@@ -1,4 +1,4 @@
-#include "host/ingress/ingress_server.h"
+#include "ingress/ingress_server.h"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/ingress/event_loop.h"
+#include "ingress/event_loop.h"
 
 namespace wcloud::ingress {
 

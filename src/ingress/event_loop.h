@@ -13,8 +13,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "host/ingress/http_date.h"
-#include "host/ingress/ingress_server.h"
+#include "ingress/http_date.h"
+#include "ingress/ingress_server.h"
 
 namespace wcloud::ingress {
 

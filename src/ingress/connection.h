@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "host/ingress/event_loop.h"
-#include "host/ingress/exchange_state.h"
-#include "host/ingress/request_parser.h"
+#include "ingress/event_loop.h"
+#include "ingress/exchange_state.h"
+#include "ingress/request_parser.h"
 
 namespace wcloud::ingress {
 

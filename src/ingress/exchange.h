@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "host/ingress/header_list.h"
+#include "ingress/header_list.h"
 #include "util/result.h"
 
 namespace wcloud::ingress {

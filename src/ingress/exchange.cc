@@ -1,4 +1,4 @@
-#include "host/ingress/exchange.h"
+#include "ingress/exchange.h"
 
 #include <poll.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <utility>
 
-#include "host/ingress/exchange_state.h"
+#include "ingress/exchange_state.h"
 
 namespace wcloud::ingress {
 namespace {

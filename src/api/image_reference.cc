@@ -1,8 +1,8 @@
-#include "oci/reference.h"
+#include "api/image_reference.h"
 
 #include <cctype>
 
-namespace wcloud::oci {
+namespace wcloud::api {
 namespace {
 
 constexpr std::string_view kDefaultRegistry = "docker.io";
@@ -95,14 +95,14 @@ bool IsSha256Digest(std::string_view s) {
 
 }  // namespace
 
-std::string Reference::ToString() const {
+std::string ImageReference::ToString() const {
   std::string out = registry + "/" + repository;
   if (!tag.empty() && (digest.empty() || tag != "latest")) out += ":" + tag;
   if (!digest.empty()) out += "@" + digest;
   return out;
 }
 
-Result<Reference> ParseReference(std::string_view text) {
+Result<ImageReference> ParseImageReference(std::string_view text) {
   auto fail = [&](std::string_view why) {
     return Error("image reference \"" + std::string(text.substr(0, 256)) +
                  "\": " + std::string(why));
@@ -110,7 +110,7 @@ Result<Reference> ParseReference(std::string_view text) {
   if (text.empty()) return fail("empty");
   if (text.size() > kMaxReferenceLength) return fail("longer than 4096 characters");
 
-  Reference ref;
+  ImageReference ref;
   std::string_view rest = text;
   if (size_t at = rest.find('@'); at != std::string_view::npos) {
     ref.digest = std::string(rest.substr(at + 1));
@@ -165,4 +165,4 @@ Result<Reference> ParseReference(std::string_view text) {
   return ref;
 }
 
-}  // namespace wcloud::oci
+}  // namespace wcloud::api

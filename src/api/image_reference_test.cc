@@ -1,12 +1,12 @@
-#include "oci/reference.h"
+#include "api/image_reference.h"
 
 #include <gtest/gtest.h>
 
-namespace wcloud::oci {
+namespace wcloud::api {
 namespace {
 
 TEST(ReferenceTest, ParsesRegistryRepositoryTag) {
-  auto r = ParseReference("ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0");
+  auto r = ParseImageReference("ghcr.io/wasmcloud/components/http-hello-world-rust:0.1.0");
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->registry, "ghcr.io");
   EXPECT_EQ(r->repository, "wasmcloud/components/http-hello-world-rust");
@@ -17,24 +17,24 @@ TEST(ReferenceTest, ParsesRegistryRepositoryTag) {
 }
 
 TEST(ReferenceTest, AppliesDockerDefaults) {
-  auto r = ParseReference("nginx");
+  auto r = ParseImageReference("nginx");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->registry, "docker.io");
   EXPECT_EQ(r->repository, "library/nginx");
   EXPECT_EQ(r->tag, "latest");
-  auto user = ParseReference("someone/app:v1");
+  auto user = ParseImageReference("someone/app:v1");
   ASSERT_TRUE(user);
   EXPECT_EQ(user->registry, "docker.io");
   EXPECT_EQ(user->repository, "someone/app");
 }
 
 TEST(ReferenceTest, PortIsNotATag) {
-  auto r = ParseReference("localhost:5000/hello");
+  auto r = ParseImageReference("localhost:5000/hello");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->registry, "localhost:5000");
   EXPECT_EQ(r->repository, "hello");
   EXPECT_EQ(r->tag, "latest");
-  auto ip = ParseReference("127.0.0.1:41234/a/b:2");
+  auto ip = ParseImageReference("127.0.0.1:41234/a/b:2");
   ASSERT_TRUE(ip);
   EXPECT_EQ(ip->registry, "127.0.0.1:41234");
   EXPECT_EQ(ip->tag, "2");
@@ -42,11 +42,11 @@ TEST(ReferenceTest, PortIsNotATag) {
 
 TEST(ReferenceTest, Digest) {
   std::string digest = "sha256:" + std::string(64, 'a');
-  auto r = ParseReference("ghcr.io/x/y@" + digest);
+  auto r = ParseImageReference("ghcr.io/x/y@" + digest);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->digest, digest);
   EXPECT_EQ(r->Identifier(), digest);
-  auto both = ParseReference("ghcr.io/x/y:1@" + digest);
+  auto both = ParseImageReference("ghcr.io/x/y:1@" + digest);
   ASSERT_TRUE(both);
   EXPECT_EQ(both->tag, "1");
   EXPECT_EQ(both->ToString(), "ghcr.io/x/y:1@" + digest);
@@ -60,14 +60,14 @@ TEST(ReferenceTest, RejectsMalformed) {
         "a/b-", "-a/b", "ghcr.io:port/x",
         "x:"
         "tag!"}) {
-    auto r = ParseReference(bad);
+    auto r = ParseImageReference(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
       EXPECT_NE(r.error().message().find("image reference"), std::string::npos);
     }
   }
-  EXPECT_FALSE(ParseReference(std::string(5000, 'a')));
+  EXPECT_FALSE(ParseImageReference(std::string(5000, 'a')));
 }
 
 }  // namespace
-}  // namespace wcloud::oci
+}  // namespace wcloud::api

@@ -1,4 +1,4 @@
-#include "host/ingress/readiness_fd.h"
+#include "ingress/readiness_fd.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // The exchange state on its own, with the test playing the connection's part.
-#include "host/ingress/exchange_state.h"
+#include "ingress/exchange_state.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>

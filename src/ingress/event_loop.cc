@@ -1,9 +1,9 @@
-#include "host/ingress/event_loop.h"
+#include "ingress/event_loop.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "host/ingress/connection.h"
+#include "ingress/connection.h"
 #include "util/thread_name.h"
 
 namespace wcloud::ingress {

@@ -1,4 +1,4 @@
-#include "kube/label_selector.h"
+#include "api/label_selector.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "api/names.h"
 
-namespace wcloud::kube {
+namespace wcloud::api {
 namespace {
 
 class Lexer {
@@ -243,4 +243,4 @@ std::string LabelSelector::ToString() const {
   return out;
 }
 
-}  // namespace wcloud::kube
+}  // namespace wcloud::api

@@ -1,4 +1,4 @@
-#include "host/ingress/request_parser.h"
+#include "ingress/request_parser.h"
 
 #include <gtest/gtest.h>
 

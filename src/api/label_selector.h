@@ -9,7 +9,7 @@
 
 #include "util/result.h"
 
-namespace wcloud::kube {
+namespace wcloud::api {
 
 using Labels = std::map<std::string, std::string>;
 
@@ -52,4 +52,4 @@ class LabelSelector {
   std::vector<LabelRequirement> requirements_;
 };
 
-}  // namespace wcloud::kube
+}  // namespace wcloud::api

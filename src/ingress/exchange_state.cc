@@ -1,4 +1,4 @@
-#include "host/ingress/exchange_state.h"
+#include "ingress/exchange_state.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "host/ingress/connection.h"
+#include "ingress/connection.h"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "host/ingress/exchange.h"
+#include "ingress/exchange.h"
 
 namespace wcloud::ingress {
 

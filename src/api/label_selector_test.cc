@@ -1,8 +1,8 @@
-#include "kube/label_selector.h"
+#include "api/label_selector.h"
 
 #include <gtest/gtest.h>
 
-namespace wcloud::kube {
+namespace wcloud::api {
 namespace {
 
 LabelSelector Must(std::string_view text) {
@@ -76,4 +76,4 @@ TEST(LabelSelectorTest, FromMatch) {
 }
 
 }  // namespace
-}  // namespace wcloud::kube
+}  // namespace wcloud::api

@@ -1,4 +1,4 @@
-#include "host/ingress/header_list.h"
+#include "ingress/header_list.h"
 
 namespace wcloud::ingress {
 
