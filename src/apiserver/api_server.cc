@@ -108,7 +108,58 @@ std::vector<std::string> Split(const std::string& path) {
   return parts;
 }
 
-bool Truthy(const std::string& v) { return v == "true" || v == "1"; }
+// Go's strconv.ParseBool, which Kubernetes decodes boolean query parameters with.
+std::optional<bool> ParseBool(std::string_view v) {
+  for (std::string_view t : {"1", "t", "T", "true", "TRUE", "True"}) {
+    if (v == t) return true;
+  }
+  for (std::string_view f : {"0", "f", "F", "false", "FALSE", "False"}) {
+    if (v == f) return false;
+  }
+  return std::nullopt;
+}
+
+// A boolean query parameter: false when absent, an error when it is not a boolean.
+Result<bool> BoolQuery(const HttpRequest& req, const std::string& name) {
+  const std::string v = req.Query(name);
+  if (v.empty()) return false;
+  if (auto b = ParseBool(v)) return *b;
+  return Error("invalid value for the query parameter " + name + ": \"" + v +
+               "\" is not a boolean");
+}
+
+// DeleteOptions from the body (kubectl sends dryRun, propagationPolicy and gracePeriodSeconds
+// there) and the query, which wins. A dry run marks the scope, so nothing is written.
+Result<Json> ReadDeleteOptions(const HttpRequest& req, RequestScope& scope) {
+  Json options = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+  if (options.is_discarded() || !options.is_object()) {
+    return Error("DeleteOptions: the body is not a JSON object");
+  }
+  for (auto it = options.begin(); it != options.end();) {  // null is absent
+    it = it->is_null() ? options.erase(it) : std::next(it);
+  }
+  if (auto it = options.find("orphanDependents"); it != options.end() && !it->is_boolean()) {
+    return Error("DeleteOptions: orphanDependents must be a boolean");
+  }
+  if (!req.Query("propagationPolicy").empty()) {
+    options["propagationPolicy"] = req.Query("propagationPolicy");
+  }
+  if (auto it = options.find("propagationPolicy"); it != options.end() && !it->is_string()) {
+    return Error("DeleteOptions: propagationPolicy must be a string");
+  }
+  if (auto it = options.find("gracePeriodSeconds");
+      it != options.end() && !it->is_number_integer()) {
+    return Error("DeleteOptions: gracePeriodSeconds must be an integer");
+  }
+  if (auto it = options.find("dryRun"); it != options.end()) {
+    if (!it->is_array()) return Error("DeleteOptions: dryRun must be a list");
+    for (const auto& v : *it) {
+      if (v != "All") return Error("DeleteOptions: dryRun: unsupported value " + v.dump());
+      scope.dry_run = true;
+    }
+  }
+  return options;
+}
 
 }  // namespace
 
@@ -149,6 +200,12 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
 
 HttpResponse ApiServer::Serve(const HttpRequest& req) {
   const std::string& path = req.path;
+  // Discovery answers with or without a trailing slash, as Kubernetes' does.
+  if (path == "/version/" || path == "/api/" || path == "/apis/") {
+    HttpRequest trimmed = req;
+    trimmed.path.pop_back();
+    return Serve(trimmed);
+  }
   if (path == "/version") {
     return JsonResponse(200, {{"major", "1"},
                               {"minor", "32"},
@@ -249,7 +306,9 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   };
   if (scope.name.empty()) {
     if (method == "GET") {
-      if (Truthy(req.Query("watch"))) return Watch(req, scope);
+      auto watch = BoolQuery(req, "watch");
+      if (!watch) return FromResult(StatusResult(400, "BadRequest", watch.error().message()));
+      if (*watch) return Watch(req, scope);
       Registry::ListQuery q;
       q.label_selector = req.Query("labelSelector");
       q.field_selector = req.Query("fieldSelector");
@@ -278,17 +337,18 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
       return FromResult(registry_.Create(scope, std::move(*body)));
     }
     if (method == "DELETE") {
+      auto options = ReadDeleteOptions(req, scope);
+      if (!options) return FromResult(StatusResult(400, "BadRequest", options.error().message()));
       Registry::ListQuery q;
       q.label_selector = req.Query("labelSelector");
       q.field_selector = req.Query("fieldSelector");
       ApiResult listed = registry_.List(*scope.def, scope.ns, q);
       if (!listed.ok()) return FromResult(listed);
-      Json options = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
       for (const auto& item : listed.body["items"]) {
         RequestScope one = scope;
         one.ns = item["metadata"].value("namespace", "");
         one.name = item["metadata"].value("name", "");
-        registry_.Delete(one, options);
+        registry_.Delete(one, *options);
       }
       return FromResult(listed);
     }
@@ -309,18 +369,14 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     return FromResult(registry_.Update(scope, std::move(*body)));
   }
   if (method == "PATCH") {
-    return FromResult(
-        registry_.Patch(scope, req.Header("content-type"), req.body, Truthy(req.Query("force"))));
+    auto force = BoolQuery(req, "force");
+    if (!force) return FromResult(StatusResult(400, "BadRequest", force.error().message()));
+    return FromResult(registry_.Patch(scope, req.Header("content-type"), req.body, *force));
   }
   if (method == "DELETE") {
-    Json options = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
-    if (options.is_discarded()) {
-      return FromResult(StatusResult(400, "BadRequest", "DeleteOptions are not valid JSON"));
-    }
-    if (!req.Query("propagationPolicy").empty()) {
-      options["propagationPolicy"] = req.Query("propagationPolicy");
-    }
-    return FromResult(registry_.Delete(scope, options));
+    auto options = ReadDeleteOptions(req, scope);
+    if (!options) return FromResult(StatusResult(400, "BadRequest", options.error().message()));
+    return FromResult(registry_.Delete(scope, *options));
   }
   return FromResult(StatusResult(405, "MethodNotAllowed", "method not allowed"));
 }
@@ -332,7 +388,11 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
   if (!selector) return FromResult(StatusResult(400, "BadRequest", selector.error().message()));
   std::string field_selector = req.Query("fieldSelector");
   bool table = WantsTable(req.Header("accept"));
-  bool bookmarks = Truthy(req.Query("allowWatchBookmarks"));
+  auto bookmarks_query = BoolQuery(req, "allowWatchBookmarks");
+  if (!bookmarks_query) {
+    return FromResult(StatusResult(400, "BadRequest", bookmarks_query.error().message()));
+  }
+  const bool bookmarks = *bookmarks_query;
   std::string include_object = req.Query("includeObject");
   int timeout_seconds = 1800;
   if (!req.Query("timeoutSeconds").empty()) {

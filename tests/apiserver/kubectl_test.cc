@@ -283,6 +283,57 @@ TEST_F(KubectlTest, EverydayCommands) {
   EXPECT_NE(stale.err.find("the object has been modified"), std::string::npos) << stale.err;
 }
 
+TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
+  // Issue #16 item 1: kubectl sends a delete's dry run in the DeleteOptions body.
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"create", "configmap", "kept", "--from-literal=k=v"});
+  auto version = [&](const std::string& kind, const std::string& name) {
+    return Ok({"get", kind, name, "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+  };
+  const std::string ww_before = version("ww", "hello-world");
+  const std::string cm_before = version("cm", "kept");
+  auto deleted = Ok({"delete", "ww", "hello-world", "--dry-run=server"});
+  EXPECT_NE(deleted.out.find("(server dry run)"), std::string::npos) << deleted.out;
+  Ok({"delete", "cm", "--all", "--dry-run=server"});
+  Ok({"label", "ww", "hello-world", "dry=run", "--dry-run=server"});
+  Ok({"annotate", "cm", "kept", "dry=run", "--dry-run=server"});
+  Ok({"patch", "cm", "kept", "-p", R"({"data":{"k":"changed"}})", "--dry-run=server"});
+  Ok({"apply", "--server-side", "--dry-run=server", "-f",
+      Samples() + "runtime_v1alpha1_workloaddeployment.yaml"});
+  Ok({"create", "configmap", "never", "--from-literal=k=v", "--dry-run=server"});
+  EXPECT_EQ(version("ww", "hello-world"), ww_before);
+  EXPECT_EQ(version("cm", "kept"), cm_before);
+  EXPECT_EQ(Ok({"get", "cm", "kept", "-o", "jsonpath={.data.k}"}).out, "v");
+  EXPECT_NE(up_.Kubectl({"get", "cm", "never"}).exit_code, 0);
+  EXPECT_NE(up_.Kubectl({"get", "wd", "hello-world"}).exit_code, 0);
+  // A DeleteOptions body that is not one is refused, not ignored.
+  auto bad =
+      up_.Kubectl({"delete", "--raw", "/api/v1/namespaces/default/configmaps/kept", "-f", "-"},
+                  R"({"dryRun": "All"})");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(version("cm", "kept"), cm_before);
+}
+
+TEST_F(KubectlTest, QueryBooleansAndDiscoveryPathsReadAsKubernetesReadsThem) {
+  // Issue #16 items 2 and 6: booleans as Go's strconv.ParseBool, discovery with a trailing slash.
+  for (const char* truthy : {"True", "t", "TRUE", "1"}) {
+    auto watch =
+        Ok({"get", "--raw",
+            std::string("/api/v1/namespaces/default/configmaps?timeoutSeconds=1&watch=") + truthy});
+    EXPECT_EQ(watch.out.find("\"kind\":\"ConfigMapList\""), std::string::npos)
+        << truthy << ": a watch, not a list: " << watch.out;
+  }
+  auto list = Ok({"get", "--raw", "/api/v1/namespaces/default/configmaps?watch=F"});
+  EXPECT_NE(list.out.find("\"kind\":\"ConfigMapList\""), std::string::npos) << list.out;
+  auto bad = up_.Kubectl({"get", "--raw", "/api/v1/namespaces/default/configmaps?watch=maybe"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("is not a boolean"), std::string::npos) << bad.err;
+  for (const char* path : {"/version/", "/api/", "/apis/"}) {
+    auto r = Ok({"get", "--raw", path});
+    EXPECT_NE(r.out.find('{'), std::string::npos) << path << ": " << r.out;
+  }
+}
+
 TEST_F(KubectlTest, ForegroundDeletionWaitsForDependents) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
