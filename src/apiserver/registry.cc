@@ -308,7 +308,11 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   if (def.has_spec && def.kind != "Namespace") meta["generation"] = 1;
   // With a status subresource, status is the controllers' to write, not the creator's.
   if (def.has_status && def.kind != "Namespace") body.erase("status");
-  if (def.kind == "Namespace") body["status"] = {{"phase", "Active"}};
+  if (def.kind == "Namespace") {
+    body["status"] = {{"phase", "Active"}};
+    // As Kubernetes' namespace strategy: selectors can pick namespaces by name.
+    Meta(body)["labels"]["kubernetes.io/metadata.name"] = name;
+  }
   if (!scope.field_manager.empty()) {
     Meta(body).erase("managedFields");
     RecordUpdate(Json::object(), body, scope.field_manager, def.GroupVersion());
@@ -391,6 +395,9 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
   }
   meta["name"] = scope.name;
   if (def.namespaced) meta["namespace"] = scope.ns;
+  if (def.kind == "Namespace" && def.group.empty()) {
+    meta["labels"]["kubernetes.io/metadata.name"] = scope.name;
+  }
   updated["apiVersion"] = def.GroupVersion();
   updated["kind"] = def.kind;
   ApiResult admitted = Admit(scope, updated);

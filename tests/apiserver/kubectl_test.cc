@@ -314,7 +314,7 @@ TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
   EXPECT_EQ(version("cm", "kept"), cm_before);
 }
 
-TEST_F(KubectlTest, QueryBooleansAndDiscoveryPathsReadAsKubernetesReadsThem) {
+TEST_F(KubectlTest, QueriesDiscoveryAndNamespacesFollowKubernetes) {
   // Issue #16 items 2 and 6: booleans as Go's strconv.ParseBool, discovery with a trailing slash.
   for (const char* truthy : {"True", "t", "TRUE", "1"}) {
     auto watch =
@@ -328,6 +328,11 @@ TEST_F(KubectlTest, QueryBooleansAndDiscoveryPathsReadAsKubernetesReadsThem) {
   auto bad = up_.Kubectl({"get", "--raw", "/api/v1/namespaces/default/configmaps?watch=maybe"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("is not a boolean"), std::string::npos) << bad.err;
+  // Issue #16 item 11: every namespace carries its name as a label, kept through updates.
+  Ok({"create", "namespace", "team-a"});
+  Ok({"label", "namespace", "team-a", "kubernetes.io/metadata.name-", "--overwrite"});
+  EXPECT_EQ(Ok({"get", "namespaces", "-l", "kubernetes.io/metadata.name=team-a", "-o", "name"}).out,
+            "namespace/team-a\n");
   for (const char* path : {"/version/", "/api/", "/apis/"}) {
     auto r = Ok({"get", "--raw", path});
     EXPECT_NE(r.out.find('{'), std::string::npos) << path << ": " << r.out;
