@@ -8,6 +8,7 @@
 #include "api/names.h"
 #include "api/types.h"
 #include "api/validation.h"
+#include "apiserver/secrets.h"
 
 namespace wcloud::apiserver {
 namespace {
@@ -176,6 +177,7 @@ Admission AdmitObject(const ResourceDef& def, Json& object, bool strict) {
     out.errors = std::move(meta.errors);
     if (out.errors.empty()) out.errors = api::ValidateObjectMeta(meta.meta, NameRuleOf(def));
     if (def.kind == "ConfigMap" || def.kind == "Secret") CheckDataMaps(object, out.errors);
+    if (def.kind == "Secret" && out.errors.empty()) NormalizeSecret(object, out.errors);
     return out;
   }
   auto decoded = api::DecodeObject(object, {.strict = strict});

@@ -339,6 +339,36 @@ TEST_F(KubectlTest, QueriesDiscoveryAndNamespacesFollowKubernetes) {
   }
 }
 
+TEST_F(KubectlTest, SecretsMergeStringDataAndCheckTheirType) {
+  // Issue #16 item 3: stringData becomes base64 data and is never returned; type defaults.
+  Ok({"apply", "-f", "-"}, R"(
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app
+stringData:
+  token: s3cret
+)");
+  // (kubectl's last-applied annotation still holds it, as on a real cluster.)
+  EXPECT_EQ(Ok({"get", "secret", "app", "-o", "jsonpath={.stringData}"}).out, "");
+  EXPECT_EQ(Ok({"get", "secret", "app", "-o", "jsonpath={.data.token}"}).out, "czNjcmV0");
+  EXPECT_EQ(Ok({"get", "secret", "app", "-o", "jsonpath={.type}"}).out, "Opaque");
+  // A pull secret whose .dockerconfigjson is not JSON is refused, naming the key.
+  auto bad = up_.Kubectl({"apply", "-f", "-"}, R"(
+apiVersion: v1
+kind: Secret
+metadata:
+  name: pull
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: "{not json"
+)");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("data[.dockerconfigjson]: invalid JSON"), std::string::npos) << bad.err;
+  Ok({"create", "secret", "docker-registry", "pull", "--docker-server=r.example",
+      "--docker-username=u", "--docker-password=p"});
+}
+
 TEST_F(KubectlTest, ForegroundDeletionWaitsForDependents) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
