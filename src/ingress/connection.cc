@@ -364,7 +364,13 @@ void Connection::OnWritten(const boost::system::error_code& ec) {
 }
 
 void Connection::EndExchange(bool close) {
-  if (close || loop_.draining()) return Linger();
+  if (close) return Linger();
+  if (loop_.draining()) {
+    // Stop began while this exchange ran, and its response went out without "close": with
+    // nothing more to read, close now; lingering would hold Stop for the linger timeout.
+    if (!parser_->is_done() || InputPending()) return Linger();
+    return Close();
+  }
   if (!parser_->is_done()) {
     // The handler answered without reading the whole body: read past it to the next request.
     state_->DiscardBody();
