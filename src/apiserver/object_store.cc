@@ -237,20 +237,23 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
   WCLOUD_TRY_STATUS(Exec("COMMIT"));
   transaction.done = true;
   revision_ = next;
-  Publish({type, next, std::make_shared<const Json>(*result)}, key.resource, key.namespace_);
+  Publish(type, next, *result, key.resource, key.namespace_);
   // Compacts in steps of a tenth of the window, so the cost is spread over many writes.
   int64_t window = static_cast<int64_t>(options_.change_log_entries);
   if (revision_ - oldest_ + 1 > window + std::max<int64_t>(1, window / 10)) (void)Compact();
   return result;
 }
 
-void ObjectStore::Publish(const WatchEvent& event, const std::string& resource,
-                          const std::string& ns) {
+void ObjectStore::Publish(const std::string& type, int64_t revision, const Json& object,
+                          const std::string& resource, const std::string& ns) {
+  // One copy of the object for all the watchers it goes to, none when nobody watches.
+  std::optional<WatchEvent> event;
   std::erase_if(watchers_, [&](const std::weak_ptr<WatchStream>& weak) {
     auto s = weak.lock();
     if (!s) return true;
     if (s->resource_ == resource && (s->namespace_.empty() || s->namespace_ == ns)) {
-      s->Push(event);
+      if (!event) event = WatchEvent{type, revision, std::make_shared<const Json>(object)};
+      s->Push(*event);
     }
     return false;
   });

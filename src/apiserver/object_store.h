@@ -128,7 +128,8 @@ class ObjectStore {
   Result<Json> Write(const ObjectKey& key, const std::string& type,
                      const std::function<Result<Json>(int64_t revision)>& body);
   Status Exec(const char* sql);
-  void Publish(const WatchEvent& event, const std::string& resource, const std::string& ns);
+  void Publish(const std::string& type, int64_t revision, const Json& object,
+               const std::string& resource, const std::string& ns);
   Status Compact();
 
   sqlite3* db_;
