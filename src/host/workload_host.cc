@@ -244,8 +244,11 @@ void WorkloadHost::Remove(const std::string& key) {
     if (it == running_.end()) return;
     running = std::move(it->second);
     running_.erase(it);
+    ++stopping_;
   }
   Stop(*running);
+  std::lock_guard lock(mu_);
+  --stopping_;
 }
 
 std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
@@ -257,7 +260,7 @@ std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
 
 int WorkloadHost::workload_count() const {
   std::lock_guard lock(mu_);
-  return static_cast<int>(running_.size());
+  return static_cast<int>(running_.size()) + stopping_;
 }
 
 int WorkloadHost::component_count() const {

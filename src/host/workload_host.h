@@ -79,6 +79,8 @@ class WorkloadHost {
   // The last state Apply reported, if the key is known.
   std::optional<WorkloadState> State(const std::string& key) const;
 
+  // Workloads this host holds, counting one that Remove is still stopping: at 0 nothing of
+  // them listens any more.
   int workload_count() const;
   int component_count() const;
   // The host interfaces this host provides (for its heartbeat).
@@ -105,6 +107,7 @@ class WorkloadHost {
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Running>> running_;  // by key
   std::map<std::string, WorkloadState> states_;
+  int stopping_ = 0;  // removed from running_, listeners not yet closed
   std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_;  // by digest
   uint64_t generation_ = 0;
 };

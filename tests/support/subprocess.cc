@@ -26,6 +26,10 @@ std::string ReadAll(const std::filesystem::path& path) {
   return ss.str();
 }
 
+// In a forked child, before exec: a listening socket the test process is closing on another
+// thread must not live on in the child (a client would then connect to it and wait forever).
+void CloseInheritedDescriptors() { close_range(3, ~0U, 0); }
+
 }  // namespace
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input) {
@@ -43,6 +47,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
     dup2(in, STDIN_FILENO);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
+    CloseInheritedDescriptors();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -104,6 +109,7 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::filesystem::path log_
     if (null >= 0) dup2(null, STDIN_FILENO);
     // Die with the test binary, so a crashed test leaves no server behind.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    CloseInheritedDescriptors();
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
