@@ -12,7 +12,7 @@ constexpr size_t kMaxQueued = 1000;  // beyond this, events are dropped rather t
 
 }  // namespace
 
-EventRecorder::EventRecorder(RestClient& client, std::string component, std::string instance)
+EventRecorder::EventRecorder(Client& client, std::string component, std::string instance)
     : client_(client), component_(std::move(component)), instance_(std::move(instance)) {
   thread_ = std::thread([this] { Run(); });
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "util/json.h"
 
 namespace wcloud::kube {
@@ -19,7 +19,7 @@ namespace wcloud::kube {
 class EventRecorder {
  public:
   // `component` names the reporter ("wcloud-operator"); `instance` tells replicas apart.
-  EventRecorder(RestClient& client, std::string component, std::string instance);
+  EventRecorder(Client& client, std::string component, std::string instance);
   ~EventRecorder();
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
@@ -44,7 +44,7 @@ class EventRecorder {
   void Run();
   void Send(const Pending& p);
 
-  RestClient& client_;
+  Client& client_;
   std::string component_;
   std::string instance_;
   std::mutex mu_;

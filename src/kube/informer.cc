@@ -48,7 +48,7 @@ std::string ObjectKey(const Json& object) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
-RestListWatch::RestListWatch(RestClient& client, ResourceType type, std::string ns,
+RestListWatch::RestListWatch(Client& client, ResourceType type, std::string ns,
                              std::string label_selector)
     : client_(client),
       type_(std::move(type)),

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "util/json.h"
 #include "util/result.h"
 
@@ -45,7 +45,7 @@ class ListWatch {
 class RestListWatch : public ListWatch {
  public:
   // `ns` empty: all namespaces. `label_selector` in string form, may be empty.
-  RestListWatch(RestClient& client, ResourceType type, std::string ns,
+  RestListWatch(Client& client, ResourceType type, std::string ns,
                 std::string label_selector = "");
   Result<Json> List(const std::string& continue_token, int limit) override;
   Status Watch(const std::string& resource_version,
@@ -54,7 +54,7 @@ class RestListWatch : public ListWatch {
 
  private:
   std::string Query(const std::string& extra) const;
-  RestClient& client_;
+  Client& client_;
   ResourceType type_;
   std::string ns_;
   std::string label_selector_;

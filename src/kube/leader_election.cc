@@ -9,7 +9,7 @@ const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", true};
 
 }  // namespace
 
-LeaderElector::LeaderElector(RestClient& client, Config config)
+LeaderElector::LeaderElector(Client& client, Config config)
     : client_(client), config_(std::move(config)) {}
 
 LeaderElector::~LeaderElector() { Stop(); }

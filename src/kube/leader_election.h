@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "kube/rest_client.h"
+#include "kube/client.h"
 
 namespace wcloud::kube {
 
@@ -29,7 +29,7 @@ class LeaderElector {
     std::function<void()> on_stopped_leading;
   };
 
-  LeaderElector(RestClient& client, Config config);
+  LeaderElector(Client& client, Config config);
   ~LeaderElector();
   LeaderElector(const LeaderElector&) = delete;
   LeaderElector& operator=(const LeaderElector&) = delete;
@@ -46,7 +46,7 @@ class LeaderElector {
   void Release();
   bool SleepFor(std::chrono::milliseconds d);
 
-  RestClient& client_;
+  Client& client_;
   Config config_;
   std::atomic<bool> leader_{false};
   std::atomic<bool> stop_{false};

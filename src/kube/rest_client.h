@@ -11,43 +11,27 @@
 #include <string_view>
 #include <vector>
 
+#include "kube/client.h"
 #include "kube/rest_config.h"
 #include "util/json.h"
 #include "util/result.h"
 
 namespace wcloud::kube {
 
-// API errors carry the HTTP status as Error::code() and the Status reason in front of the
-// message ("NotFound: workloads \"x\" not found").
-inline bool IsNotFound(const Error& e) { return e.code() == 404; }
-inline bool IsConflict(const Error& e) {
-  return e.code() == 409 && e.message().rfind("Conflict:", 0) == 0;
-}
-inline bool IsAlreadyExists(const Error& e) {
-  return e.code() == 409 && e.message().rfind("AlreadyExists:", 0) == 0;
-}
-inline bool IsGone(const Error& e) { return e.code() == 410; }
-
-class RestClient {
+class RestClient : public Client {
  public:
   explicit RestClient(RestConfig config);
-  ~RestClient();
+  ~RestClient() override;
   RestClient(const RestClient&) = delete;
   RestClient& operator=(const RestClient&) = delete;
 
   const RestConfig& config() const { return config_; }
 
-  // One request; `path` includes the query ("/api/v1/namespaces/default/configmaps?limit=5").
-  // A non-2xx answer becomes an Error with the HTTP status as code.
   Result<Json> Do(std::string_view method, const std::string& path, const Json* body = nullptr,
-                  std::string_view content_type = "application/json");
-  Result<Json> Get(const std::string& path) { return Do("GET", path); }
-
-  // Streams a watch: calls `on_event` with each event object ({"type", "object"}) until the
-  // server ends the stream (Ok), `on_event` returns false or `stop` becomes true (Ok), or the
-  // connection fails (Error).
+                  std::string_view content_type = "application/json") override;
+  using Client::Get;
   Status Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
-               const std::atomic<bool>* stop = nullptr);
+               const std::atomic<bool>* stop = nullptr) override;
 
  private:
   using Handle = std::unique_ptr<CURL, void (*)(CURL*)>;
@@ -60,16 +44,5 @@ class RestClient {
   std::mutex mu_;
   std::vector<Handle> idle_;  // reused for keep-alive connections
 };
-
-// "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/workloads" and the like.
-struct ResourceType {
-  std::string group;  // "" for the core group
-  std::string version;
-  std::string plural;
-  bool namespaced = true;
-};
-std::string CollectionPath(const ResourceType& type, std::string_view ns);
-std::string ObjectPath(const ResourceType& type, std::string_view ns, std::string_view name,
-                       std::string_view subresource = "");
 
 }  // namespace wcloud::kube

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "host/workload_host.h"
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "oci/component_store.h"
 #include "util/result.h"
 
@@ -22,7 +22,7 @@ namespace wcloud::operator_ {
 class ComponentImages {
  public:
   // `store` may be null: bytes are then kept in memory only.
-  ComponentImages(kube::RestClient& client, oci::ComponentStore* store)
+  ComponentImages(kube::Client& client, oci::ComponentStore* store)
       : client_(client), store_(store) {}
   ComponentImages(const ComponentImages&) = delete;
   ComponentImages& operator=(const ComponentImages&) = delete;
@@ -53,7 +53,7 @@ class ComponentImages {
     std::string digest;
   };
 
-  kube::RestClient& client_;
+  kube::Client& client_;
   oci::ComponentStore* store_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const std::string>> bytes_;  // by content digest

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kube/rest_client.h"
 #include "util/sha256.h"
 
 namespace wcloud::operator_ {

@@ -7,14 +7,14 @@
 #include <string>
 
 #include "host/heartbeat.h"
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "util/result.h"
 
 namespace wcloud::operator_ {
 
 class HostRegistry {
  public:
-  HostRegistry(kube::RestClient& client, std::string ns, std::chrono::seconds ttl)
+  HostRegistry(kube::Client& client, std::string ns, std::chrono::seconds ttl)
       : client_(client), namespace_(std::move(ns)), ttl_(ttl) {}
 
   // The Host object's name for a host: its public key in lower case (object names are lower
@@ -26,7 +26,7 @@ class HostRegistry {
   Result<int> MarkStale();
 
  private:
-  kube::RestClient& client_;
+  kube::Client& client_;
   std::string namespace_;
   std::chrono::seconds ttl_;
 };

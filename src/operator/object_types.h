@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "util/json.h"
 
 namespace wcloud::operator_ {

@@ -61,10 +61,10 @@ std::string HostIdOf(const Json& workload) {
 
 }  // namespace
 
-Operator::Operator(kube::RestClient& client, std::string ns)
+Operator::Operator(kube::Client& client, std::string ns)
     : Operator(client, std::move(ns), Options{}) {}
 
-Operator::Operator(kube::RestClient& client, std::string ns, Options options)
+Operator::Operator(kube::Client& client, std::string ns, Options options)
     : client_(client),
       namespace_(std::move(ns)),
       options_(options),

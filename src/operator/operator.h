@@ -16,7 +16,7 @@
 #include <string>
 
 #include "kube/informer.h"
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "oci/component_store.h"
 #include "oci/credentials.h"
 #include "operator/controller.h"
@@ -33,8 +33,8 @@ class Operator {
   };
 
   // Watches `ns`, or every namespace when empty.
-  Operator(kube::RestClient& client, std::string ns);
-  Operator(kube::RestClient& client, std::string ns, Options options);
+  Operator(kube::Client& client, std::string ns);
+  Operator(kube::Client& client, std::string ns, Options options);
   ~Operator();
   Operator(const Operator&) = delete;
   Operator& operator=(const Operator&) = delete;
@@ -57,7 +57,7 @@ class Operator {
   Result<std::string> MissingConfig(const Json& workload);
   Status PatchStatus(const kube::ResourceType& type, const Json& object, const Json& status);
 
-  kube::RestClient& client_;
+  kube::Client& client_;
   std::string namespace_;
   Options options_;
   kube::Informer artifacts_;

@@ -5,7 +5,7 @@
 
 namespace wcloud::operator_ {
 
-Result<std::optional<oci::Credentials>> ReadPullCredentials(kube::RestClient& client,
+Result<std::optional<oci::Credentials>> ReadPullCredentials(kube::Client& client,
                                                             const std::string& ns,
                                                             const std::string& secret_name,
                                                             const std::string& registry) {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "oci/credentials.h"
 #include "util/result.h"
 
@@ -14,7 +14,7 @@ namespace wcloud::operator_ {
 
 // The credentials for `registry` in Secret `secret_name` of `ns`; empty when `secret_name` is
 // empty or the secret has no entry for the registry. Errors name the secret, never its content.
-Result<std::optional<oci::Credentials>> ReadPullCredentials(kube::RestClient& client,
+Result<std::optional<oci::Credentials>> ReadPullCredentials(kube::Client& client,
                                                             const std::string& ns,
                                                             const std::string& secret_name,
                                                             const std::string& registry);

@@ -85,7 +85,7 @@ std::string Join(const std::vector<std::string>& parts, const std::string& sep) 
 
 }  // namespace
 
-WorkloadAgent::WorkloadAgent(kube::RestClient& client, std::string host_id,
+WorkloadAgent::WorkloadAgent(kube::Client& client, std::string host_id,
                              host::WorkloadHost& host, oci::ComponentStore* components,
                              Options options)
     : client_(client),

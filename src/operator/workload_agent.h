@@ -18,7 +18,7 @@
 #include "host/workload_host.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "oci/component_store.h"
 #include "operator/component_images.h"
 #include "operator/controller.h"
@@ -43,7 +43,7 @@ class WorkloadAgent {
 
   // `host_id`: this host's public key, as its Host object's spec.hostId. `components` may be
   // null (pulled bytes are then kept in memory only).
-  WorkloadAgent(kube::RestClient& client, std::string host_id, host::WorkloadHost& host,
+  WorkloadAgent(kube::Client& client, std::string host_id, host::WorkloadHost& host,
                 oci::ComponentStore* components, Options options);
   ~WorkloadAgent();  // Stop()
   WorkloadAgent(const WorkloadAgent&) = delete;
@@ -78,7 +78,7 @@ class WorkloadAgent {
   void RetainImages();
   void ResyncLoop();
 
-  kube::RestClient& client_;
+  kube::Client& client_;
   std::string host_id_;
   host::WorkloadHost& host_;
   Options options_;

@@ -9,7 +9,7 @@ namespace wcloud::operator_ {
 namespace {
 
 // The object, or an empty one with `found` false when it does not exist.
-Result<Json> ReadObject(kube::RestClient& client, const std::string& ns, const char* plural,
+Result<Json> ReadObject(kube::Client& client, const std::string& ns, const char* plural,
                         const std::string& name, bool& found) {
   auto got = client.Get("/api/v1/namespaces/" + ns + "/" + plural + "/" + name);
   found = true;
@@ -23,7 +23,7 @@ Result<Json> ReadObject(kube::RestClient& client, const std::string& ns, const c
 
 }  // namespace
 
-Result<ResolvedEnvironment> ResolveEnvironment(kube::RestClient& client, const std::string& ns,
+Result<ResolvedEnvironment> ResolveEnvironment(kube::Client& client, const std::string& ns,
                                                const api::EnvironmentSource& source) {
   std::map<std::string, std::string> env(source.config.begin(), source.config.end());
   ResolvedEnvironment out;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "api/types.h"
-#include "kube/rest_client.h"
+#include "kube/client.h"
 #include "util/result.h"
 
 namespace wcloud::operator_ {
@@ -26,7 +26,7 @@ struct ResolvedEnvironment {
 
 // Errors (an unreachable API server, a Secret value that is not base64) name the object and
 // key, never a value.
-Result<ResolvedEnvironment> ResolveEnvironment(kube::RestClient& client, const std::string& ns,
+Result<ResolvedEnvironment> ResolveEnvironment(kube::Client& client, const std::string& ns,
                                                const api::EnvironmentSource& source);
 
 }  // namespace wcloud::operator_

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "apiserver/api_server.h"
+#include "kube/rest_client.h"
 #include "oci/registry_client.h"
 #include "operator/host_registry.h"
 #include "operator/object_types.h"

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "apiserver/api_server.h"
+#include "kube/rest_client.h"
 #include "support/subprocess.h"
 
 namespace wcloud::operator_ {

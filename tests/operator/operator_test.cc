@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "apiserver/api_server.h"
+#include "kube/rest_client.h"
 #include "operator/host_registry.h"
 #include "support/subprocess.h"
 

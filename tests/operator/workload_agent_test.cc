@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "apiserver/api_server.h"
+#include "kube/rest_client.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
 #include "host/worker_pool.h"

@@ -1,0 +1,379 @@
+#include "kube/fake_client.h"
+
+#include <cassert>
+#include <cctype>
+#include <chrono>
+
+#include "api/label_selector.h"
+#include "util/random.h"
+#include "util/timestamp.h"
+
+namespace wcloud::kube {
+namespace {
+
+constexpr std::string_view kOurGroup = "runtime.wasmcloud.dev";
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> parts;
+  size_t at = 0;
+  while (at <= s.size()) {
+    size_t end = s.find(sep, at);
+    if (end == std::string_view::npos) end = s.size();
+    parts.emplace_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return parts;
+}
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i] == '+' ? ' ' : s[i]);
+    }
+  }
+  return out;
+}
+
+Error ApiError(int code, const std::string& reason, const std::string& message) {
+  return Error(reason + ": " + message, code);
+}
+
+std::string Plural(const std::string& resource) { return resource.substr(resource.find('/') + 1); }
+
+api::Labels LabelsOf(const Json& object) {
+  api::Labels labels;
+  const Json& meta = object.contains("metadata") ? object["metadata"] : Json::object();
+  if (meta.contains("labels") && meta["labels"].is_object()) {
+    for (const auto& [k, v] : meta["labels"].items()) {
+      if (v.is_string()) labels[k] = v.get<std::string>();
+    }
+  }
+  return labels;
+}
+
+// Everything but metadata and status: what moves metadata.generation.
+Json SpecPart(Json object) {
+  object.erase("metadata");
+  object.erase("status");
+  return object;
+}
+
+}  // namespace
+
+Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
+  Target t;
+  const size_t q = path.find('?');
+  if (q != std::string::npos) {
+    for (const std::string& pair : Split(std::string_view(path).substr(q + 1), '&')) {
+      if (pair.empty()) continue;
+      const size_t eq = pair.find('=');
+      t.query[pair.substr(0, eq)] = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1));
+    }
+  }
+  std::vector<std::string> seg = Split(std::string_view(path).substr(0, q), '/');
+  if (seg.size() < 2 || !seg[0].empty()) return Error("fake client: bad path " + path, 404);
+  seg.erase(seg.begin());
+  std::string group;
+  size_t at;
+  if (seg[0] == "api" && seg.size() >= 3) {
+    at = 2;
+  } else if (seg[0] == "apis" && seg.size() >= 4) {
+    group = seg[1];
+    at = 3;
+  } else {
+    return Error("fake client: bad path " + path, 404);
+  }
+  std::vector<std::string> rest(seg.begin() + static_cast<long>(at), seg.end());
+  if (rest.size() >= 3 && rest[0] == "namespaces") {
+    t.ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  if (rest.empty() || rest.size() > 3) return Error("fake client: bad path " + path, 404);
+  t.resource = group + "/" + rest[0];
+  t.ours = group == kOurGroup;
+  if (rest.size() > 1) t.name = rest[1];
+  if (rest.size() > 2) t.subresource = rest[2];
+  return t;
+}
+
+void FakeClient::AddReactor(Reactor reactor) {
+  std::lock_guard lock(mu_);
+  reactors_.push_back(std::move(reactor));
+}
+
+std::vector<FakeClient::Action> FakeClient::Actions() const {
+  std::lock_guard lock(mu_);
+  return actions_;
+}
+
+std::vector<FakeClient::Action> FakeClient::Writes() const {
+  std::vector<Action> writes;
+  for (Action& a : Actions()) {
+    if (a.method != "GET") writes.push_back(std::move(a));
+  }
+  return writes;
+}
+
+void FakeClient::ClearActions() {
+  std::lock_guard lock(mu_);
+  actions_.clear();
+}
+
+Result<Json> FakeClient::Do(std::string_view method, const std::string& path, const Json* body,
+                            std::string_view content_type) {
+  Action action{std::string(method), path, body ? *body : Json()};
+  std::vector<Reactor> reactors;
+  {
+    std::lock_guard lock(mu_);
+    actions_.push_back(action);
+    reactors = reactors_;
+  }
+  for (const Reactor& reactor : reactors) {
+    if (auto answer = reactor(action)) return *answer;
+  }
+  WCLOUD_ASSIGN_OR_RETURN(Target t, ParsePath(path));
+  std::lock_guard lock(mu_);
+  auto result = Serve(method, t, body, content_type);
+  if (!result) {
+    return Error(result.error().message() + " (" + std::string(method) + " " + path + ")",
+                 result.error().code());
+  }
+  return result;
+}
+
+Json FakeClient::Seed(const ResourceType& type, Json object) {
+  const std::string ns =
+      object.contains("metadata") ? object["metadata"].value("namespace", "") : "";
+  auto t = ParsePath(CollectionPath(type, ns));
+  assert(t && "a ResourceType always makes a valid path");
+  Json status = object.value("status", Json());
+  std::lock_guard lock(mu_);
+  auto created = Create(*t, std::move(object));
+  if (!created) return Json();
+  if (!status.is_null()) {
+    // Seeded objects may start with a status, as if a controller had written it.
+    Json& stored = objects_[{t->resource, t->ns, (*created)["metadata"]["name"]}];
+    stored["status"] = status;
+    events_.back().object = stored;
+    return stored;
+  }
+  return *created;
+}
+
+Result<Json> FakeClient::Serve(std::string_view method, const Target& t, const Json* body,
+                               std::string_view content_type) {
+  if (method == "GET") {
+    if (t.name.empty()) return List(t);
+    auto it = objects_.find({t.resource, t.ns, t.name});
+    if (it == objects_.end()) {
+      return ApiError(404, "NotFound", Plural(t.resource) + " \"" + t.name + "\" not found");
+    }
+    return it->second;
+  }
+  if (method == "POST") {
+    if (!body || !body->is_object()) return ApiError(400, "BadRequest", "no object in the body");
+    return Create(t, *body);
+  }
+  if (method == "DELETE") return Delete(t);
+  auto it = objects_.find({t.resource, t.ns, t.name});
+  if (it == objects_.end()) {
+    return ApiError(404, "NotFound", Plural(t.resource) + " \"" + t.name + "\" not found");
+  }
+  const Json old = it->second;
+  if (!body) return ApiError(400, "BadRequest", "no body");
+  if (method == "PUT") {
+    const std::string rv =
+        body->contains("metadata") ? (*body)["metadata"].value("resourceVersion", "") : "";
+    if (!rv.empty() && rv != old["metadata"].value("resourceVersion", "")) {
+      return ApiError(409, "Conflict",
+                      "Operation cannot be fulfilled on " + Plural(t.resource) + " \"" + t.name +
+                          "\": the object has been modified; please apply your changes to the "
+                          "latest version and try again");
+    }
+    return Write(t, *body, old);
+  }
+  if (method == "PATCH") {
+    Json patched = old;
+    if (content_type == "application/merge-patch+json" ||
+        content_type == "application/strategic-merge-patch+json") {
+      patched.merge_patch(*body);
+    } else if (content_type == "application/json-patch+json") {
+      try {
+        patched = old.patch(*body);
+      } catch (const std::exception& e) {
+        return ApiError(422, "Invalid", std::string("json patch: ") + e.what());
+      }
+    } else {
+      return ApiError(415, "UnsupportedMediaType",
+                      "the fake client does not serve " + std::string(content_type));
+    }
+    return Write(t, std::move(patched), old);
+  }
+  return ApiError(405, "MethodNotAllowed", std::string(method));
+}
+
+Result<Json> FakeClient::List(const Target& t) {
+  std::optional<api::LabelSelector> selector;
+  if (auto it = t.query.find("labelSelector"); it != t.query.end() && !it->second.empty()) {
+    auto parsed = api::LabelSelector::Parse(it->second);
+    if (!parsed) return ApiError(400, "BadRequest", parsed.error().message());
+    selector = std::move(*parsed);
+  }
+  Json items = Json::array();
+  for (const auto& [key, object] : objects_) {
+    const auto& [resource, ns, name] = key;
+    if (resource != t.resource || (!t.ns.empty() && ns != t.ns)) continue;
+    if (selector && !selector->Matches(LabelsOf(object))) continue;
+    items.push_back(object);
+  }
+  return Json{{"apiVersion", "v1"},
+              {"kind", "List"},
+              {"metadata", {{"resourceVersion", std::to_string(resource_version_)}}},
+              {"items", std::move(items)}};
+}
+
+void FakeClient::Stamp(Json& object) {
+  object["metadata"]["resourceVersion"] = std::to_string(++resource_version_);
+}
+
+void FakeClient::Record(const std::string& type, const Target& t, const Json& object) {
+  events_.push_back(Event{resource_version_, t.resource, t.ns, type, object});
+  changed_.notify_all();
+}
+
+Result<Json> FakeClient::Create(const Target& t, Json object) {
+  if (!object.contains("metadata") || !object["metadata"].is_object()) {
+    object["metadata"] = Json::object();
+  }
+  Json& meta = object["metadata"];
+  std::string name = meta.value("name", "");
+  if (name.empty()) {
+    const std::string prefix = meta.value("generateName", "");
+    if (prefix.empty()) return ApiError(422, "Invalid", "metadata.name: Required value");
+    name = prefix + RandomHex(3).substr(0, 5);
+    meta["name"] = name;
+  }
+  Target at = t;
+  at.name = name;
+  if (objects_.count({t.resource, t.ns, name})) {
+    return ApiError(409, "AlreadyExists", Plural(t.resource) + " \"" + name + "\" already exists");
+  }
+  if (!t.ns.empty()) meta["namespace"] = t.ns;
+  meta["uid"] = RandomUuid();
+  meta["creationTimestamp"] = NowTime();
+  meta["generation"] = 1;
+  meta.erase("deletionTimestamp");
+  if (t.ours) object.erase("status");
+  Stamp(object);
+  objects_[{t.resource, t.ns, name}] = object;
+  Record("ADDED", at, object);
+  return object;
+}
+
+Result<Json> FakeClient::Write(const Target& t, Json object, const Json& old) {
+  Json next;
+  if (t.subresource == "status") {
+    next = old;
+    if (object.contains("status")) next["status"] = object["status"];
+  } else {
+    next = std::move(object);
+    Json meta = next.value("metadata", Json::object());
+    for (const char* kept :
+         {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "generation"}) {
+      if (old["metadata"].contains(kept)) {
+        meta[kept] = old["metadata"][kept];
+      } else {
+        meta.erase(kept);
+      }
+    }
+    next["metadata"] = meta;
+    if (t.ours) {
+      if (old.contains("status")) {
+        next["status"] = old["status"];
+      } else {
+        next.erase("status");
+      }
+    }
+    if (SpecPart(next) != SpecPart(old)) {
+      next["metadata"]["generation"] = old["metadata"].value("generation", 1) + 1;
+    }
+  }
+  next["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"];
+  if (next == old) return old;  // a no-op write changes nothing, not even the version
+  Stamp(next);
+  const Key key{t.resource, t.ns, t.name};
+  if (next["metadata"].contains("deletionTimestamp") &&
+      next["metadata"].value("finalizers", Json::array()).empty()) {
+    objects_.erase(key);
+    Record("DELETED", t, next);
+    return next;
+  }
+  objects_[key] = next;
+  Record("MODIFIED", t, next);
+  return next;
+}
+
+Result<Json> FakeClient::Delete(const Target& t) {
+  const Key key{t.resource, t.ns, t.name};
+  auto it = objects_.find(key);
+  if (it == objects_.end()) {
+    return ApiError(404, "NotFound", Plural(t.resource) + " \"" + t.name + "\" not found");
+  }
+  Json object = it->second;
+  if (!object["metadata"].value("finalizers", Json::array()).empty()) {
+    if (object["metadata"].contains("deletionTimestamp")) return object;
+    object["metadata"]["deletionTimestamp"] = NowTime();
+    Stamp(object);
+    it->second = object;
+    Record("MODIFIED", t, object);
+    return object;
+  }
+  objects_.erase(it);
+  Stamp(object);
+  Record("DELETED", t, object);
+  return Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"}};
+}
+
+Status FakeClient::Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
+                         const std::atomic<bool>* stop) {
+  WCLOUD_ASSIGN_OR_RETURN(Target t, ParsePath(path));
+  {
+    std::lock_guard lock(mu_);
+    actions_.push_back(Action{"WATCH", path, Json()});
+  }
+  std::optional<api::LabelSelector> selector;
+  if (auto it = t.query.find("labelSelector"); it != t.query.end() && !it->second.empty()) {
+    WCLOUD_ASSIGN_OR_RETURN(selector, api::LabelSelector::Parse(it->second));
+  }
+  uint64_t after = 0;
+  if (auto it = t.query.find("resourceVersion"); it != t.query.end() && !it->second.empty()) {
+    after = std::stoull(it->second);
+  }
+  size_t next = 0;  // index into events_
+  for (;;) {
+    std::vector<Json> batch;
+    {
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, std::chrono::milliseconds(20), [&] { return next < events_.size(); });
+      for (; next < events_.size(); ++next) {
+        const Event& e = events_[next];
+        if (e.rv <= after || e.resource != t.resource || (!t.ns.empty() && e.ns != t.ns)) {
+          continue;
+        }
+        if (selector && !selector->Matches(LabelsOf(e.object))) continue;
+        batch.push_back(Json{{"type", e.type}, {"object", e.object}});
+      }
+    }
+    for (const Json& event : batch) {
+      if (!on_event(event)) return Ok();
+    }
+    if (stop && stop->load()) return Ok();
+  }
+}
+
+}  // namespace wcloud::kube

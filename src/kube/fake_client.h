@@ -1,0 +1,87 @@
+// An in-memory Kubernetes API for unit tests of controllers (client-go's fake clientset, by
+// path): objects kept per resource and namespace with uids, resourceVersions, generations,
+// generateName, finalizers and status subresources for our group; merge and JSON patches;
+// list and watch with label selectors. Records every request, and lets a test make any of them
+// fail. Not a validating server: integration tests run against the real one.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kube/client.h"
+
+namespace wcloud::kube {
+
+class FakeClient : public Client {
+ public:
+  struct Action {
+    std::string method;
+    std::string path;  // with its query
+    Json body;         // null when the request had none
+  };
+  // Sees each request before it is served; an answer (a Json or an Error) replaces it.
+  using Reactor = std::function<std::optional<Result<Json>>(const Action&)>;
+
+  FakeClient() = default;
+  FakeClient(const FakeClient&) = delete;
+  FakeClient& operator=(const FakeClient&) = delete;
+
+  Result<Json> Do(std::string_view method, const std::string& path, const Json* body = nullptr,
+                  std::string_view content_type = "application/json") override;
+  using Client::Get;
+  // Serves events after the query's resourceVersion until `stop` is set or `on_event` declines.
+  Status Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
+               const std::atomic<bool>* stop = nullptr) override;
+
+  // Stores `object` as it is (metadata filled in as a create would), without an Action.
+  Json Seed(const ResourceType& type, Json object);
+  void AddReactor(Reactor reactor);
+  std::vector<Action> Actions() const;
+  // The write requests (POST, PUT, PATCH, DELETE) since the last ClearActions.
+  std::vector<Action> Writes() const;
+  void ClearActions();
+
+ private:
+  struct Target {
+    std::string resource;  // "group/plural"
+    bool ours = false;     // runtime.wasmcloud.dev: status is a subresource
+    std::string ns;
+    std::string name;
+    std::string subresource;
+    std::map<std::string, std::string> query;
+  };
+  struct Event {
+    uint64_t rv;
+    std::string resource;
+    std::string ns;
+    std::string type;
+    Json object;
+  };
+  using Key = std::tuple<std::string, std::string, std::string>;  // resource, ns, name
+
+  static Result<Target> ParsePath(const std::string& path);
+  Result<Json> Serve(std::string_view method, const Target& t, const Json* body,
+                     std::string_view content_type);
+  Result<Json> List(const Target& t);
+  Result<Json> Create(const Target& t, Json object);
+  Result<Json> Write(const Target& t, Json object, const Json& old);
+  Result<Json> Delete(const Target& t);
+  void Stamp(Json& object);
+  void Record(const std::string& type, const Target& t, const Json& object);
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<Key, Json> objects_;
+  std::vector<Event> events_;
+  std::vector<Action> actions_;
+  std::vector<Reactor> reactors_;
+  uint64_t resource_version_ = 1;
+};
+
+}  // namespace wcloud::kube
