@@ -114,7 +114,7 @@ std::vector<FakeClient::Action> FakeClient::Actions() const {
 std::vector<FakeClient::Action> FakeClient::Writes() const {
   std::vector<Action> writes;
   for (Action& a : Actions()) {
-    if (a.method != "GET") writes.push_back(std::move(a));
+    if (a.method != "GET" && a.method != "WATCH") writes.push_back(std::move(a));
   }
   return writes;
 }
@@ -147,22 +147,22 @@ Result<Json> FakeClient::Do(std::string_view method, const std::string& path, co
 }
 
 Json FakeClient::Seed(const ResourceType& type, Json object) {
-  const std::string ns =
-      object.contains("metadata") ? object["metadata"].value("namespace", "") : "";
-  auto t = ParsePath(CollectionPath(type, ns));
+  const Json meta = object.value("metadata", Json::object());
+  auto t = ParsePath(CollectionPath(type, meta.value("namespace", "")));
   assert(t && "a ResourceType always makes a valid path");
-  Json status = object.value("status", Json());
+  const Json status = object.value("status", Json());
   std::lock_guard lock(mu_);
   auto created = Create(*t, std::move(object));
   if (!created) return Json();
-  if (!status.is_null()) {
-    // Seeded objects may start with a status, as if a controller had written it.
-    Json& stored = objects_[{t->resource, t->ns, (*created)["metadata"]["name"]}];
-    stored["status"] = status;
-    events_.back().object = stored;
-    return stored;
+  // Seeded objects may start with a status, as if a controller had written it, and with an
+  // age of the test's choosing.
+  Json& stored = objects_[{t->resource, t->ns, (*created)["metadata"]["name"]}];
+  if (!status.is_null()) stored["status"] = status;
+  if (meta.contains("creationTimestamp")) {
+    stored["metadata"]["creationTimestamp"] = meta["creationTimestamp"];
   }
-  return *created;
+  events_.back().object = stored;
+  return stored;
 }
 
 Result<Json> FakeClient::Serve(std::string_view method, const Target& t, const Json* body,

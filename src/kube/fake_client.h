@@ -39,7 +39,8 @@ class FakeClient : public Client {
   Status Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
                const std::atomic<bool>* stop = nullptr) override;
 
-  // Stores `object` as it is (metadata filled in as a create would), without an Action.
+  // Stores `object` as a create would, but keeping its status and creationTimestamp, without
+  // an Action.
   Json Seed(const ResourceType& type, Json object);
   void AddReactor(Reactor reactor);
   std::vector<Action> Actions() const;

@@ -110,13 +110,14 @@ TEST(FakeClientTest, ListsAndWatchesByNamespaceAndLabels) {
   std::atomic<bool> stop{false};
   std::vector<std::string> seen;
   std::thread watcher([&] {
-    Status s = client.Watch(CollectionPath(kWorkloads, "one") + "?watch=1&resourceVersion=" + rv,
-                            [&](const Json& e) {
-                              seen.push_back(e["type"].get<std::string>() + " " +
-                                             e["object"]["metadata"]["name"].get<std::string>());
-                              return seen.size() < 2;
-                            },
-                            &stop);
+    Status s = client.Watch(
+        CollectionPath(kWorkloads, "one") + "?watch=1&resourceVersion=" + rv,
+        [&](const Json& e) {
+          seen.push_back(e["type"].get<std::string>() + " " +
+                         e["object"]["metadata"]["name"].get<std::string>());
+          return seen.size() < 2;
+        },
+        &stop);
     EXPECT_TRUE(s);
   });
   Json d = Workload("d");

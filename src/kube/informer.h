@@ -45,8 +45,7 @@ class ListWatch {
 class RestListWatch : public ListWatch {
  public:
   // `ns` empty: all namespaces. `label_selector` in string form, may be empty.
-  RestListWatch(Client& client, ResourceType type, std::string ns,
-                std::string label_selector = "");
+  RestListWatch(Client& client, ResourceType type, std::string ns, std::string label_selector = "");
   Result<Json> List(const std::string& continue_token, int limit) override;
   Status Watch(const std::string& resource_version,
                const std::function<bool(const WatchEvent&)>& on_event,

@@ -85,9 +85,8 @@ std::string Join(const std::vector<std::string>& parts, const std::string& sep) 
 
 }  // namespace
 
-WorkloadAgent::WorkloadAgent(kube::Client& client, std::string host_id,
-                             host::WorkloadHost& host, oci::ComponentStore* components,
-                             Options options)
+WorkloadAgent::WorkloadAgent(kube::Client& client, std::string host_id, host::WorkloadHost& host,
+                             oci::ComponentStore* components, Options options)
     : client_(client),
       host_id_(std::move(host_id)),
       host_(host),

@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "host/workload_host.h"
+#include "kube/client.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
-#include "kube/client.h"
 #include "oci/component_store.h"
 #include "operator/component_images.h"
 #include "operator/controller.h"

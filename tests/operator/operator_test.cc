@@ -108,7 +108,7 @@ TEST_F(OperatorTest, ReplicaSetsKeepTheirCountAndSpreadOverMatchingHosts) {
   for (int i = 0; i < 200; ++i) {
     int ready = 0;
     for (const auto& h : operator_->KnownHosts()) {
-      ready += h->contains("status") && (*h)["status"].contains("conditions");
+      ready += !h->status.conditions.empty();
     }
     if (ready == 3) break;
     std::this_thread::sleep_for(10ms);

@@ -1,0 +1,142 @@
+// An informer over one of our kinds that hands out typed objects (api::Workload, …) decoded
+// once per change by the api codec, so controllers never read fields by string. Indexes are
+// typed too. An object the codec refuses (the API server validated it, so only a newer schema
+// could) is left out of the typed cache and counted.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/codec.h"
+#include "kube/informer.h"
+
+namespace wcloud::kube {
+
+// The cache and work-queue key of an object: "namespace/name", or "name" when cluster-scoped.
+inline std::string KeyOf(const api::ObjectMeta& meta) {
+  return meta.namespace_.empty() ? meta.name : meta.namespace_ + "/" + meta.name;
+}
+
+template <typename T>
+class TypedInformer {
+ public:
+  using Ptr = std::shared_ptr<const T>;
+  struct Handler {
+    std::function<void(const Ptr&)> on_add;
+    std::function<void(const Ptr& old_obj, const Ptr& new_obj)> on_update;
+    std::function<void(const Ptr&)> on_delete;
+  };
+  using IndexFunc = std::function<std::vector<std::string>(const T&)>;
+
+  explicit TypedInformer(std::unique_ptr<ListWatch> list_watch) : raw_(std::move(list_watch)) {
+    raw_.AddEventHandler({[this](const ObjectPtr& o) { Changed(o); },
+                          [this](const ObjectPtr&, const ObjectPtr& o) { Changed(o); },
+                          [this](const ObjectPtr& o) { Deleted(o); }});
+  }
+  TypedInformer(const TypedInformer&) = delete;
+  TypedInformer& operator=(const TypedInformer&) = delete;
+
+  // Handlers and indexes are added before Start.
+  void AddEventHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
+  void AddIndex(const std::string& name, IndexFunc func) {
+    raw_.AddIndex(name, [func = std::move(func)](const Json& o) -> std::vector<std::string> {
+      auto typed = Decode(o);
+      return typed ? func(*typed) : std::vector<std::string>{};
+    });
+  }
+
+  void Start() { raw_.Start(); }
+  void RequestStop() { raw_.RequestStop(); }
+  void Stop() { raw_.Stop(); }
+  bool HasSynced() const { return raw_.HasSynced(); }
+  bool WaitForSync(std::chrono::milliseconds timeout) const { return raw_.WaitForSync(timeout); }
+
+  Ptr Get(const std::string& key) const {
+    std::lock_guard lock(mu_);
+    auto it = items_.find(key);
+    return it == items_.end() ? nullptr : it->second;
+  }
+  std::vector<Ptr> List() const {
+    std::lock_guard lock(mu_);
+    std::vector<Ptr> out;
+    out.reserve(items_.size());
+    for (const auto& [key, object] : items_) out.push_back(object);
+    return out;
+  }
+  std::vector<Ptr> ByIndex(const std::string& index, const std::string& value) const {
+    std::vector<Ptr> out;
+    for (const ObjectPtr& raw : raw_.ByIndex(index, value)) {
+      if (Ptr typed = Get(ObjectKey(*raw))) out.push_back(std::move(typed));
+    }
+    return out;
+  }
+  // Objects left out because the codec refused them, since the start.
+  uint64_t decode_errors() const { return decode_errors_.load(); }
+
+  static Ptr Decode(const Json& object) {
+    api::Decoded decoded = api::DecodeObject(object, {.strict = false});
+    if (!decoded.object) return nullptr;
+    if (const T* typed = std::get_if<T>(&*decoded.object)) return std::make_shared<T>(*typed);
+    return nullptr;
+  }
+
+ private:
+  void Changed(const ObjectPtr& raw_new) {
+    const std::string key = ObjectKey(*raw_new);
+    Ptr now = Decode(*raw_new);
+    Ptr old;
+    {
+      std::lock_guard lock(mu_);
+      auto it = items_.find(key);
+      if (it != items_.end()) old = it->second;
+      if (now) {
+        items_[key] = now;
+      } else if (it != items_.end()) {
+        items_.erase(it);
+      }
+    }
+    if (!now) {
+      decode_errors_.fetch_add(1);
+      if (old) Notify(old, nullptr);
+      return;
+    }
+    Notify(old, now);
+  }
+
+  void Deleted(const ObjectPtr& raw) {
+    Ptr old;
+    {
+      std::lock_guard lock(mu_);
+      auto it = items_.find(ObjectKey(*raw));
+      if (it == items_.end()) return;
+      old = it->second;
+      items_.erase(it);
+    }
+    Notify(old, nullptr);
+  }
+
+  void Notify(const Ptr& old, const Ptr& now) {
+    for (const Handler& h : handlers_) {
+      if (!now) {
+        if (h.on_delete) h.on_delete(old);
+      } else if (old) {
+        if (h.on_update) h.on_update(old, now);
+      } else if (h.on_add) {
+        h.on_add(now);
+      }
+    }
+  }
+
+  Informer raw_;
+  std::vector<Handler> handlers_;
+  mutable std::mutex mu_;
+  std::map<std::string, Ptr> items_;
+  std::atomic<uint64_t> decode_errors_{0};
+};
+
+}  // namespace wcloud::kube

@@ -1,0 +1,181 @@
+#include "operator/deployment_controller.h"
+
+#include <gtest/gtest.h>
+
+#include "operator/fake_cluster_test_util.h"
+
+namespace wcloud::operator_ {
+namespace {
+
+using testing::FakeCluster;
+
+class DeploymentControllerTest : public ::testing::Test {
+ protected:
+  api::WorkloadDeployment Deployment(int replicas, const std::string& image,
+                                     const std::string& policy = "RollingUpdate") {
+    api::WorkloadDeployment wd;
+    wd.metadata.name = "web";
+    wd.metadata.namespace_ = "default";
+    wd.spec.replicas = replicas;
+    wd.spec.deploy_policy = policy;
+    wd.spec.template_.metadata.emplace().labels = {{"app", "web"}};
+    wd.spec.template_.spec = testing::MakeWorkload("", {}).spec;
+    wd.spec.template_.spec.components[0].image = image;
+    return cluster_.Seed(wd);
+  }
+
+  // A set of `wd` running `image`, as an earlier rollout left it.
+  void OldSet(const api::WorkloadDeployment& wd, const std::string& name, const std::string& image,
+              int replicas, int ready, int age = 0) {
+    api::WorkloadReplicaSet rs;
+    rs.metadata.name = name;
+    rs.metadata.creation_timestamp = "2026-01-01T00:00:0" + std::to_string(age) + "Z";
+    rs.metadata.namespace_ = "default";
+    rs.metadata.owner_references.push_back(
+        {api::kApiVersion, "WorkloadDeployment", "web", wd.metadata.uid, true, true});
+    rs.spec.replicas = replicas;
+    rs.spec.template_ = wd.spec.template_;
+    rs.spec.template_.spec.components[0].image = image;
+    rs.spec.template_.metadata->labels["runtime.wasmcloud.dev/template-hash"] = name;
+    rs.status.replicas = replicas;
+    rs.status.ready_replicas = ready;
+    cluster_.Seed(rs);
+  }
+
+  std::map<std::string, Json> ByMethod() {
+    std::map<std::string, Json> out;
+    for (const auto& w : cluster_.TakeWrites()) {
+      out[w.method + " " + w.path.substr(0, w.path.find('?'))] = w.body;
+    }
+    return out;
+  }
+
+  FakeCluster cluster_;
+  DeploymentController controller_{cluster_.client, cluster_.informers};
+};
+
+const std::string kSets =
+    "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/workloadreplicasets";
+
+TEST_F(DeploymentControllerTest, TheFirstSetStartsWithEveryReplicaAndIsNamedByItsTemplate) {
+  auto wd = Deployment(3, "registry.example/web:1");
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  ASSERT_EQ(writes.size(), 1u);
+  const Json& rs = writes["POST " + kSets];
+  const std::string name = rs["metadata"]["name"];
+  ASSERT_EQ(name.size(), std::string("web-").size() + 10) << name;
+  const std::string hash = name.substr(4);
+  EXPECT_EQ(rs["spec"]["replicas"], 3);
+  EXPECT_EQ(rs["metadata"]["labels"],
+            Json({{"app", "web"}, {"runtime.wasmcloud.dev/template-hash", hash}}));
+  EXPECT_EQ(rs["spec"]["template"]["metadata"]["labels"], rs["metadata"]["labels"]);
+  EXPECT_EQ(rs["metadata"]["ownerReferences"][0]["uid"], wd.metadata.uid);
+  EXPECT_EQ(rs["spec"]["template"]["spec"]["components"][0]["image"], "registry.example/web:1");
+}
+
+TEST_F(DeploymentControllerTest, ASetRunningTheTemplateIsAdoptedWhateverHashNamedIt) {
+  auto wd = Deployment(2, "registry.example/web:1");
+  OldSet(wd, "web-0123456789", "registry.example/web:1", 2, 2);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  ASSERT_EQ(writes.size(), 1u) << "no new set, only the status";
+  const Json& status = writes
+      ["PATCH /apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/"
+       "workloaddeployments/web/status"]["status"];
+  EXPECT_EQ(status["replicas"], 2);
+  EXPECT_EQ(status["updatedReplicas"], 2);
+  EXPECT_EQ(status["readyReplicas"], 2);
+  EXPECT_EQ(status["selector"], "app=web");
+  EXPECT_EQ(status["conditions"][1]["reason"], "NewReplicaSetAvailable");
+  EXPECT_EQ(status["conditions"][2]["status"], "True");
+}
+
+TEST_F(DeploymentControllerTest, ARollingUpdateStartsTheNewSetWithinTheSurge) {
+  auto wd = Deployment(4, "registry.example/web:2");
+  OldSet(wd, "web-old", "registry.example/web:1", 4, 4);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  ASSERT_EQ(writes.size(), 1u);
+  // maxSurge 25% of 4 rounds up to 1: 4 old + 1 new.
+  EXPECT_EQ(writes["POST " + kSets]["spec"]["replicas"], 1);
+}
+
+TEST_F(DeploymentControllerTest, RecreateEmptiesTheOldSetsBeforeTheNewOneGrows) {
+  auto wd = Deployment(2, "registry.example/web:2", "Recreate");
+  OldSet(wd, "web-old", "registry.example/web:1", 2, 2);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  ASSERT_EQ(writes.size(), 2u);
+  EXPECT_EQ(writes["POST " + kSets]["spec"]["replicas"], 0);
+  EXPECT_EQ(writes["PATCH " + kSets + "/web-old"], Json({{"spec", {{"replicas", 0}}}}));
+}
+
+TEST_F(DeploymentControllerTest, AnArtifactImageWaitsForItsFirstRevisionThenRollsOut) {
+  auto wd = Deployment(1, "artifact://hello");
+  api::WorkloadDeployment with_ref = wd;
+  api::ArtifactFrom ref;
+  ref.name = "web";
+  ref.artifact_from.name = "hello";
+  with_ref.spec.artifacts = {ref};
+  Json patch = {
+      {"spec", {{"artifacts", {{{"name", "web"}, {"artifactFrom", {{"name", "hello"}}}}}}}}};
+  ASSERT_TRUE(cluster_.client.Do("PATCH", kube::ObjectPath(kDeployments, "default", "web"), &patch,
+                                 "application/merge-patch+json"));
+  api::Artifact artifact;
+  artifact.metadata.name = "hello";
+  artifact.metadata.namespace_ = "default";
+  artifact.spec.image = "registry.example/hello:1";
+  artifact.spec.image_pull_secret = api::LocalObjectReference{"pull"};
+  cluster_.Seed(artifact);
+  ASSERT_TRUE(cluster_.Sync());
+  cluster_.TakeWrites();
+
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  ASSERT_EQ(writes.size(), 1u);
+  const Json& status = writes.begin()->second["status"];
+  EXPECT_EQ(status["conditions"][0]["reason"], "ArtifactNotResolved");
+  EXPECT_EQ(status["conditions"][0]["message"], "artifact hello has no revision yet");
+
+  Json revision = {{"status", {{"artifactURL", "registry.example/hello@sha256:abc"}}}};
+  ASSERT_TRUE(cluster_.client.Do("PATCH",
+                                 kube::ObjectPath(kArtifacts, "default", "hello", "status"),
+                                 &revision, "application/merge-patch+json"));
+  ASSERT_TRUE(FakeCluster::WaitFor([&] {
+    auto a = cluster_.informers.artifacts.Get("default/hello");
+    return a && !a->status.artifact_url.empty();
+  }));
+  cluster_.TakeWrites();
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  writes = ByMethod();
+  const Json& component = writes["POST " + kSets]["spec"]["template"]["spec"]["components"][0];
+  EXPECT_EQ(component["image"], "registry.example/hello@sha256:abc");
+  EXPECT_EQ(component["imagePullSecret"], Json({{"name", "pull"}}));
+}
+
+TEST_F(DeploymentControllerTest, EmptyOldSetsBeyondTheHistoryLimitGoOldestFirst) {
+  auto wd = Deployment(1, "registry.example/web:9");
+  Json limit = {{"spec", {{"revisionHistoryLimit", 1}}}};
+  ASSERT_TRUE(cluster_.client.Do("PATCH", kube::ObjectPath(kDeployments, "default", "web"), &limit,
+                                 "application/merge-patch+json"));
+  OldSet(wd, "web-current", "registry.example/web:9", 1, 1);
+  // v2 oldest, then v1, then v3.
+  OldSet(wd, "web-v1", "registry.example/web:1", 0, 0, 2);
+  OldSet(wd, "web-v2", "registry.example/web:2", 0, 0, 1);
+  OldSet(wd, "web-v3", "registry.example/web:3", 0, 0, 3);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  std::vector<std::string> deleted;
+  for (const auto& w : cluster_.TakeWrites()) {
+    if (w.method == "DELETE") deleted.push_back(w.path.substr(w.path.rfind('/') + 1));
+  }
+  EXPECT_EQ(deleted, (std::vector<std::string>{"web-v2", "web-v1"}));
+}
+
+}  // namespace
+}  // namespace wcloud::operator_

@@ -1,0 +1,44 @@
+// WorkloadReplicaSet → Workloads: keeps spec.replicas Workloads from the template, owned by the
+// set (generateName "<set>-"); scale-down removes unscheduled and unready Workloads first, then
+// the newest; status counts ready replicas and carries the /scale selector.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "kube/client.h"
+#include "operator/controller.h"
+#include "operator/informers.h"
+
+namespace wcloud::operator_ {
+
+class ReplicaSetController {
+ public:
+  ReplicaSetController(kube::Client& client, Informers& informers);
+  ReplicaSetController(const ReplicaSetController&) = delete;
+  ReplicaSetController& operator=(const ReplicaSetController&) = delete;
+
+  void Start() { loop_.Start(); }
+  void Stop() { loop_.Stop(); }
+  // One pass over the set with `key` ("namespace/name"), as a worker would run it.
+  Status Reconcile(const std::string& key);
+
+ private:
+  void Observed(const api::Workload& workload);
+
+  kube::Client& client_;
+  Informers& informers_;
+  // Creates a set has made that the Workload cache has not shown yet (client-go's
+  // "expectations"): until they arrive, another reconcile would count too few and create again.
+  struct Expectation {
+    int pending = 0;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::mutex mu_;
+  std::map<std::string, Expectation> expectations_;  // by owner uid; guarded by mu_
+  Controller loop_;
+};
+
+}  // namespace wcloud::operator_

@@ -1,0 +1,39 @@
+// Workload scheduling: places each Workload on a Ready Host whose labels match its hostSelector
+// (or its pinned spec.hostId), spreading over the least loaded hosts; waits, with a condition
+// naming it, for a missing ConfigMap or Secret; places again the Workloads of a host that
+// stopped being Ready.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "kube/client.h"
+#include "operator/controller.h"
+#include "operator/informers.h"
+
+namespace wcloud::operator_ {
+
+class Scheduler {
+ public:
+  Scheduler(kube::Client& client, Informers& informers);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  void Start() { loop_.Start(); }
+  void Stop() { loop_.Stop(); }
+  // One pass over the Workload with `key`, as the worker would run it.
+  Status Reconcile(const std::string& key);
+
+ private:
+  Result<std::string> MissingConfig(const api::Workload& workload);
+  bool HostLost(const std::string& host_id) const;
+
+  kube::Client& client_;
+  Informers& informers_;
+  // Placements made but not yet seen in the Workload cache, counted as load meanwhile so that
+  // back-to-back decisions still spread (kube-scheduler's "assumed" pods). The one worker only.
+  std::map<std::string, std::string> assumed_;  // workload key → host id
+  Controller loop_;
+};
+
+}  // namespace wcloud::operator_
