@@ -42,7 +42,8 @@ class Statement {
 };
 
 Error StoreError(sqlite3* db, const std::string& what) {
-  return Error("InternalError: storage: " + what + ": " + sqlite3_errmsg(db), kInternal);
+  return Error("InternalError: storage: " + what + ": " + sqlite3_errmsg(db), ErrorCode::kInternal,
+               ErrorDetails::Reason("InternalError"));
 }
 
 std::string Describe(const ObjectKey& key) {
@@ -155,7 +156,8 @@ Status ObjectStore::Exec(const char* sql) {
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "unknown error";
     sqlite3_free(err);
-    return Error(std::string("InternalError: storage: ") + why, kInternal);
+    return Error(std::string("InternalError: storage: ") + why, ErrorCode::kInternal,
+                 ErrorDetails::Reason("InternalError"));
   }
   return Ok();
 }
@@ -198,7 +200,9 @@ Result<std::optional<std::pair<int64_t, Json>>> ObjectStore::Read(const ObjectKe
   if (rc == SQLITE_DONE) return std::optional<std::pair<int64_t, Json>>();
   if (rc != SQLITE_ROW) return StoreError(db_, "read");
   Json data = Json::parse(q.Text(1), nullptr, false);
-  if (data.is_discarded()) return Error("InternalError: storage: corrupt object", kInternal);
+  if (data.is_discarded())
+    return Error("InternalError: storage: corrupt object", ErrorCode::kInternal,
+                 ErrorDetails::Reason("InternalError"));
   return std::optional<std::pair<int64_t, Json>>(std::make_pair(q.Int(0), std::move(data)));
 }
 
@@ -223,7 +227,7 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
     return Error("RequestEntityTooLarge: the object is " + std::to_string(data.size()) +
                      " bytes, more than the " + std::to_string(options_.max_object_bytes) +
                      " a stored object may have",
-                 kTooLarge);
+                 ErrorCode::kResourceExhausted, ErrorDetails::Reason("RequestEntityTooLarge"));
   }
   Statement bump(db_, "UPDATE meta SET value = ? WHERE key = 'revision'");
   bump.Bind(1, next);
@@ -273,7 +277,8 @@ Result<Json> ObjectStore::Create(const ObjectKey& key, Json object) {
   return Write(key, "ADDED", [&](int64_t rev) -> Result<Json> {
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
     if (existing) {
-      return Error("AlreadyExists: " + Describe(key) + " already exists", kConflict);
+      return Error("AlreadyExists: " + Describe(key) + " already exists", ErrorCode::kAlreadyExists,
+                   ErrorDetails::Reason("AlreadyExists"));
     }
     SetResourceVersion(object, rev);
     Statement ins(db_,
@@ -289,19 +294,23 @@ Result<Json> ObjectStore::Create(const ObjectKey& key, Json object) {
 Result<Json> ObjectStore::Get(const ObjectKey& key) {
   std::lock_guard lock(mu_);
   WCLOUD_ASSIGN_OR_RETURN(auto found, Read(key));
-  if (!found) return Error("NotFound: " + Describe(key) + " not found", kNotFound);
+  if (!found)
+    return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
+                 ErrorDetails::Reason("NotFound"));
   return std::move(found->second);
 }
 
 Result<Json> ObjectStore::Update(const ObjectKey& key, Json object, int64_t expected_revision) {
   return Write(key, "MODIFIED", [&](int64_t rev) -> Result<Json> {
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
-    if (!existing) return Error("NotFound: " + Describe(key) + " not found", kNotFound);
+    if (!existing)
+      return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
+                   ErrorDetails::Reason("NotFound"));
     if (expected_revision != 0 && existing->first != expected_revision) {
       return Error("Conflict: Operation cannot be fulfilled on " + Describe(key) +
                        ": the object has been modified; please apply your changes to the latest "
                        "version and try again",
-                   kConflict);
+                   ErrorCode::kConflict, ErrorDetails::Reason("Conflict"));
     }
     SetResourceVersion(object, rev);
     Statement upd(db_,
@@ -317,11 +326,13 @@ Result<Json> ObjectStore::Update(const ObjectKey& key, Json object, int64_t expe
 Result<Json> ObjectStore::Delete(const ObjectKey& key, int64_t expected_revision) {
   return Write(key, "DELETED", [&](int64_t rev) -> Result<Json> {
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
-    if (!existing) return Error("NotFound: " + Describe(key) + " not found", kNotFound);
+    if (!existing)
+      return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
+                   ErrorDetails::Reason("NotFound"));
     if (expected_revision != 0 && existing->first != expected_revision) {
       return Error("Conflict: Operation cannot be fulfilled on " + Describe(key) +
                        ": the object has been modified",
-                   kConflict);
+                   ErrorCode::kConflict, ErrorDetails::Reason("Conflict"));
     }
     Statement del(db_, "DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?");
     del.Bind(1, key.resource).Bind(2, key.namespace_).Bind(3, key.name);
@@ -340,7 +351,9 @@ Result<ObjectStore::ListResult> ObjectStore::List(const std::string& resource,
   std::string after_ns, after_name;
   if (!after.empty()) {
     size_t slash = after.find('/');
-    if (slash == std::string::npos) return Error("BadRequest: invalid continue token", kBadRequest);
+    if (slash == std::string::npos)
+      return Error("BadRequest: invalid continue token", ErrorCode::kInvalidArgument,
+                   ErrorDetails::Reason("BadRequest"));
     after_ns = after.substr(0, slash);
     after_name = after.substr(slash + 1);
   }
@@ -379,7 +392,7 @@ Result<std::shared_ptr<WatchStream>> ObjectStore::Watch(const std::string& resou
   if (from_revision < oldest_ - 1) {
     return Error("Expired: too old resource version: " + std::to_string(from_revision) + " (" +
                      std::to_string(oldest_ - 1) + ")",
-                 kGone);
+                 ErrorCode::kGone, ErrorDetails::Reason("Expired"));
   }
   auto stream = std::make_shared<WatchStream>();
   stream->resource_ = resource;

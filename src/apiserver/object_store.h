@@ -21,14 +21,8 @@ struct sqlite3;
 
 namespace wcloud::apiserver {
 
-// Error codes, as HTTP statuses; messages start with the Kubernetes reason ("NotFound: ...").
-inline constexpr int kNotFound = 404;
-inline constexpr int kConflict = 409;  // "AlreadyExists: ..." or "Conflict: ..."
-inline constexpr int kGone = 410;
-inline constexpr int kTooLarge = 413;
-inline constexpr int kInvalid = 422;
-inline constexpr int kBadRequest = 400;
-inline constexpr int kInternal = 500;
+// Errors carry a canonical code and the Kubernetes reason (ErrorDetails::reason); messages start
+// with the reason ("NotFound: ...").
 
 struct ObjectKey {
   std::string resource;  // "runtime.wasmcloud.dev/workloads", "/namespaces", "/configmaps"

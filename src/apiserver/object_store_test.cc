@@ -51,7 +51,7 @@ TEST_F(ObjectStoreTest, CreateGetUpdateDelete) {
   EXPECT_EQ(Rv(*created), 1);
   auto dup = store_->Create(Key("a"), Obj("a"));
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code(), kConflict);
+  EXPECT_EQ(dup.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_EQ(dup.error().message(), "AlreadyExists: workloads \"a\" already exists");
 
   auto got = store_->Get(Key("a"));
@@ -63,7 +63,7 @@ TEST_F(ObjectStoreTest, CreateGetUpdateDelete) {
   EXPECT_EQ(Rv(*updated), 2);
   auto stale = store_->Update(Key("a"), Obj("a", 3), 1);
   ASSERT_FALSE(stale);
-  EXPECT_EQ(stale.error().code(), kConflict);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kConflict);
   EXPECT_EQ(stale.error().message().rfind("Conflict: ", 0), 0u);
   EXPECT_TRUE(store_->Update(Key("a"), Obj("a", 3), 0)) << "0 means unconditional";
 
@@ -73,9 +73,9 @@ TEST_F(ObjectStoreTest, CreateGetUpdateDelete) {
   EXPECT_EQ(Rv(*deleted), 4);  // failed writes take no revision
   auto gone = store_->Get(Key("a"));
   ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code(), kNotFound);
-  EXPECT_EQ(store_->Update(Key("a"), Obj("a"), 0).error().code(), kNotFound);
-  EXPECT_EQ(store_->Delete(Key("a"), 0).error().code(), kNotFound);
+  EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Update(Key("a"), Obj("a"), 0).error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Delete(Key("a"), 0).error().code(), ErrorCode::kNotFound);
 }
 
 TEST_F(ObjectStoreTest, ListPagesNamespacesAndFilters) {
@@ -157,7 +157,7 @@ TEST_F(ObjectStoreTest, CompactedRevisionsAreGone) {
     ASSERT_TRUE(store_->Create(Key("o" + std::to_string(i)), Obj("x")));
   auto old = store_->Watch("runtime.wasmcloud.dev/workloads", "", 5);
   ASSERT_FALSE(old);
-  EXPECT_EQ(old.error().code(), kGone);
+  EXPECT_EQ(old.error().code(), ErrorCode::kGone);
   EXPECT_TRUE(store_->Watch("runtime.wasmcloud.dev/workloads", "", 995));
 }
 

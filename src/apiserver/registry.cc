@@ -77,18 +77,76 @@ std::string Qualified(const ResourceDef& def) {
   return def.group.empty() ? def.plural : def.plural + "." + def.group;
 }
 
+// The one place an Error becomes an HTTP status: by its Kubernetes reason when it has one, else
+// by its code.
+int HttpStatus(const Error& e) {
+  static const std::map<std::string, int, std::less<>> kByReason = {{"BadRequest", 400},
+                                                                    {"Unauthorized", 401},
+                                                                    {"Forbidden", 403},
+                                                                    {"NotFound", 404},
+                                                                    {"MethodNotAllowed", 405},
+                                                                    {"NotAcceptable", 406},
+                                                                    {"AlreadyExists", 409},
+                                                                    {"Conflict", 409},
+                                                                    {"Gone", 410},
+                                                                    {"Expired", 410},
+                                                                    {"RequestEntityTooLarge", 413},
+                                                                    {"UnsupportedMediaType", 415},
+                                                                    {"Invalid", 422},
+                                                                    {"TooManyRequests", 429},
+                                                                    {"InternalError", 500},
+                                                                    {"ServiceUnavailable", 503},
+                                                                    {"Timeout", 504}};
+  if (auto it = kByReason.find(e.details().reason); it != kByReason.end()) return it->second;
+  switch (e.code()) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kFailedPrecondition:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kConflict:
+    case ErrorCode::kAborted:
+      return 409;
+    case ErrorCode::kGone:
+      return 410;
+    case ErrorCode::kResourceExhausted:
+      return 413;
+    case ErrorCode::kUnimplemented:
+      return 501;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kDeadlineExceeded:
+      return 504;
+    case ErrorCode::kCancelled:
+    case ErrorCode::kUnknown:
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
 ApiResult FromStoreError(const Error& e, const ResourceDef& def, const std::string& name) {
   const std::string& m = e.message();
-  size_t colon = m.find(": ");
-  std::string reason = colon == std::string::npos ? "InternalError" : m.substr(0, colon);
-  std::string message = colon == std::string::npos ? m : m.substr(colon + 2);
+  const size_t colon = m.find(": ");
+  std::string reason = e.details().reason;
+  std::string message = m;
+  if (!reason.empty() && m.rfind(reason + ": ", 0) == 0) message = m.substr(reason.size() + 2);
+  if (reason.empty()) {
+    reason = "InternalError";
+    if (colon != std::string::npos) message = m.substr(colon + 2);
+  }
   // The store names resources by plural; Kubernetes by plural.group.
   std::string from = def.plural + " \"" + name + "\"";
   if (size_t at = message.find(from); at != std::string::npos) {
     message.replace(at, from.size(), Qualified(def) + " \"" + name + "\"");
   }
   Json details = {{"name", name}, {"group", def.group}, {"kind", def.plural}};
-  return StatusResult(e.code() == 0 ? 500 : e.code(), reason, message, details);
+  return StatusResult(HttpStatus(e), reason, message, details);
 }
 
 ApiResult Invalid(const ResourceDef& def, const std::string& name, const api::FieldErrors& errs) {
@@ -243,7 +301,7 @@ ApiResult Registry::EnsureNamespace(const std::string& ns) {
               {"spec", {{"finalizers", Json::array({"kubernetes"})}}},
               {"status", {{"phase", "Active"}}}};
   auto created = store_.Create(KeyOf(*def, "", ns), obj);
-  if (!created && created.error().code() != kConflict)
+  if (!created && created.error().code() != ErrorCode::kAlreadyExists)
     return FromStoreError(created.error(), *def, ns);
   return {200, created ? *created : obj, {}};
 }
@@ -360,7 +418,7 @@ bool Registry::OwnersAreGone(const Json& object) {
     auto owner =
         store_.Get(KeyOf(*owner_def, MetaString(object, "namespace"), ref.value("name", "")));
     if (!owner) {
-      if (owner.error().code() != kNotFound) return false;
+      if (owner.error().code() != ErrorCode::kNotFound) return false;
       continue;
     }
     if (MetaString(*owner, "uid") != ref.value("uid", "")) continue;
@@ -521,7 +579,7 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
   }
   auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
   if (!got) {
-    if (apply && got.error().code() == kNotFound && scope.subresource.empty()) {
+    if (apply && got.error().code() == ErrorCode::kNotFound && scope.subresource.empty()) {
       // Apply creates: the applier owns every field it set.
       Json object = patch;
       Meta(object)["name"] = scope.name;

@@ -74,7 +74,7 @@ int Run(const RunOptions& o) {
       if (auto status = wasi::ExitStatus(result.error())) {
         exit_code = *status;
       } else {
-        const char* kind = result.error().code() == wasm::kTrap ? "guest trapped: " : "";
+        const char* kind = wasm::IsTrap(result.error()) ? "guest trapped: " : "";
         std::cerr << "wcloud run: " << o.file << ": " << kind << result.error().message() << "\n";
         exit_code = kTrapExit;
       }

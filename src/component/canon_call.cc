@@ -166,13 +166,13 @@ Status CallHost(FuncItem& func, Frame& frame, std::span<const Value> args,
     Status status = (*func.host)(cx, args, results);
     if (!status) return status.error().Wrap(func.name);
   } catch (const std::exception& e) {
-    return Error(func.name + ": host function failed on its arguments: " + e.what(),
-                 wasm::kHostError);
+    return wasm::HostFunctionError(func.name +
+                                   ": host function failed on its arguments: " + e.what());
   }
   if (results.size() != func.type->results.size()) {
-    return Error(func.name + ": host function returned " + std::to_string(results.size()) +
-                     " results, the import declares " + std::to_string(func.type->results.size()),
-                 wasm::kHostError);
+    return wasm::HostFunctionError(
+        func.name + ": host function returned " + std::to_string(results.size()) +
+        " results, the import declares " + std::to_string(func.type->results.size()));
   }
   return Ok();
 }
@@ -181,7 +181,7 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
   Frame& frame = *func.frame;
   if (frame.root->poisoned()) return Error(func.name + ": the instance trapped earlier");
   if (!frame.may_enter) {
-    return Error(func.name + ": the component instance cannot be re-entered", wasm::kTrap);
+    return wasm::TrapError(func.name + ": the component instance cannot be re-entered");
   }
   CanonContext cx(frame, func.options);
   assert(func.signature);  // every lifted FuncItem comes from DefineCanon
@@ -200,9 +200,8 @@ Result<std::vector<Value>> CallLifted(FuncItem& func, std::span<const Value> arg
     WCLOUD_TRY_STATUS(func.options.post_return->Call(core_results, {}));
   }
   if (frame.live_borrows != 0) {
-    return Error(func.name + ": returned while still holding " +
-                     std::to_string(frame.live_borrows) + " borrowed handle(s)",
-                 wasm::kTrap);
+    return wasm::TrapError(func.name + ": returned while still holding " +
+                           std::to_string(frame.live_borrows) + " borrowed handle(s)");
   }
   return results;
 }
@@ -236,7 +235,7 @@ std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
                       std::span<const wasm::Val> core_args,
                       std::span<wasm::Val> core_results) -> Status {
     if (lowered->func.expired()) {
-      return Error("a lowered function outlived its instance", wasm::kTrap);
+      return wasm::TrapError("a lowered function outlived its instance");
     }
     Frame& frame = *frame_ptr;
     FuncItem& func = *func_ptr;
@@ -258,7 +257,7 @@ std::shared_ptr<wasm::Func> LowerFunc(wasm::Store& store, Frame& frame,
         LowerImportResults(cx, signature, results, return_pointer, flat_results);
     if (!lowered_results) return lowered_results.error().Wrap(func.name);
     if (flat_results.size() != core_results.size()) {
-      return Error(func.name + ": lowered results do not match the core signature", wasm::kTrap);
+      return wasm::TrapError(func.name + ": lowered results do not match the core signature");
     }
     for (size_t i = 0; i < core_results.size(); ++i) core_results[i] = flat_results[i];
     return Ok();
@@ -279,7 +278,7 @@ Status DestroyResource(Frame& frame, const RuntimeResource* type, uint32_t rep) 
     try {
       type->dtor(cx, rep);
     } catch (const std::exception& e) {
-      return Error(ResourceName(type) + " destructor failed: " + e.what(), wasm::kHostError);
+      return wasm::HostFunctionError(ResourceName(type) + " destructor failed: " + e.what());
     }
   }
   return Ok();

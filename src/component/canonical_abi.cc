@@ -98,9 +98,9 @@ std::string_view ValueKindName(const Value& v) {
 }
 
 // Faults of the guest's data: the caller traps.
-Error Trap(std::string message) { return Error(std::move(message), wasm::kTrap); }
+Error Trap(std::string message) { return wasm::TrapError(std::move(message)); }
 // Faults of a value the host passed (a bug in a host implementation).
-Error HostValueError(std::string message) { return Error(std::move(message), wasm::kHostError); }
+Error HostValueError(std::string message) { return wasm::HostFunctionError(std::move(message)); }
 
 Error Mismatch(const ValType& t, const Value& v) {
   return HostValueError(

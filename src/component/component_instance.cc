@@ -385,14 +385,12 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
                   const uint32_t handle = args[0].i32;
                   WCLOUD_ASSIGN_OR_RETURN(HandleEntry * entry, frame->handles.Get(handle));
                   if (entry->type != rt) {
-                    return Error("resource.drop: handle " + std::to_string(handle) +
-                                     " is of another resource type",
-                                 wasm::kTrap);
+                    return wasm::TrapError("resource.drop: handle " + std::to_string(handle) +
+                                           " is of another resource type");
                   }
                   if (entry->own && entry->lend_count != 0) {
-                    return Error(
-                        "resource.drop: handle " + std::to_string(handle) + " is still lent out",
-                        wasm::kTrap);
+                    return wasm::TrapError("resource.drop: handle " + std::to_string(handle) +
+                                           " is still lent out");
                   }
                   WCLOUD_ASSIGN_OR_RETURN(HandleEntry removed, frame->handles.Remove(handle));
                   if (!removed.own) {
@@ -413,7 +411,7 @@ Status DefineCanon(wasm::Store& store, Frame& f, const CanonDef& canon) {
                             std::span<wasm::Val> results) -> Status {
                   WCLOUD_ASSIGN_OR_RETURN(HandleEntry * entry, frame->handles.Get(args[0].i32));
                   if (entry->type != rt) {
-                    return Error("resource.rep: handle of another resource type", wasm::kTrap);
+                    return wasm::TrapError("resource.rep: handle of another resource type");
                   }
                   results[0] = wasm::Val::I32(entry->rep);
                   return Ok();
@@ -753,7 +751,7 @@ Status ComponentInstance::DropResource(const ResourceValue& resource) {
   const std::string what = "drop of " + resource.type->name + " " + std::to_string(resource.rep);
   if (poisoned_) return Error(what + ": the instance trapped earlier and cannot be used");
   if (!guest->owner->may_enter) {
-    return Error(what + ": the component instance cannot be re-entered", wasm::kTrap);
+    return wasm::TrapError(what + ": the component instance cannot be re-entered");
   }
   guest->owner->may_enter = false;
   Status destroyed = DestroyResource(*guest->owner, resource.type, resource.rep);

@@ -176,7 +176,7 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
   if (!outcome) {
     ++stats_.guest_failures;
     discard = true;
-    const bool timed_out = outcome.error().code() == wasm::kDeadlineExceeded;
+    const bool timed_out = outcome.error().code() == ErrorCode::kDeadlineExceeded;
     LogFailure(component, request, outcome.error().message());
     sink->Complete(timed_out ? 504 : 500);
   } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {

@@ -13,16 +13,15 @@
 
 namespace wcloud::kube {
 
-// API errors carry the HTTP status as Error::code() and the Status reason in front of the
-// message ("NotFound: workloads \"x\" not found").
-inline bool IsNotFound(const Error& e) { return e.code() == 404; }
-inline bool IsConflict(const Error& e) {
-  return e.code() == 409 && e.message().rfind("Conflict:", 0) == 0;
-}
-inline bool IsAlreadyExists(const Error& e) {
-  return e.code() == 409 && e.message().rfind("AlreadyExists:", 0) == 0;
-}
-inline bool IsGone(const Error& e) { return e.code() == 410; }
+// An error the API server answered: the canonical code for its HTTP status and Status reason
+// (409 is AlreadyExists or Conflict by reason), the reason kept in the details, and the message
+// "Reason: message".
+Error ApiError(int http_status, const std::string& reason, const std::string& message);
+
+inline bool IsNotFound(const Error& e) { return e.code() == ErrorCode::kNotFound; }
+inline bool IsConflict(const Error& e) { return e.code() == ErrorCode::kConflict; }
+inline bool IsAlreadyExists(const Error& e) { return e.code() == ErrorCode::kAlreadyExists; }
+inline bool IsGone(const Error& e) { return e.code() == ErrorCode::kGone; }
 
 // "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/workloads" and the like.
 struct ResourceType {
@@ -40,7 +39,7 @@ class Client {
   virtual ~Client() = default;
 
   // One request; `path` includes the query ("/api/v1/namespaces/default/configmaps?limit=5").
-  // A non-2xx answer becomes an Error with the HTTP status as code.
+  // A non-2xx answer becomes an ApiError (a canonical code, the Status reason in the details).
   virtual Result<Json> Do(std::string_view method, const std::string& path,
                           const Json* body = nullptr,
                           std::string_view content_type = "application/json") = 0;

@@ -39,10 +39,6 @@ std::string UrlDecode(std::string_view s) {
   return out;
 }
 
-Error ApiError(int code, const std::string& reason, const std::string& message) {
-  return Error(reason + ": " + message, code);
-}
-
 std::string Plural(const std::string& resource) { return resource.substr(resource.find('/') + 1); }
 
 api::Labels LabelsOf(const Json& object) {
@@ -76,7 +72,8 @@ Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
     }
   }
   std::vector<std::string> seg = Split(std::string_view(path).substr(0, q), '/');
-  if (seg.size() < 2 || !seg[0].empty()) return Error("fake client: bad path " + path, 404);
+  if (seg.size() < 2 || !seg[0].empty())
+    return ApiError(404, "NotFound", "fake client: no resource at " + path);
   seg.erase(seg.begin());
   std::string group;
   size_t at;
@@ -86,14 +83,15 @@ Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
     group = seg[1];
     at = 3;
   } else {
-    return Error("fake client: bad path " + path, 404);
+    return ApiError(404, "NotFound", "fake client: no resource at " + path);
   }
   std::vector<std::string> rest(seg.begin() + static_cast<long>(at), seg.end());
   if (rest.size() >= 3 && rest[0] == "namespaces") {
     t.ns = rest[1];
     rest.erase(rest.begin(), rest.begin() + 2);
   }
-  if (rest.empty() || rest.size() > 3) return Error("fake client: bad path " + path, 404);
+  if (rest.empty() || rest.size() > 3)
+    return ApiError(404, "NotFound", "fake client: no resource at " + path);
   t.resource = group + "/" + rest[0];
   t.ours = group == kOurGroup;
   if (rest.size() > 1) t.name = rest[1];
@@ -140,8 +138,9 @@ Result<Json> FakeClient::Do(std::string_view method, const std::string& path, co
   std::lock_guard lock(mu_);
   auto result = Serve(method, t, body, content_type);
   if (!result) {
-    return Error(result.error().message() + " (" + std::string(method) + " " + path + ")",
-                 result.error().code());
+    const Error& e = result.error();
+    return Error(e.message() + " (" + std::string(method) + " " + path + ")", e.code(),
+                 e.details());
   }
   return result;
 }

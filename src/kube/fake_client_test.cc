@@ -133,7 +133,7 @@ TEST(FakeClientTest, ListsAndWatchesByNamespaceAndLabels) {
 TEST(FakeClientTest, ReactorsAnswerInsteadAndEveryRequestIsRecorded) {
   FakeClient client;
   client.AddReactor([](const FakeClient::Action& a) -> std::optional<Result<Json>> {
-    if (a.method == "POST") return Result<Json>(Error("Conflict: injected", 409));
+    if (a.method == "POST") return Result<Json>(ApiError(409, "Conflict", "injected"));
     return std::nullopt;
   });
   Json w = Workload("x");

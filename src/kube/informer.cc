@@ -252,7 +252,8 @@ Status Informer::WatchOnce() {
           case WatchEvent::Type::kError: {
             // A Status object; 410 means our resourceVersion is compacted away: relist.
             int code = event.object.value("code", 0);
-            result = Error("watch: " + event.object.value("message", "error event"), code);
+            result = ApiError(code, event.object.value("reason", ""),
+                              "watch: " + event.object.value("message", "error event"));
             return false;
           }
           default:
@@ -277,13 +278,13 @@ void Informer::Run() {
     if (s) {
       s = WatchOnce();
       // A watch that simply ended resumes from the last version seen; 410 needs a relist.
-      if (!s && s.error().code() == 410) need_list = true;
+      if (!s && IsGone(s.error())) need_list = true;
     }
     if (s) {
       backoff = std::chrono::milliseconds(100);
       continue;
     }
-    if (s.error().code() != 410) need_list = true;
+    if (!IsGone(s.error())) need_list = true;
     std::unique_lock lock(stop_mu_);
     stop_cv_.wait_for(lock, backoff, [this] { return stop_.load(); });
     backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));

@@ -37,8 +37,8 @@ Error ApiError(long status, const std::string& method, const std::string& path,
   }
   if (message.empty()) message = body.substr(0, 512);
   if (reason.empty()) reason = fmt::format("HTTP{}", status);
-  return Error(reason + ": " + message + " (" + method + " " + path + ")",
-               static_cast<int>(status));
+  return kube::ApiError(static_cast<int>(status), reason,
+                        message + " (" + method + " " + path + ")");
 }
 
 Result<std::string> ReadTokenFile(const std::string& path) {

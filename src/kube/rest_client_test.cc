@@ -16,12 +16,18 @@ TEST(ResourcePathTest, GroupsNamespacesAndSubresources) {
   EXPECT_EQ(ObjectPath(namespaces, "ignored", "default"), "/api/v1/namespaces/default");
 }
 
-TEST(ApiErrorTest, Classification) {
-  EXPECT_TRUE(IsNotFound(Error("NotFound: x", 404)));
-  EXPECT_TRUE(IsConflict(Error("Conflict: stale", 409)));
-  EXPECT_FALSE(IsConflict(Error("AlreadyExists: x", 409)));
-  EXPECT_TRUE(IsAlreadyExists(Error("AlreadyExists: x", 409)));
-  EXPECT_TRUE(IsGone(Error("Expired: too old", 410)));
+TEST(ApiErrorTest, HttpStatusesAndReasonsBecomeCanonicalCodes) {
+  EXPECT_TRUE(IsNotFound(ApiError(404, "NotFound", "x")));
+  EXPECT_TRUE(IsConflict(ApiError(409, "Conflict", "stale")));
+  EXPECT_FALSE(IsConflict(ApiError(409, "AlreadyExists", "x")));
+  EXPECT_TRUE(IsAlreadyExists(ApiError(409, "AlreadyExists", "x")));
+  EXPECT_TRUE(IsGone(ApiError(410, "Expired", "too old")));
+  Error invalid = ApiError(422, "Invalid", "spec.replicas: must be >= 0");
+  EXPECT_EQ(invalid.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(invalid.details().reason, "Invalid");
+  EXPECT_EQ(invalid.message(), "Invalid: spec.replicas: must be >= 0");
+  EXPECT_EQ(ApiError(401, "Unauthorized", "").code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(ApiError(503, "ServiceUnavailable", "").code(), ErrorCode::kUnavailable);
 }
 
 TEST(RestClientTest, UnreachableServerIsAnError) {

@@ -56,7 +56,8 @@ Result<std::string> LocalComponentStore::Put(std::string_view bytes) {
 Result<std::string> LocalComponentStore::Get(std::string_view digest) {
   WCLOUD_ASSIGN_OR_RETURN(auto path, PathOf(digest));
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("component " + std::string(digest) + ": not in the store", 404);
+  if (!in)
+    return Error("component " + std::string(digest) + ": not in the store", ErrorCode::kNotFound);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string bytes = ss.str();

@@ -37,7 +37,7 @@ TEST_F(LocalComponentStoreTest, MissingMalformedAndCorrupted) {
   EXPECT_FALSE(store_.Has(absent));
   auto missing = store_.Get(absent);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code(), 404);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
   EXPECT_FALSE(store_.Get("sha256:../../etc/passwd"));
   EXPECT_FALSE(store_.Get("md5:abc"));
   EXPECT_FALSE(store_.Has("sha256:ABC"));

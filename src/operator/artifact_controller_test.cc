@@ -11,7 +11,7 @@ using testing::FakeCluster;
 
 // What needs no registry; resolving, pulling and new revisions run against a real
 // docker-registry in tests/operator/artifact_test.cc.
-class ArtifactControllerTest : public ::testing::Test {
+class ArtifactControllerTest : public testing::ControllerTest {
  protected:
   void Seed(const std::string& image, const std::string& pull_secret = "") {
     api::Artifact a;
@@ -28,7 +28,6 @@ class ArtifactControllerTest : public ::testing::Test {
     return writes.empty() ? Json() : writes[0].body["status"];
   }
 
-  FakeCluster cluster_;
   ArtifactController controller_{cluster_.client, cluster_.informers, {}};
 };
 

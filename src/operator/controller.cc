@@ -3,6 +3,8 @@
 #include <exception>
 #include <iostream>
 
+#include "kube/client.h"
+
 namespace wcloud::operator_ {
 namespace {
 
@@ -19,12 +21,9 @@ Status ReconcileGuarded(const Controller::Reconcile& reconcile, const std::strin
   }
 }
 
-// A write that lost to another writer of the same object (409 Conflict on a stale
-// resourceVersion): the retry reads the object again. Routine, so not worth a log line.
-// TODO(#13): a typed code instead of the reason prefix.
-bool LostARace(const Error& e) {
-  return e.code() == 409 && e.message().rfind("Conflict: ", 0) == 0;
-}
+// A write that lost to another writer of the same object (Conflict on a stale resourceVersion):
+// the retry reads the object again. Routine, so not worth a log line.
+bool LostARace(const Error& e) { return kube::IsConflict(e); }
 
 }  // namespace
 

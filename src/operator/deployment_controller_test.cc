@@ -9,7 +9,7 @@ namespace {
 
 using testing::FakeCluster;
 
-class DeploymentControllerTest : public ::testing::Test {
+class DeploymentControllerTest : public testing::ControllerTest {
  protected:
   api::WorkloadDeployment Deployment(int replicas, const std::string& image,
                                      const std::string& policy = "RollingUpdate") {
@@ -50,7 +50,6 @@ class DeploymentControllerTest : public ::testing::Test {
     return out;
   }
 
-  FakeCluster cluster_;
   DeploymentController controller_{cluster_.client, cluster_.informers};
 };
 

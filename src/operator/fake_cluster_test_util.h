@@ -75,6 +75,14 @@ class FakeCluster {
   Informers informers;
 };
 
+// The base of controller tests: the informers stop before the controller under test (a member
+// of the derived fixture, so destroyed first) can be called by them.
+class ControllerTest : public ::testing::Test {
+ protected:
+  void TearDown() override { cluster_.informers.Stop(); }
+  FakeCluster cluster_;
+};
+
 inline api::Host ReadyHost(const std::string& name, const std::string& host_id,
                            const api::StringMap& labels, bool ready = true) {
   api::Host h;

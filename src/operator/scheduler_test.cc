@@ -16,7 +16,7 @@ const std::string kA1 = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 const std::string kA2 = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA2";
 const std::string kB1 = "NBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB4";
 
-class SchedulerTest : public ::testing::Test {
+class SchedulerTest : public testing::ControllerTest {
  protected:
   // The status the last write gave `name`, and that it was the only write.
   Json StatusWritten(const std::string& name) {
@@ -32,7 +32,6 @@ class SchedulerTest : public ::testing::Test {
     return writes[0].body["status"];
   }
 
-  FakeCluster cluster_;
   Scheduler scheduler_{cluster_.client, cluster_.informers};
 };
 

@@ -56,9 +56,10 @@ struct BucketBinding {
   bool batch = false;    // ... and wasi:keyvalue/batch
 };
 
-// Codes of the Errors Open returns, matching the cases of wasi:keyvalue's `error`.
-inline constexpr int kNoSuchStore = 1;
-inline constexpr int kAccessDenied = 2;
+// The codes of Errors that become wasi:keyvalue's `error` cases: no-such-store and
+// access-denied; every other Error is `other`.
+inline constexpr ErrorCode kNoSuchStore = ErrorCode::kNotFound;
+inline constexpr ErrorCode kAccessDenied = ErrorCode::kPermissionDenied;
 
 class WorkloadBindings {
  public:

@@ -42,7 +42,7 @@ TEST_F(KeyValueHostTest, OpenErrorsAreErrorValues) {
   PluginCaller kv(Plugins({KeyValue("cache", {"store"})}));
   auto r = kv.Open("nothing");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code(), 1);  // no-such-store
+  EXPECT_EQ(r.error().code(), kNoSuchStore);  // no-such-store
   ASSERT_TRUE(kv.Open("cache"));
 }
 
@@ -53,10 +53,10 @@ TEST_F(KeyValueHostTest, UndeclaredOperationsAreAccessDenied) {
   auto inc =
       kv.Free(PluginCaller::kAtomics, "increment", *b, {Value::String("n"), Value::Unsigned(1)});
   ASSERT_FALSE(inc);
-  EXPECT_EQ(inc.error().code(), 2);
+  EXPECT_EQ(inc.error().code(), kAccessDenied);
   auto many = kv.Free(PluginCaller::kBatch, "get-many", *b, {Value::Aggregate({})});
   ASSERT_FALSE(many);
-  EXPECT_EQ(many.error().code(), 2);
+  EXPECT_EQ(many.error().code(), kAccessDenied);
   ASSERT_TRUE(kv.Method(*b, "set", {Value::String("k"), PluginCaller::Bytes("v")}));
 }
 

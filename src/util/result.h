@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,27 +13,79 @@
 
 namespace wcloud {
 
+// What kind of failure an Error is, for callers that branch on it; one set for every layer
+// (after absl::StatusCode). Only the API server turns codes into HTTP statuses.
+enum class ErrorCode : uint8_t {
+  kUnknown = 0,      // unspecified
+  kInvalidArgument,  // the input is malformed or refused (a manifest, a module, a body)
+  kNotFound,
+  kAlreadyExists,
+  kConflict,            // the state changed meanwhile (a resourceVersion, a concurrent write)
+  kGone,                // expired (a watch version compacted away)
+  kFailedPrecondition,  // the system is not in a state to do it (an import nobody provides)
+  kPermissionDenied,
+  kUnauthenticated,
+  kResourceExhausted,  // a size, memory or quota limit
+  kDeadlineExceeded,
+  kCancelled,    // stopped on request (an interrupted guest)
+  kAborted,      // a guest stopped the call: it trapped or exited (see ErrorDetails)
+  kUnavailable,  // a peer could not be reached
+  kUnimplemented,
+  kInternal,  // a bug, or a failure inside a host function
+};
+
+std::string_view ErrorCodeName(ErrorCode code);
+
+// How a call into a guest ended, when it did not return.
+enum class GuestStop : uint8_t {
+  kNone,
+  kTrap,          // the guest trapped: unreachable, out of bounds, stack overflow, ...
+  kExit,          // the guest called wasi:cli/exit (ErrorDetails::exit_status)
+  kHostFunction,  // a host function it called failed; the message is the host's
+};
+
+struct ErrorDetails {
+  std::string reason;  // the Kubernetes StatusReason ("Invalid", "Expired") when the API speaks
+  GuestStop guest = GuestStop::kNone;
+  int exit_status = 0;  // with GuestStop::kExit
+  bool operator==(const ErrorDetails&) const = default;
+
+  static ErrorDetails Reason(std::string reason) {
+    ErrorDetails d;
+    d.reason = std::move(reason);
+    return d;
+  }
+  static ErrorDetails Guest(GuestStop stop, int exit_status = 0) {
+    ErrorDetails d;
+    d.guest = stop;
+    d.exit_status = exit_status;
+    return d;
+  }
+};
+
 // A message a user can act on: what was wrong, where (field path, file, offset, peer), and what
-// would be right.
+// would be right; a code for callers to branch on without parsing the message.
 class Error {
  public:
   Error() = default;
   explicit Error(std::string message) : message_(std::move(message)) {}
-  // `code` lets callers branch on the kind of failure without parsing the message; its meaning
-  // belongs to the layer that sets it (an HTTP status for Kubernetes API errors). 0: unspecified.
-  Error(std::string message, int code) : message_(std::move(message)), code_(code) {}
+  Error(std::string message, ErrorCode code) : message_(std::move(message)), code_(code) {}
+  Error(std::string message, ErrorCode code, ErrorDetails details)
+      : message_(std::move(message)), code_(code), details_(std::move(details)) {}
 
   const std::string& message() const { return message_; }
-  int code() const { return code_; }
+  ErrorCode code() const { return code_; }
+  const ErrorDetails& details() const { return details_; }
 
   // Returns a copy with "context: " in front, for adding the file or peer on the way up.
   Error Wrap(std::string_view context) const {
-    return Error(std::string(context) + ": " + message_, code_);
+    return Error(std::string(context) + ": " + message_, code_, details_);
   }
 
  private:
   std::string message_;
-  int code_ = 0;
+  ErrorCode code_ = ErrorCode::kUnknown;
+  ErrorDetails details_;
 };
 
 template <typename T>

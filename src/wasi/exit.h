@@ -1,5 +1,6 @@
-// How wasi:cli/exit stops a guest: the host function returns an Error with a code of its own, the
-// runtime unwinds the guest as for any trap, and the runner tells an exit from a crash by the code.
+// How wasi:cli/exit stops a guest: the host function returns an Error coded kAborted with
+// GuestStop::kExit and the status, the runtime unwinds the guest as for any trap, and the runner
+// tells an exit from a crash by those details.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +9,6 @@
 #include "util/result.h"
 
 namespace wcloud::wasi {
-
-// Error::code() of an exit: kExitErrorCodeBase + the status (0..255). Far above the HTTP statuses
-// other layers put in Error codes.
-inline constexpr int kExitErrorCodeBase = 0x45580000;
 
 // exit(ok) is status 0, exit(err) status 1, exit-with-code(n) status n.
 Error ExitError(uint8_t status);

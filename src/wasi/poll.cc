@@ -69,7 +69,7 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
     if (call_deadline_ns) {
       if (MonotonicNowNs() >= *call_deadline_ns) {
         return Error("deadline exceeded while the guest waited in wasi:io/poll",
-                     wasm::kDeadlineExceeded);
+                     wcloud::ErrorCode::kDeadlineExceeded);
       }
       deadline = deadline ? std::min(*deadline, *call_deadline_ns) : *call_deadline_ns;
     }

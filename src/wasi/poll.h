@@ -45,7 +45,7 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables);
 Status Block(Pollable& pollable);
 
 // While alive, every wait of Poll()/Block() on this thread ends at `deadline_ns` (monotonic) with
-// an Error coded wasm::kDeadlineExceeded: the engine's deadline stops guest code, not a host
+// an Error coded ErrorCode::kDeadlineExceeded: the engine's deadline stops guest code, not a host
 // function sleeping in ppoll on the guest's behalf. The worker running a request sets it around
 // the guest call; scopes nest, the innermost wins.
 class PollDeadlineScope {

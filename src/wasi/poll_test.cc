@@ -112,7 +112,8 @@ TEST(PollTest, ACallDeadlineEndsALongerWait) {
     waited = Block(hour);
   }
   ASSERT_FALSE(waited.has_value());
-  EXPECT_EQ(waited.error().code(), wasm::kDeadlineExceeded) << waited.error().message();
+  EXPECT_EQ(waited.error().code(), wcloud::ErrorCode::kDeadlineExceeded)
+      << waited.error().message();
   EXPECT_LT(MonotonicNowNs() - start, 5'000'000'000ull);
   // Outside the scope, a ready pollable is unaffected and an expired timer still fires.
   TimerPollable past(MonotonicNowNs());

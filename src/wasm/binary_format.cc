@@ -20,10 +20,11 @@ Status CheckMagic(std::span<const uint8_t> bytes) {
   if (bytes.size() < 8) {
     return Error("not a WebAssembly module: " + std::to_string(bytes.size()) +
                      " bytes, the header alone is 8",
-                 kCompileError);
+                 ErrorCode::kInvalidArgument);
   }
   if (!std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
-    return Error("not a WebAssembly module: bad magic number at byte offset 0", kCompileError);
+    return Error("not a WebAssembly module: bad magic number at byte offset 0",
+                 ErrorCode::kInvalidArgument);
   }
   return Ok();
 }

@@ -20,16 +20,22 @@
 
 namespace wcloud::wasm {
 
-// Error codes (Error::code()) for failures of guest code, so callers can tell a guest bug from a
-// deadline or a host failure without parsing messages.
-enum ErrorCode : int {
-  kCompileError = 1001,      // bytes are not a valid core module
-  kLinkError = 1002,         // imports do not match what the module declares
-  kTrap = 1003,              // the guest trapped (unreachable, out of bounds, stack overflow, ...)
-  kDeadlineExceeded = 1004,  // the store's deadline passed while the guest ran
-  kInterrupted = 1005,       // Store::Interrupt() from another thread
-  kHostError = 1006,         // a host function failed; the message is the host's
-};
+// How the engine's failures are coded, so callers can tell a guest bug from a deadline or a
+// host failure without parsing messages: a module that does not compile is kInvalidArgument;
+// imports that do not match, kFailedPrecondition; a deadline, kDeadlineExceeded; Interrupt(),
+// kCancelled; a trap, kAborted with GuestStop::kTrap; a failed host function, kInternal with
+// GuestStop::kHostFunction (unless the host coded its own error).
+inline Error TrapError(std::string message) {
+  return Error(std::move(message), ErrorCode::kAborted, ErrorDetails::Guest(GuestStop::kTrap));
+}
+inline Error HostFunctionError(std::string message) {
+  return Error(std::move(message), ErrorCode::kInternal,
+               ErrorDetails::Guest(GuestStop::kHostFunction));
+}
+inline bool IsTrap(const Error& e) { return e.details().guest == GuestStop::kTrap; }
+inline bool IsHostFunctionError(const Error& e) {
+  return e.details().guest == GuestStop::kHostFunction;
+}
 
 enum class ValType : uint8_t { kI32, kI64, kF32, kF64, kFuncRef, kExternRef };
 
@@ -166,7 +172,7 @@ class Instance {
 };
 
 // A host function. Returning an Error traps the calling guest; the error (message and code)
-// reaches whoever called into the guest, with code kHostError unless the host set its own.
+// reaches whoever called into the guest, as a HostFunctionError unless the host coded its own.
 using HostCallback = std::function<Status(std::span<const Val> args, std::span<Val> results)>;
 
 struct StoreOptions {
@@ -186,10 +192,10 @@ class Store {
   virtual Result<std::shared_ptr<Memory>> NewMemory(Limits limits) = 0;
   virtual Result<std::shared_ptr<Table>> NewTable(Limits limits) = 0;  // funcref elements
 
-  // Guest code running past `deadline` is terminated with kDeadlineExceeded. Applies to every
-  // call until changed; std::nullopt clears it.
+  // Guest code running past `deadline` is terminated with ErrorCode::kDeadlineExceeded. Applies to
+  // every call until changed; std::nullopt clears it.
   virtual void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) = 0;
-  // Thread-safe: terminates whatever guest code this store is running now (kInterrupted).
+  // Thread-safe: terminates whatever guest code this store is running now (ErrorCode::kCancelled).
   virtual void Interrupt() = 0;
   // Gives the system back the memory of instances and memories no longer referenced, which an
   // engine may otherwise keep until it next collects on its own (V8: a full collection of this

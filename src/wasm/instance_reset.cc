@@ -160,7 +160,7 @@ Result<InstanceSnapshot> InstanceSnapshot::Capture(const Instance& instance) {
     if (!name.starts_with(kStateExportPrefix)) continue;
     const std::string_view rest = std::string_view(name).substr(kStateExportPrefix.size());
     auto fail = [&](const char* what) {
-      return Error("state export '" + name + "' " + what, kLinkError);
+      return Error("state export '" + name + "' " + what, ErrorCode::kFailedPrecondition);
     };
     if (rest == kPreparedExport) {
       prepared = true;
@@ -194,7 +194,7 @@ Result<InstanceSnapshot> InstanceSnapshot::Capture(const Instance& instance) {
     return Error("the instance has no '" + std::string(kStateExportPrefix) +
                      std::string(kPreparedExport) +
                      "' export: its module was not prepared by PrepareResettable",
-                 kLinkError);
+                 ErrorCode::kFailedPrecondition);
   }
   return snapshot;
 }

@@ -37,7 +37,7 @@ class Reader {
   Error Fail(std::string_view what) const {
     return Error("malformed module at byte offset " + std::to_string(pos_) + " (" + section_ +
                      " section): " + std::string(what),
-                 kCompileError);
+                 ErrorCode::kInvalidArgument);
   }
 
   Result<uint8_t> Byte() {
@@ -145,7 +145,8 @@ Result<ValType> ToValType(uint8_t code, const std::string& where) {
     case kCodeExternRef:
       return ValType::kExternRef;
     default:
-      return Error(where + ": v128 values cannot cross the engine interface", kCompileError);
+      return Error(where + ": v128 values cannot cross the engine interface",
+                   ErrorCode::kInvalidArgument);
   }
 }
 
@@ -458,10 +459,10 @@ Status ReadSection(uint8_t id, Reader& r, Spaces& s, ModuleInfo& info) {
 Result<ModuleInfo> ParseModuleInfo(std::span<const uint8_t> bytes) {
   WCLOUD_TRY_STATUS(CheckMagic(bytes));
   if (std::equal(kComponentVersion.begin(), kComponentVersion.end(), bytes.begin() + 4)) {
-    return Error("a WebAssembly component, not a core module", kCompileError);
+    return Error("a WebAssembly component, not a core module", ErrorCode::kInvalidArgument);
   }
   if (!std::equal(kCoreVersion.begin(), kCoreVersion.end(), bytes.begin() + 4)) {
-    return Error("unsupported WebAssembly version at byte offset 4", kCompileError);
+    return Error("unsupported WebAssembly version at byte offset 4", ErrorCode::kInvalidArgument);
   }
 
   ModuleInfo info;
@@ -504,7 +505,8 @@ Result<std::vector<uint8_t>> LimitMemories(std::span<const uint8_t> bytes, const
   }();
   if (info.memory_section_end > bytes.size() ||
       info.memory_section_begin > info.memory_section_end) {
-    return Error("module bytes do not match their parsed memory section", kCompileError);
+    return Error("module bytes do not match their parsed memory section",
+                 ErrorCode::kInvalidArgument);
   }
   bool changed = false;
   std::vector<uint8_t> section;
@@ -517,7 +519,7 @@ Result<std::vector<uint8_t>> LimitMemories(std::span<const uint8_t> bytes, const
                        std::to_string(m.limits.min * 65536) + " bytes), over the limit of " +
                        std::to_string(max_pages) + " pages (" + std::to_string(max_pages * 65536) +
                        " bytes)",
-                   kLinkError);
+                   ErrorCode::kFailedPrecondition);
     }
     uint64_t max = max_pages;
     if (m.limits.max && *m.limits.max <= max_pages) {

@@ -90,7 +90,7 @@ TEST(ModuleInfoTest, NamesTheOffsetOfMalformedBytes) {
                                 0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f};
   auto result = ParseModuleInfo(huge_count);
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code(), kCompileError);
+  EXPECT_EQ(result.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(result.error().message().find("byte offset 15 (type section)"), std::string::npos)
       << result.error().message();
   // A LEB128 with too many bytes.

@@ -37,7 +37,7 @@ Status ResettableScan::Check(const ByteCursor& c, const Section& s,
   return Error("malformed module at byte offset " + std::to_string(c.failure_pos()) + " (" +
                    SectionName(s.id) + " section" + (where.empty() ? "" : ", " + where) +
                    "): " + c.failure(),
-               kCompileError);
+               ErrorCode::kInvalidArgument);
 }
 
 const DefinedGlobal* ResettableScan::Defined(uint32_t global_index) const {
@@ -49,7 +49,7 @@ const DefinedGlobal* ResettableScan::Defined(uint32_t global_index) const {
 Status ResettableScan::ReadSections() {
   WCLOUD_TRY_STATUS(CheckMagic(bytes_));
   if (!std::equal(kCoreVersion.begin(), kCoreVersion.end(), bytes_.begin() + 4)) {
-    return Error("not a core module version 1 at byte offset 4", kCompileError);
+    return Error("not a core module version 1 at byte offset 4", ErrorCode::kInvalidArgument);
   }
   uint8_t last_rank = 0;
   size_t pos = 8;
@@ -61,7 +61,7 @@ Status ResettableScan::ReadSections() {
     const uint32_t size = c.U32();
     auto fail = [&](const std::string& what) {
       return Error("malformed module at byte offset " + std::to_string(pos) + ": " + what,
-                   kCompileError);
+                   ErrorCode::kInvalidArgument);
     };
     if (c.failed()) return fail(std::string("section header: ") + c.failure());
     if (s.id >= kSectionRank.size()) return fail("unknown section id " + std::to_string(s.id));

@@ -100,7 +100,7 @@ class V8Engine final : public Engine, private V8Compiler {
     std::string message = ok ? "" : JsString(compile_isolate_, try_catch.Exception());
     while (v8::platform::PumpMessageLoop(platform_.get(), compile_isolate_)) {
     }
-    if (!ok) return Error(message, kCompileError);
+    if (!ok) return Error(message, ErrorCode::kInvalidArgument);
     return compiled;
   }
 

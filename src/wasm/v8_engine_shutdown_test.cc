@@ -48,7 +48,7 @@ TEST(V8EngineShutdownTest, StoresOnTwoThreadsThenExit) {
     // Leave a deadline armed and a terminated call behind.
     (*store)->SetDeadline(std::chrono::steady_clock::now() + 20ms);
     Status stopped = spin->Call({}, {});
-    if (stopped || stopped.error().code() != kDeadlineExceeded) return;
+    if (stopped || stopped.error().code() != ErrorCode::kDeadlineExceeded) return;
     (*store)->SetDeadline(std::chrono::steady_clock::now() + 1h);
     *ok = 1;
   };

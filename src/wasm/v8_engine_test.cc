@@ -261,22 +261,22 @@ TEST(V8EngineTest, HostErrorsTrapTheGuestAndKeepTheirMessageAndCode) {
   auto store = NewStore();
   auto fail = store->NewHostFunc({{ValType::kI32}, {}}, [](std::span<const Val> args, auto) {
     if (args[0].i32 == 0) return Status(Error("no such key"));
-    if (args[0].i32 == 1) return Status(Error("bad handle", 77));
+    if (args[0].i32 == 1) return Status(Error("bad handle", ErrorCode::kNotFound));
     throw std::runtime_error("exploded");
   });
   auto instance = Instantiate(*store, *module, {fail});
   auto run = Get<Func>(*instance, "run");
   auto plain = CallI32(*run, {0});
   ASSERT_FALSE(plain);
-  EXPECT_EQ(plain.error().code(), kHostError);
+  EXPECT_TRUE(wasm::IsHostFunctionError(plain.error()));
   EXPECT_EQ(plain.error().message(), "no such key");
   auto coded = CallI32(*run, {1});
   ASSERT_FALSE(coded);
-  EXPECT_EQ(coded.error().code(), 77);
+  EXPECT_EQ(coded.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(coded.error().message(), "bad handle");
   auto thrown = CallI32(*run, {2});
   ASSERT_FALSE(thrown);
-  EXPECT_EQ(thrown.error().code(), kHostError);
+  EXPECT_TRUE(wasm::IsHostFunctionError(thrown.error()));
   EXPECT_NE(thrown.error().message().find("exploded"), std::string::npos);
 }
 
@@ -295,11 +295,12 @@ TEST(V8EngineTest, ErrorsCrossNestedCalls) {
     seen = status ? "ok" : status.error().message();
     return status;
   });
-  auto inner = store->NewHostFunc({}, [](auto, auto) { return Status(Error("inner", 5)); });
+  auto inner = store->NewHostFunc(
+      {}, [](auto, auto) { return Status(Error("inner", ErrorCode::kUnavailable)); });
   instance = Instantiate(*store, *module, {outer, inner});
   Status status = Get<Func>(*instance, "start")->Call({}, {});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code(), 5);
+  EXPECT_EQ(status.error().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(status.error().message(), "inner");
   EXPECT_EQ(seen, "inner");
 }
@@ -325,7 +326,7 @@ TEST(V8EngineTest, TrapsCarryV8sMessage) {
   for (const Case& c : cases) {
     auto result = CallI32(*Get<Func>(*instance, c.name), c.args);
     ASSERT_FALSE(result) << c.name;
-    EXPECT_EQ(result.error().code(), kTrap) << c.name;
+    EXPECT_TRUE(wasm::IsTrap(result.error())) << c.name;
     EXPECT_EQ(result.error().message().find(c.message), 0u) << result.error().message();
   }
   // The store keeps working after traps.
@@ -335,7 +336,7 @@ TEST(V8EngineTest, TrapsCarryV8sMessage) {
   auto starts = Compile(R"((module (func $s unreachable) (start $s)))");
   auto failed = store->Instantiate(*starts, {});
   ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().code(), kTrap);
+  EXPECT_TRUE(wasm::IsTrap(failed.error()));
   EXPECT_EQ(failed.error().message().find("unreachable"), 0u)
       << "[" << failed.error().message() << "]";
 }
@@ -352,14 +353,14 @@ TEST(V8EngineTest, DeadlineStopsAnInfiniteLoopAndTheStoreKeepsWorking) {
   Status status = spin->Call({}, {});
   const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code(), kDeadlineExceeded);
+  EXPECT_EQ(status.error().code(), ErrorCode::kDeadlineExceeded);
   EXPECT_GE(elapsed, 100ms);
   EXPECT_LT(elapsed, 5s);
 
   // Still past the deadline: refused before running.
   auto refused = CallI32(*add, {1, 2});
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code(), kDeadlineExceeded);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kDeadlineExceeded);
 
   store->SetDeadline(std::nullopt);
   EXPECT_EQ((*CallI32(*add, {1, 2}))[0], 3u);
@@ -369,7 +370,7 @@ TEST(V8EngineTest, DeadlineStopsAnInfiniteLoopAndTheStoreKeepsWorking) {
   store->SetDeadline(std::chrono::steady_clock::now() + 50ms);
   status = spin->Call({}, {});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code(), kDeadlineExceeded);
+  EXPECT_EQ(status.error().code(), ErrorCode::kDeadlineExceeded);
   store->SetDeadline(std::nullopt);
   EXPECT_EQ((*CallI32(*add, {3, 2}))[0], 5u);
 
@@ -378,7 +379,7 @@ TEST(V8EngineTest, DeadlineStopsAnInfiniteLoopAndTheStoreKeepsWorking) {
   store->SetDeadline(std::chrono::steady_clock::now() + 50ms);
   auto failed = store->Instantiate(*starts, {});
   ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().code(), kDeadlineExceeded);
+  EXPECT_EQ(failed.error().code(), ErrorCode::kDeadlineExceeded);
   store->SetDeadline(std::nullopt);
   EXPECT_EQ((*CallI32(*add, {3, 3}))[0], 6u);
 }
@@ -390,18 +391,18 @@ TEST(V8EngineTest, DeadlineReachesGuestCodeCalledFromAHostFunction) {
     (func (export "spin") (loop $l (br $l)))))");
   auto store = NewStore();
   std::shared_ptr<Instance> instance;
-  int inner_code = 0;
+  ErrorCode inner_code = ErrorCode::kUnknown;
   auto cb = store->NewHostFunc({}, [&](auto, auto) {
     Status status = Get<Func>(*instance, "spin")->Call({}, {});
-    inner_code = status ? 0 : status.error().code();
+    inner_code = status ? ErrorCode::kUnknown : status.error().code();
     return status;
   });
   instance = Instantiate(*store, *module, {cb});
   store->SetDeadline(std::chrono::steady_clock::now() + 50ms);
   Status status = Get<Func>(*instance, "run")->Call({}, {});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code(), kDeadlineExceeded);
-  EXPECT_EQ(inner_code, kDeadlineExceeded);
+  EXPECT_EQ(status.error().code(), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(inner_code, ErrorCode::kDeadlineExceeded);
 }
 
 TEST(V8EngineTest, InterruptFromAnotherThread) {
@@ -424,7 +425,7 @@ TEST(V8EngineTest, InterruptFromAnotherThread) {
   stop = true;
   interrupter.join();
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.error().code(), kInterrupted);
+  EXPECT_EQ(status.error().code(), ErrorCode::kCancelled);
   EXPECT_EQ((*CallI32(*Get<Func>(*instance, "add"), {2, 3}))[0], 5u);
 }
 
@@ -531,7 +532,7 @@ TEST(V8EngineTest, LinkErrorsNameTheImport) {
   auto wrong_type = store->NewHostFunc({{ValType::kI64}, {}}, [](auto, auto) { return Ok(); });
   auto result = store->Instantiate(*module, std::vector<Extern>{wrong_type});
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code(), kLinkError);
+  EXPECT_EQ(result.error().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(result.error().message().find("import 0 (env.f)"), std::string::npos)
       << result.error().message();
   EXPECT_FALSE(store->Instantiate(*module, {}));
@@ -578,7 +579,7 @@ TEST(V8EngineTest, TablesHoldHostAndGuestFunctions) {
   EXPECT_EQ((*CallI32(*call_at, {1, 5}))[0], 15u);
   auto null_call = CallI32(*call_at, {2, 5});
   ASSERT_FALSE(null_call);
-  EXPECT_EQ(null_call.error().code(), kTrap);
+  EXPECT_TRUE(wasm::IsTrap(null_call.error()));
 
   // Reading entries back gives callable functions with their types.
   for (uint32_t index : {0u, 1u, 3u}) {
@@ -603,7 +604,7 @@ TEST(V8EngineTest, CompileErrorsAreErrors) {
   const std::string garbage = "this is not wasm";
   auto result = engine.Compile({reinterpret_cast<const uint8_t*>(garbage.data()), garbage.size()});
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code(), kCompileError);
+  EXPECT_EQ(result.error().code(), ErrorCode::kInvalidArgument);
   EXPECT_FALSE(result.error().message().empty());
   EXPECT_FALSE(engine.Compile({}));
 
@@ -617,7 +618,7 @@ TEST(V8EngineTest, CompileErrorsAreErrors) {
   for (bool lazy : {true, false}) {
     auto bad = engine.Compile(bytes, {.lazy = lazy});
     ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().code(), kCompileError);
+    EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(bad.error().message().find("type error"), std::string::npos) << bad.error().message();
   }
 }
@@ -681,7 +682,7 @@ TEST(V8EngineTest, AStoreMovesBetweenThreads) {
     Status stopped = Get<Func>(*instance, "spin")->Call({}, {});
     store->SetDeadline(std::nullopt);
     ASSERT_FALSE(stopped);
-    EXPECT_EQ(stopped.error().code(), kDeadlineExceeded);
+    EXPECT_EQ(stopped.error().code(), ErrorCode::kDeadlineExceeded);
     EXPECT_EQ((*CallI32(*add, {round, 1}))[0], round + 1);
     auto oob = CallI32(*Get<Func>(*instance, "oob"), {});
     ASSERT_FALSE(oob);

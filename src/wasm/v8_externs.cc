@@ -37,7 +37,9 @@ Status V8Func::Call(std::span<const Val> args, std::span<Val> results) {
       results[i].type = type_.results[i];
     }
     Status status = V8Store::RunHostCallback(host_->callback, args, results);
-    if (!status && status.error().code() == 0) return Error(status.error().message(), kHostError);
+    if (!status && status.error().code() == ErrorCode::kUnknown) {
+      return HostFunctionError(status.error().message());
+    }
     return status;
   }
 
@@ -63,7 +65,7 @@ Status V8Func::Call(std::span<const Val> args, std::span<Val> results) {
       return store_.ErrorFromException(try_catch, false);
     }
   } else if (results.size() > 1) {
-    if (!result->IsArray()) return Error("a multi-value call returned no array", kTrap);
+    if (!result->IsArray()) return TrapError("a multi-value call returned no array");
     auto array = result.As<v8::Array>();
     for (size_t i = 0; i < results.size(); ++i) {
       v8::Local<v8::Value> item;

@@ -101,7 +101,7 @@ V8Store::GuestScope::GuestScope(V8Store& store) : store_(store) {
     isolate_scope_.emplace(store_.isolate_);
     store_.EnterGuest();
     if (store_.deadline_ && std::chrono::steady_clock::now() >= *store_.deadline_) {
-      refused_ = Error("deadline exceeded before the guest ran", kDeadlineExceeded);
+      refused_ = Error("deadline exceeded before the guest ran", ErrorCode::kDeadlineExceeded);
     }
   }
   ++store_.depth_;
@@ -253,13 +253,15 @@ Error V8Store::ErrorFromException(const v8::TryCatch& try_catch, bool instantiat
   if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) {
     const int state = run_state_.load();
     if (state == kStoppingForDeadline || state == kStoppedForDeadline) {
-      return Error("deadline exceeded: the guest ran past its store's deadline", kDeadlineExceeded);
+      return Error("deadline exceeded: the guest ran past its store's deadline",
+                   ErrorCode::kDeadlineExceeded);
     }
-    return Error("interrupted: the guest was stopped while it ran", kInterrupted);
+    return Error("interrupted: the guest was stopped while it ran", ErrorCode::kCancelled);
   }
   v8::Local<v8::Value> exception = try_catch.Exception();
   if (exception.IsEmpty()) {
-    return Error("the guest failed without an exception", instantiating ? kLinkError : kTrap);
+    const std::string what = "the guest failed without an exception";
+    return instantiating ? Error(what, ErrorCode::kFailedPrecondition) : TrapError(what);
   }
   if (pending_host_error_ && exception->StrictEquals(host_error_token_.Get(isolate_))) {
     Error error = std::move(*pending_host_error_);
@@ -278,7 +280,7 @@ Error V8Store::ErrorFromException(const v8::TryCatch& try_catch, bool instantiat
     const std::string frame = TopFrame(ErrorProperty(context, exception, "stack"));
     if (!frame.empty()) message += " (at " + frame + ")";
   }
-  return Error(message, trap ? kTrap : kLinkError);
+  return trap ? TrapError(message) : Error(message, ErrorCode::kFailedPrecondition);
 }
 
 Status V8Store::RunHostCallback(const HostCallback& callback, std::span<const Val> args,
@@ -286,9 +288,9 @@ Status V8Store::RunHostCallback(const HostCallback& callback, std::span<const Va
   try {
     return callback(args, results);
   } catch (const std::exception& e) {
-    return Error(std::string("host function threw: ") + e.what(), kHostError);
+    return HostFunctionError(std::string("host function threw: ") + e.what());
   } catch (...) {
-    return Error("host function threw a non-standard exception", kHostError);
+    return HostFunctionError("host function threw a non-standard exception");
   }
 }
 
@@ -324,7 +326,8 @@ void V8Store::HostCall(const v8::FunctionCallbackInfo<v8::Value>& info) {
     // Termination already unwinds the guest, and its reason wins.
     if (isolate->IsExecutionTerminating()) return;
     const Error& error = status.error();
-    store.pending_host_error_ = error.code() == 0 ? Error(error.message(), kHostError) : error;
+    store.pending_host_error_ =
+        error.code() == ErrorCode::kUnknown ? HostFunctionError(error.message()) : error;
     isolate->ThrowException(store.host_error_token_.Get(isolate));
     return;
   }
@@ -419,7 +422,8 @@ Result<v8::Local<v8::WasmModuleObject>> V8Store::ModuleObject(const V8Module& mo
   WCLOUD_ASSIGN_OR_RETURN(auto compiled, module.CompiledFor(max_pages_));
   v8::Local<v8::WasmModuleObject> object;
   if (!v8::WasmModuleObject::FromCompiledModule(isolate_, *compiled).ToLocal(&object)) {
-    return Error("V8 could not load the compiled module into the store", kLinkError);
+    return Error("V8 could not load the compiled module into the store",
+                 ErrorCode::kFailedPrecondition);
   }
   for (auto it = modules_.begin(); it != modules_.end();) {
     it = it->second.module.expired() ? modules_.erase(it) : std::next(it);
@@ -440,7 +444,9 @@ Result<v8::Local<v8::Object>> V8Store::ImportObject(v8::Local<v8::Context> conte
     const ImportType& type = types[i];
     const std::string where =
         "import " + std::to_string(i) + " (" + type.module + "." + type.name + ")";
-    auto fail = [&](const std::string& what) { return Error(where + ": " + what, kLinkError); };
+    auto fail = [&](const std::string& what) {
+      return Error(where + ": " + what, ErrorCode::kFailedPrecondition);
+    };
 
     // Our own checks first: V8 accepts any callable for a function import, and its messages
     // do not name our types.
@@ -522,7 +528,7 @@ Result<v8::Local<v8::Object>> V8Store::ImportObject(v8::Local<v8::Context> conte
 
 Result<Extern> V8Store::WrapExport(const ExportType& type, v8::Local<v8::Value> value) {
   auto fail = [&](const char* what) {
-    return Error("export '" + type.name + "' is not a " + what, kLinkError);
+    return Error("export '" + type.name + "' is not a " + what, ErrorCode::kFailedPrecondition);
   };
   switch (type.type.kind) {
     case ExternKind::kFunc:
@@ -548,16 +554,17 @@ Result<Extern> V8Store::WrapExport(const ExportType& type, v8::Local<v8::Value> 
 Result<std::unique_ptr<Instance>> V8Store::Instantiate(const Module& module,
                                                        std::span<const Extern> imports) {
   const auto* m = dynamic_cast<const V8Module*>(&module);
-  if (m == nullptr) return Error("the module was not compiled by the V8 engine", kLinkError);
+  if (m == nullptr)
+    return Error("the module was not compiled by the V8 engine", ErrorCode::kFailedPrecondition);
   if (imports.size() != m->imports().size()) {
     return Error("the module has " + std::to_string(m->imports().size()) + " imports, " +
                      std::to_string(imports.size()) + " were given",
-                 kLinkError);
+                 ErrorCode::kFailedPrecondition);
   }
   for (const ImportType& import : m->imports()) {
     if (import.type.kind == ExternKind::kTag) {
       return Error("import " + import.module + "." + import.name + ": tags cannot be imported",
-                   kLinkError);
+                   ErrorCode::kFailedPrecondition);
     }
   }
   GuestScope guest(*this);

@@ -91,7 +91,8 @@ TEST_F(KubeClientTest, RestCallsAndApiErrors) {
   invalid["spec"]["components"][0]["poolSize"] = -1;
   auto rejected = client_->Do("POST", CollectionPath(kWorkloads, "default"), &invalid);
   ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.error().code(), 422);
+  EXPECT_EQ(rejected.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(rejected.error().details().reason, "Invalid");
   EXPECT_NE(rejected.error().message().find("spec.components[0].poolSize"), std::string::npos);
 
   RestConfig wrong = config_;
@@ -99,7 +100,7 @@ TEST_F(KubeClientTest, RestCallsAndApiErrors) {
   RestClient unauthorized(wrong);
   auto denied = unauthorized.Get(CollectionPath(kWorkloads, "default"));
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().code(), 401);
+  EXPECT_EQ(denied.error().code(), ErrorCode::kUnauthenticated);
 }
 
 TEST_F(KubeClientTest, InformerFollowsTheServer) {

@@ -78,7 +78,7 @@ const component::ExportedFunc* FindIncomingHandler(component::ComponentInstance&
 
 // Serves one request: creates its incoming-request and response-outparam in the instance's
 // HTTP state, calls `handle` and completes `sink`. An Error when handle could not be called or
-// trapped (the error's code is the engine's: wasm::kTrap, kDeadlineExceeded, ...): the sink
+// trapped (the engine's error: wasm::IsTrap, ErrorCode::kDeadlineExceeded, ...): the sink
 // has been failed then too (a 500 before the head, an abort after), and the instance is
 // poisoned. The instance must have WASI and wasi:http attached (AttachWasi, AttachWasiHttp).
 Result<ServeOutcome> ServeHttp(component::ComponentInstance& instance,
