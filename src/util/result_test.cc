@@ -44,8 +44,23 @@ TEST(ResultTest, MoveOnlyValues) {
   EXPECT_EQ(*p, 7);
 }
 
-TEST(ResultTest, WrapAddsContext) {
+TEST(ResultTest, WrapAddsContextAndKeepsCodeAndDetails) {
   EXPECT_EQ(Error("bad").Wrap("file.yaml").message(), "file.yaml: bad");
+  Error exit("the guest exited with status 3", ErrorCode::kAborted,
+             ErrorDetails::Guest(GuestStop::kExit, 3));
+  Error wrapped = exit.Wrap("component web");
+  EXPECT_EQ(wrapped.code(), ErrorCode::kAborted);
+  EXPECT_EQ(wrapped.details(), ErrorDetails::Guest(GuestStop::kExit, 3));
+  EXPECT_EQ(Error("x").code(), ErrorCode::kUnknown);
+}
+
+TEST(ResultTest, EveryCodeHasItsName) {
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kNotFound), "NotFound");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kDeadlineExceeded), "DeadlineExceeded");
+  for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+    const auto name = ErrorCodeName(static_cast<ErrorCode>(c));
+    EXPECT_TRUE(c == 0 || name != "Unknown") << c;
+  }
 }
 
 }  // namespace
