@@ -1,0 +1,153 @@
+// The messages of the host protocol between an operator and its hosts, as wasmCloud v2 defines
+// them (package wasmcloud.runtime.v2; ../shared/spec/host-protocol.md): what a host is told to
+// run — a self-contained Workload, its images, resolved config and credentials — and what it
+// reports back. Plain values; codec.h puts them on the wire as proto3 JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wcloud::hostapi {
+
+using StringMap = std::map<std::string, std::string>;
+
+struct WitInterface {
+  std::string namespace_;
+  std::string package;
+  std::string version;
+  std::vector<std::string> interfaces;
+  StringMap config;
+  std::string name;  // which entry an identifier like store::open("name") reaches
+  bool operator==(const WitInterface&) const = default;
+};
+
+struct HostHeartbeat {
+  std::string id;  // the host's NKey ("N…")
+  std::string hostname;
+  std::string friendly_name;
+  std::string version;
+  StringMap labels;        // always with "hostgroup"
+  std::string started_at;  // RFC 3339
+  std::string os_arch;
+  std::string os_name;
+  std::string os_kernel;
+  float system_cpu_usage = 0;
+  uint64_t system_memory_total = 0;
+  uint64_t system_memory_free = 0;
+  uint64_t component_count = 0;
+  uint64_t workload_count = 0;
+  std::vector<WitInterface> imports;
+  std::vector<WitInterface> exports;
+  uint32_t http_port = 0;
+  std::string environment;
+  bool operator==(const HostHeartbeat&) const = default;
+};
+
+enum class ImagePullPolicy { kUnspecified, kAlways, kIfNotPresent, kNever };
+
+struct ImagePullSecret {
+  std::string username;
+  std::string password;
+  bool operator==(const ImagePullSecret&) const = default;
+};
+
+struct VolumeMount {
+  std::string name;
+  std::string mount_path;
+  bool read_only = false;
+  bool operator==(const VolumeMount&) const = default;
+};
+
+struct LocalResources {
+  int32_t memory_limit_mb = 0;
+  int32_t cpu_limit = 0;
+  StringMap config;
+  StringMap environment;
+  std::vector<VolumeMount> volume_mounts;
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_ip_name_lookups;
+  std::vector<std::string> allowed_host_loopback_ports;
+  bool operator==(const LocalResources&) const = default;
+};
+
+struct Component {
+  std::string name;
+  std::string image;
+  LocalResources local_resources;
+  int32_t pool_size = 0;
+  int32_t max_invocations = 0;
+  int32_t max_concurrency = 0;
+  bool has_image_pull_secret = false;
+  ImagePullSecret image_pull_secret;
+  ImagePullPolicy image_pull_policy = ImagePullPolicy::kUnspecified;
+  bool operator==(const Component&) const = default;
+};
+
+struct Service {
+  std::string image;
+  LocalResources local_resources;
+  uint64_t max_restarts = 0;
+  bool has_image_pull_secret = false;
+  ImagePullSecret image_pull_secret;
+  ImagePullPolicy image_pull_policy = ImagePullPolicy::kUnspecified;
+  bool operator==(const Service&) const = default;
+};
+
+struct Volume {
+  std::string name;
+  enum class Type { kNone, kHostPath, kEmptyDir };
+  Type type = Type::kNone;
+  std::string local_path;  // with kHostPath
+  bool operator==(const Volume&) const = default;
+};
+
+struct WitWorld {
+  std::vector<Component> components;
+  std::vector<WitInterface> host_interfaces;
+  bool operator==(const WitWorld&) const = default;
+};
+
+struct Workload {
+  std::string namespace_;
+  std::string name;
+  StringMap annotations;
+  bool has_service = false;
+  Service service;
+  WitWorld wit_world;
+  std::vector<Volume> volumes;
+  bool operator==(const Workload&) const = default;
+};
+
+struct WorkloadStartRequest {
+  Workload workload;
+  std::string workload_id;
+  bool operator==(const WorkloadStartRequest&) const = default;
+};
+
+// The request of workload.status and workload.stop.
+struct WorkloadIdRequest {
+  std::string workload_id;
+  bool operator==(const WorkloadIdRequest&) const = default;
+};
+
+enum class WorkloadState {
+  kUnspecified,
+  kStarting,
+  kRunning,
+  kCompleted,
+  kStopping,
+  kError,
+  kNotFound,
+};
+
+// What every workload command answers ({"workloadStatus": …} on the wire).
+struct WorkloadStatus {
+  std::string workload_id;
+  WorkloadState state = WorkloadState::kUnspecified;
+  std::string message;
+  bool operator==(const WorkloadStatus&) const = default;
+};
+
+}  // namespace wcloud::hostapi
