@@ -20,13 +20,16 @@ Status HeartbeatSender::SendNow() {
 
 void HeartbeatSender::Start() {
   if (thread_.joinable()) return;
-  stop_ = false;
+  {
+    MutexLock lock(mu_);
+    stop_ = false;
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
 void HeartbeatSender::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -34,12 +37,16 @@ void HeartbeatSender::Stop() {
 }
 
 void HeartbeatSender::Run() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      if (stop_) return;
+    }
     (void)SendNow();
-    lock.lock();
-    cv_.wait_for(lock, interval_, [this] { return stop_; });
+    const auto next = std::chrono::steady_clock::now() + interval_;
+    MutexLock lock(mu_);
+    while (!stop_ && cv_.WaitUntil(lock, next)) {
+    }
   }
 }
 

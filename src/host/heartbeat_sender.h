@@ -4,12 +4,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "host/heartbeat.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::host {
@@ -36,9 +35,9 @@ class HeartbeatSender {
   Sink sink_;
   std::chrono::milliseconds interval_;
   CpuUsage cpu_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -66,7 +66,7 @@ WorkloadHost::WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRoute
 WorkloadHost::~WorkloadHost() {
   std::map<std::string, std::unique_ptr<Running>> running;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     running.swap(running_);
   }
   for (auto& [key, r] : running) Stop(*r);
@@ -75,7 +75,7 @@ WorkloadHost::~WorkloadHost() {
 Result<std::shared_ptr<const component::InstancePre>> WorkloadHost::Compile(
     const std::string& name, const ComponentImage& image) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = compiled_.find(image.digest);
     if (it != compiled_.end()) return it->second;
   }
@@ -84,7 +84,7 @@ Result<std::shared_ptr<const component::InstancePre>> WorkloadHost::Compile(
   if (!decoded) return decoded.error().Wrap("component " + name);
   auto pre = component::InstancePre::Create(engine_, *decoded, linker_);
   if (!pre) return pre.error().Wrap("component " + name);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   compiled_[image.digest] = *pre;
   return *pre;
 }
@@ -95,7 +95,7 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
   running->key = run.key;
   running->revision = run.revision;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     running->owner = run.key + "#" + std::to_string(++generation_);
   }
   auto fail = [&](const std::string& reason, const Error& e) -> Error {
@@ -204,7 +204,7 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
 
 WorkloadState WorkloadHost::Apply(const WorkloadRun& run) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = running_.find(run.key);
     if (it != running_.end() && it->second->revision == run.revision) return states_[run.key];
   }
@@ -213,13 +213,13 @@ WorkloadState WorkloadHost::Apply(const WorkloadRun& run) {
   std::unique_ptr<Running> old;
   if (!built) {
     state.ready = false;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     // The previous revision, if any, keeps serving; the condition says why the new one failed.
     states_[run.key] = state;
     return state;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = running_.find(run.key);
     if (it != running_.end()) old = std::move(it->second);
     running_[run.key] = std::move(*built);
@@ -238,7 +238,7 @@ void WorkloadHost::Stop(Running& running) {
 void WorkloadHost::Remove(const std::string& key) {
   std::unique_ptr<Running> running;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     states_.erase(key);
     auto it = running_.find(key);
     if (it == running_.end()) return;
@@ -247,24 +247,24 @@ void WorkloadHost::Remove(const std::string& key) {
     ++stopping_;
   }
   Stop(*running);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   --stopping_;
 }
 
 std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = states_.find(key);
   if (it == states_.end()) return std::nullopt;
   return it->second;
 }
 
 int WorkloadHost::workload_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return static_cast<int>(running_.size()) + stopping_;
 }
 
 int WorkloadHost::component_count() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int n = 0;
   for (const auto& [key, r] : running_) n += r->components;
   return n;

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +20,7 @@
 #include "host/http_service.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
+#include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
 #include "wasm/engine.h"
@@ -104,12 +104,13 @@ class WorkloadHost {
   plugins::KeyValueConnections keyvalue_;
   std::shared_ptr<spdlog::logger> guest_logger_;
 
-  mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Running>> running_;  // by key
-  std::map<std::string, WorkloadState> states_;
-  int stopping_ = 0;  // removed from running_, listeners not yet closed
-  std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_;  // by digest
-  uint64_t generation_ = 0;
+  mutable Mutex mu_;
+  std::map<std::string, std::unique_ptr<Running>> running_ GUARDED_BY(mu_);  // by key
+  std::map<std::string, WorkloadState> states_ GUARDED_BY(mu_);
+  int stopping_ GUARDED_BY(mu_) = 0;  // removed from running_, listeners not yet closed
+  // By digest.
+  std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_ GUARDED_BY(mu_);
+  uint64_t generation_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wcloud::host

@@ -34,7 +34,7 @@ void EventRecorder::Record(const Json& object, const std::string& type, const st
   p.reason = reason;
   p.message = message.substr(0, 1024);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_ || queue_.size() >= kMaxQueued) return;
     queue_.push_back(std::move(p));
   }
@@ -43,7 +43,7 @@ void EventRecorder::Record(const Json& object, const std::string& type, const st
 
 void EventRecorder::Flush() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return;
     stop_ = true;
   }
@@ -55,8 +55,8 @@ void EventRecorder::Run() {
   while (true) {
     Pending p;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stop_ && queue_.empty()) cv_.Wait(lock);
       if (queue_.empty()) return;
       p = std::move(queue_.front());
       queue_.pop_front();

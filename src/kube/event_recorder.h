@@ -4,15 +4,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "kube/client.h"
 #include "util/json.h"
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -47,12 +46,12 @@ class EventRecorder {
   Client& client_;
   std::string component_;
   std::string instance_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;
-  bool stop_ = false;
-  size_t in_flight_ = 0;
-  std::map<std::string, Seen> seen_;  // aggregation key → the Event that holds it
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<Pending> queue_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  // Aggregation key → the Event that holds it; the sending thread's alone.
+  std::map<std::string, Seen> seen_;
   std::thread thread_;
 };
 

@@ -100,12 +100,12 @@ Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
 }
 
 void FakeClient::AddReactor(Reactor reactor) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   reactors_.push_back(std::move(reactor));
 }
 
 std::vector<FakeClient::Action> FakeClient::Actions() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return actions_;
 }
 
@@ -118,7 +118,7 @@ std::vector<FakeClient::Action> FakeClient::Writes() const {
 }
 
 void FakeClient::ClearActions() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   actions_.clear();
 }
 
@@ -127,7 +127,7 @@ Result<Json> FakeClient::Do(std::string_view method, const std::string& path, co
   Action action{std::string(method), path, body ? *body : Json()};
   std::vector<Reactor> reactors;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     actions_.push_back(action);
     reactors = reactors_;
   }
@@ -135,7 +135,7 @@ Result<Json> FakeClient::Do(std::string_view method, const std::string& path, co
     if (auto answer = reactor(action)) return *answer;
   }
   WCLOUD_ASSIGN_OR_RETURN(Target t, ParsePath(path));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto result = Serve(method, t, body, content_type);
   if (!result) {
     const Error& e = result.error();
@@ -150,7 +150,7 @@ Json FakeClient::Seed(const ResourceType& type, Json object) {
   auto t = ParsePath(CollectionPath(type, meta.value("namespace", "")));
   assert(t && "a ResourceType always makes a valid path");
   const Json status = object.value("status", Json());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto created = Create(*t, std::move(object));
   if (!created) return Json();
   // Seeded objects may start with a status, as if a controller had written it, and with an
@@ -342,7 +342,7 @@ Status FakeClient::Watch(const std::string& path, const std::function<bool(const
                          const std::atomic<bool>* stop) {
   WCLOUD_ASSIGN_OR_RETURN(Target t, ParsePath(path));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     actions_.push_back(Action{"WATCH", path, Json()});
   }
   std::optional<api::LabelSelector> selector;
@@ -357,8 +357,10 @@ Status FakeClient::Watch(const std::string& path, const std::function<bool(const
   for (;;) {
     std::vector<Json> batch;
     {
-      std::unique_lock lock(mu_);
-      changed_.wait_for(lock, std::chrono::milliseconds(20), [&] { return next < events_.size(); });
+      MutexLock lock(mu_);
+      if (next >= events_.size()) {
+        changed_.WaitUntil(lock, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+      }
       for (; next < events_.size(); ++next) {
         const Event& e = events_[next];
         if (e.rv <= after || e.resource != t.resource || (!t.ns.empty() && e.ns != t.ns)) {

@@ -5,16 +5,15 @@
 // fail. Not a validating server: integration tests run against the real one.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "kube/client.h"
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -68,21 +67,21 @@ class FakeClient : public Client {
 
   static Result<Target> ParsePath(const std::string& path);
   Result<Json> Serve(std::string_view method, const Target& t, const Json* body,
-                     std::string_view content_type);
-  Result<Json> List(const Target& t);
-  Result<Json> Create(const Target& t, Json object);
-  Result<Json> Write(const Target& t, Json object, const Json& old);
-  Result<Json> Delete(const Target& t);
-  void Stamp(Json& object);
-  void Record(const std::string& type, const Target& t, const Json& object);
+                     std::string_view content_type) REQUIRES(mu_);
+  Result<Json> List(const Target& t) REQUIRES(mu_);
+  Result<Json> Create(const Target& t, Json object) REQUIRES(mu_);
+  Result<Json> Write(const Target& t, Json object, const Json& old) REQUIRES(mu_);
+  Result<Json> Delete(const Target& t) REQUIRES(mu_);
+  void Stamp(Json& object) REQUIRES(mu_);
+  void Record(const std::string& type, const Target& t, const Json& object) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::map<Key, Json> objects_;
-  std::vector<Event> events_;
-  std::vector<Action> actions_;
-  std::vector<Reactor> reactors_;
-  uint64_t resource_version_ = 1;
+  mutable Mutex mu_;
+  CondVar changed_;
+  std::map<Key, Json> objects_ GUARDED_BY(mu_);
+  std::vector<Event> events_ GUARDED_BY(mu_);
+  std::vector<Action> actions_ GUARDED_BY(mu_);
+  std::vector<Reactor> reactors_ GUARDED_BY(mu_);
+  uint64_t resource_version_ GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace wcloud::kube

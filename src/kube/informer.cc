@@ -101,7 +101,11 @@ void Informer::Start() {
 }
 
 void Informer::RequestStop() {
-  stop_ = true;
+  {
+    // Under the mutex, so a Run between its check and its wait cannot miss the wakeup.
+    MutexLock lock(stop_mu_);
+    stop_ = true;
+  }
   stop_cv_.notify_all();
 }
 
@@ -111,23 +115,27 @@ void Informer::Stop() {
 }
 
 bool Informer::HasSynced() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return synced_;
 }
 
 bool Informer::WaitForSync(std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(mu_);
-  return synced_cv_.wait_for(lock, timeout, [this] { return synced_; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!synced_) {
+    if (!synced_cv_.WaitUntil(lock, deadline)) return synced_;
+  }
+  return true;
 }
 
 ObjectPtr Informer::Get(const std::string& key) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = items_.find(key);
   return it == items_.end() ? nullptr : it->second;
 }
 
 std::vector<ObjectPtr> Informer::List() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ObjectPtr> out;
   out.reserve(items_.size());
   for (const auto& [key, obj] : items_) out.push_back(obj);
@@ -135,7 +143,7 @@ std::vector<ObjectPtr> Informer::List() const {
 }
 
 std::vector<ObjectPtr> Informer::ByIndex(const std::string& index, const std::string& value) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<ObjectPtr> out;
   auto idx = indexes_.find(index);
   if (idx == indexes_.end()) return out;
@@ -148,7 +156,7 @@ std::vector<ObjectPtr> Informer::ByIndex(const std::string& index, const std::st
 }
 
 std::string Informer::LastResourceVersion() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return resource_version_;
 }
 
@@ -173,7 +181,7 @@ void Informer::Apply(WatchEvent::Type type, const Json& object) {
   auto fresh = std::make_shared<const Json>(object);
   ObjectPtr old;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto rv = ResourceVersionOf(object); !rv.empty()) resource_version_ = rv;
     auto it = items_.find(key);
     if (it != items_.end()) {
@@ -218,7 +226,7 @@ Status Informer::ListAndReplace() {
   // Objects gone while we were not watching are deleted; the rest are added or updated.
   std::vector<ObjectPtr> gone;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [key, obj] : items_) {
       if (!listed.count(key)) gone.push_back(obj);
     }
@@ -230,7 +238,7 @@ Status Informer::ListAndReplace() {
     Apply(WatchEvent::Type::kModified, obj);
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     resource_version_ = list_rv;
     synced_ = true;
   }
@@ -245,7 +253,7 @@ Status Informer::WatchOnce() {
       [&](const WatchEvent& event) {
         switch (event.type) {
           case WatchEvent::Type::kBookmark: {
-            std::lock_guard lock(mu_);
+            MutexLock lock(mu_);
             if (auto rv = ResourceVersionOf(event.object); !rv.empty()) resource_version_ = rv;
             return true;
           }
@@ -285,8 +293,10 @@ void Informer::Run() {
       continue;
     }
     if (!IsGone(s.error())) need_list = true;
-    std::unique_lock lock(stop_mu_);
-    stop_cv_.wait_for(lock, backoff, [this] { return stop_.load(); });
+    const auto until = std::chrono::steady_clock::now() + backoff;
+    MutexLock lock(stop_mu_);
+    while (!stop_.load() && stop_cv_.WaitUntil(lock, until)) {
+    }
     backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
   }
 }

@@ -4,11 +4,9 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +15,7 @@
 
 #include "kube/client.h"
 #include "util/json.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::kube {
@@ -101,23 +100,23 @@ class Informer {
   Status ListAndReplace();
   Status WatchOnce();
   void Apply(WatchEvent::Type type, const Json& object);
-  void IndexLocked(const std::string& key, const Json& object, bool add);
+  void IndexLocked(const std::string& key, const Json& object, bool add) REQUIRES(mu_);
 
   std::unique_ptr<ListWatch> list_watch_;
   std::vector<EventHandler> handlers_;
   std::map<std::string, IndexFunc> index_funcs_;
 
-  mutable std::mutex mu_;
-  mutable std::condition_variable synced_cv_;
-  std::map<std::string, ObjectPtr> items_;
+  mutable Mutex mu_;
+  mutable CondVar synced_cv_;
+  std::map<std::string, ObjectPtr> items_ GUARDED_BY(mu_);
   // index name → value → keys
-  std::map<std::string, std::map<std::string, std::set<std::string>>> indexes_;
-  std::string resource_version_;
-  bool synced_ = false;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> indexes_ GUARDED_BY(mu_);
+  std::string resource_version_ GUARDED_BY(mu_);
+  bool synced_ GUARDED_BY(mu_) = false;
 
   std::atomic<bool> stop_{false};
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
+  Mutex stop_mu_;
+  CondVar stop_cv_;
   std::thread thread_;
 };
 

@@ -22,7 +22,7 @@ void LeaderElector::Start() {
 
 void LeaderElector::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
@@ -30,8 +30,12 @@ void LeaderElector::Stop() {
 }
 
 bool LeaderElector::SleepFor(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stop_.load(); });
+  const auto until = std::chrono::steady_clock::now() + d;
+  MutexLock lock(mu_);
+  while (!stop_.load()) {
+    if (!cv_.WaitUntil(lock, until)) return !stop_.load();
+  }
+  return false;
 }
 
 bool LeaderElector::TryAcquireOrRenew() {

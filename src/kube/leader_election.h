@@ -6,13 +6,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "kube/client.h"
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -50,10 +49,10 @@ class LeaderElector {
   Config config_;
   std::atomic<bool> leader_{false};
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;  // with cv_, wakes the elector's sleep when stopping
+  CondVar cv_;
   std::thread thread_;
-  // What we last saw of the lease, and when, on our clock.
+  // What we last saw of the lease, and when, on our clock; the elector thread's alone.
   std::string observed_holder_;
   std::string observed_renew_time_;
   std::chrono::steady_clock::time_point observed_at_{};

@@ -7,7 +7,7 @@
 namespace wcloud::kube {
 
 Clock::duration ItemExponentialRateLimiter::When(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int exp = failures_[key]++;
   // Past 2^40 the product only overflows; the cap is reached long before.
   if (exp > 40) return max_;
@@ -16,12 +16,12 @@ Clock::duration ItemExponentialRateLimiter::When(const std::string& key) {
 }
 
 void ItemExponentialRateLimiter::Forget(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   failures_.erase(key);
 }
 
 int ItemExponentialRateLimiter::NumRequeues(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = failures_.find(key);
   return it == failures_.end() ? 0 : it->second;
 }
@@ -30,7 +30,7 @@ BucketRateLimiter::BucketRateLimiter(double qps, int burst)
     : qps_(qps), burst_(burst), tokens_(burst), last_(Clock::now()) {}
 
 Clock::duration BucketRateLimiter::When(const std::string&) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto now = Clock::now();
   double elapsed = std::chrono::duration<double>(now - last_).count();
   tokens_ = std::min(burst_, tokens_ + elapsed * qps_);

@@ -6,8 +6,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
+
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -34,8 +35,8 @@ class ItemExponentialRateLimiter : public RateLimiter {
  private:
   const Clock::duration base_;
   const Clock::duration max_;
-  std::mutex mu_;
-  std::map<std::string, int> failures_;
+  Mutex mu_;
+  std::map<std::string, int> failures_ GUARDED_BY(mu_);
 };
 
 // A token bucket of `burst` tokens refilled at `qps`; the delay is when the next token is free.
@@ -49,9 +50,9 @@ class BucketRateLimiter : public RateLimiter {
  private:
   const double qps_;
   const double burst_;
-  std::mutex mu_;
-  double tokens_;
-  Clock::time_point last_;
+  Mutex mu_;
+  double tokens_ GUARDED_BY(mu_);
+  Clock::time_point last_ GUARDED_BY(mu_);
 };
 
 // The longest delay of its parts: client-go's DefaultControllerRateLimiter is

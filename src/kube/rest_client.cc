@@ -61,7 +61,7 @@ RestClient::~RestClient() = default;
 
 RestClient::Handle RestClient::Acquire() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!idle_.empty()) {
       Handle h = std::move(idle_.back());
       idle_.pop_back();
@@ -73,7 +73,7 @@ RestClient::Handle RestClient::Acquire() {
 }
 
 void RestClient::Release(Handle handle) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < 8) idle_.push_back(std::move(handle));
 }
 

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "kube/client.h"
 #include "kube/rest_config.h"
 #include "util/json.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::kube {
@@ -41,8 +41,8 @@ class RestClient : public Client {
   void Configure(CURL* curl, const std::string& url) const;
 
   RestConfig config_;
-  std::mutex mu_;
-  std::vector<Handle> idle_;  // reused for keep-alive connections
+  Mutex mu_;
+  std::vector<Handle> idle_ GUARDED_BY(mu_);  // reused for keep-alive connections
 };
 
 }  // namespace wcloud::kube

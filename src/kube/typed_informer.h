@@ -8,12 +8,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "api/codec.h"
 #include "kube/informer.h"
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -57,12 +57,12 @@ class TypedInformer {
   bool WaitForSync(std::chrono::milliseconds timeout) const { return raw_.WaitForSync(timeout); }
 
   Ptr Get(const std::string& key) const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = items_.find(key);
     return it == items_.end() ? nullptr : it->second;
   }
   std::vector<Ptr> List() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     std::vector<Ptr> out;
     out.reserve(items_.size());
     for (const auto& [key, object] : items_) out.push_back(object);
@@ -91,7 +91,7 @@ class TypedInformer {
     Ptr now = Decode(*raw_new);
     Ptr old;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = items_.find(key);
       if (it != items_.end()) old = it->second;
       if (now) {
@@ -111,7 +111,7 @@ class TypedInformer {
   void Deleted(const ObjectPtr& raw) {
     Ptr old;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       auto it = items_.find(ObjectKey(*raw));
       if (it == items_.end()) return;
       old = it->second;
@@ -134,8 +134,8 @@ class TypedInformer {
 
   Informer raw_;
   std::vector<Handler> handlers_;
-  mutable std::mutex mu_;
-  std::map<std::string, Ptr> items_;
+  mutable Mutex mu_;
+  std::map<std::string, Ptr> items_ GUARDED_BY(mu_);
   std::atomic<uint64_t> decode_errors_{0};
 };
 

@@ -13,12 +13,12 @@ void WorkQueue::AddLocked(const std::string& key) {
 }
 
 void WorkQueue::Add(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   AddLocked(key);
 }
 
 void WorkQueue::AddAfter(const std::string& key, Clock::duration delay) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (shutting_down_) return;
   if (delay <= Clock::duration::zero()) {
     AddLocked(key);
@@ -44,15 +44,15 @@ void WorkQueue::PromoteDueLocked(Clock::time_point now) {
 }
 
 std::optional<std::string> WorkQueue::Get() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
     PromoteDueLocked(Clock::now());
     if (!queue_.empty()) break;
     if (shutting_down_) return std::nullopt;
     if (delayed_.empty()) {
-      cv_.wait(lock);
+      cv_.Wait(lock);
     } else {
-      cv_.wait_until(lock, delayed_.top().ready);
+      cv_.WaitUntil(lock, delayed_.top().ready);
     }
   }
   std::string key = std::move(queue_.front());
@@ -63,7 +63,7 @@ std::optional<std::string> WorkQueue::Get() {
 }
 
 void WorkQueue::Done(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   processing_.erase(key);
   if (dirty_.count(key)) {
     queue_.push_back(key);
@@ -74,25 +74,25 @@ void WorkQueue::Done(const std::string& key) {
 }
 
 void WorkQueue::ShutDown() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   shutting_down_ = true;
   cv_.notify_all();
 }
 
 void WorkQueue::ShutDownWithDrain() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   shutting_down_ = true;
   cv_.notify_all();
-  cv_.wait(lock, [this] { return processing_.empty(); });
+  while (!processing_.empty()) cv_.Wait(lock);
 }
 
 bool WorkQueue::shutting_down() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return shutting_down_;
 }
 
 size_t WorkQueue::Len() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 

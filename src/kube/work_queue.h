@@ -3,10 +3,8 @@
 // processed, it is queued again when the worker calls Done); delayed and rate-limited adds.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <queue>
 #include <set>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "kube/rate_limiter.h"
+#include "util/mutex.h"
 
 namespace wcloud::kube {
 
@@ -50,17 +49,17 @@ class WorkQueue {
     std::string key;
     bool operator>(const Delayed& o) const { return ready > o.ready; }
   };
-  void AddLocked(const std::string& key);
-  void PromoteDueLocked(Clock::time_point now);
+  void AddLocked(const std::string& key) REQUIRES(mu_);
+  void PromoteDueLocked(Clock::time_point now) REQUIRES(mu_);
 
   std::unique_ptr<RateLimiter> limiter_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  std::set<std::string> dirty_;       // waiting to be processed
-  std::set<std::string> processing_;  // handed out, not yet Done
-  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
-  bool shutting_down_ = false;
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<std::string> queue_ GUARDED_BY(mu_);
+  std::set<std::string> dirty_ GUARDED_BY(mu_);       // waiting to be processed
+  std::set<std::string> processing_ GUARDED_BY(mu_);  // handed out, not yet Done
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_ GUARDED_BY(mu_);
+  bool shutting_down_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace wcloud::kube

@@ -38,7 +38,6 @@ TEST(WorkQueueTest, KeyAddedWhileProcessingIsRequeuedOnDone) {
 
 TEST(WorkQueueTest, NeverProcessesAKeyTwiceAtOnce) {
   WorkQueue q;
-  std::atomic<bool> stop{false};
   std::mutex mu;
   std::map<std::string, int> in_flight;
   std::atomic<int> violations{0}, processed{0};

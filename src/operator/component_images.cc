@@ -51,7 +51,7 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
   if (ec) return Error("image file " + path + ": " + ec.message());
   int64_t stamp = mtime.time_since_epoch().count();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = files_.find(path);
     if (it != files_.end() && it->second.size == size && it->second.mtime == stamp) {
       auto bytes = bytes_.find(it->second.digest);
@@ -62,7 +62,7 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
   if (!bytes) return bytes.error().Wrap("image file");
   std::string digest = Sha256Digest(*bytes);
   auto shared = std::make_shared<const std::string>(std::move(*bytes));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   files_[path] = FileStamp{size, stamp, digest};
   bytes_[digest] = shared;
   return host::ComponentImage{digest, shared};
@@ -80,7 +80,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
   tagged.digest.clear();
   std::string manifest = ref->digest;
   if (manifest.empty() && policy != "Always") {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = tags_.find(tagged.ToString());
     if (it != tags_.end()) manifest = it->second;
   }
@@ -99,7 +99,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
     if (!resolved) return NameImage(resolved.error(), *ref, image);
     manifest = std::move(*resolved);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       tags_[tagged.ToString()] = manifest;
     }
     if (auto cached = Cached(manifest)) return *cached;
@@ -118,7 +118,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
 std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& manifest_digest) {
   std::string content;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto layer = layers_.find(manifest_digest);
     if (layer == layers_.end()) return std::nullopt;
     content = layer->second;
@@ -134,14 +134,14 @@ std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& m
 host::ComponentImage ComponentImages::Keep(const std::string& manifest_digest,
                                            std::string layer_digest, std::string bytes) {
   auto shared = std::make_shared<const std::string>(std::move(bytes));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   layers_[manifest_digest] = layer_digest;
   bytes_[layer_digest] = shared;
   return host::ComponentImage{std::move(layer_digest), shared};
 }
 
 void ComponentImages::Retain(const std::set<std::string>& keep) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::erase_if(bytes_, [&](const auto& entry) { return !keep.count(entry.first); });
 }
 

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +14,7 @@
 #include "host/workload_host.h"
 #include "kube/client.h"
 #include "oci/component_store.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::operator_ {
@@ -55,11 +55,13 @@ class ComponentImages {
 
   kube::Client& client_;
   oci::ComponentStore* store_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const std::string>> bytes_;  // by content digest
-  std::map<std::string, std::string> layers_;  // manifest digest → content digest
-  std::map<std::string, std::string> tags_;    // reference without digest → manifest digest
-  std::map<std::string, FileStamp> files_;     // by path: unchanged files are not hashed again
+  Mutex mu_;
+  // By content digest.
+  std::map<std::string, std::shared_ptr<const std::string>> bytes_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> layers_ GUARDED_BY(mu_);  // manifest → content digest
+  std::map<std::string, std::string> tags_ GUARDED_BY(mu_);    // reference → manifest digest
+  // By path: unchanged files are not hashed again.
+  std::map<std::string, FileStamp> files_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::operator_

@@ -42,7 +42,7 @@ ReplicaSetController::ReplicaSetController(kube::Client& client, Informers& info
 }
 
 void ReplicaSetController::Observed(const api::Workload& workload) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& uid : OwnerUids(workload.metadata)) {
     auto it = expectations_.find(uid);
     if (it != expectations_.end() && --it->second.pending <= 0) expectations_.erase(it);
@@ -61,7 +61,7 @@ Status ReplicaSetController::Reconcile(const std::string& key) {
   }
   const int have = static_cast<int>(owned.size());
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = expectations_.find(uid);
     if (it != expectations_.end()) {
       if (std::chrono::steady_clock::now() < it->second.deadline) return Ok();
@@ -82,14 +82,14 @@ Status ReplicaSetController::Reconcile(const std::string& key) {
     workload.spec = rs->spec.template_.spec;
     const Json body = api::EncodeObject(workload);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       expectations_[uid] = {desired - have, std::chrono::steady_clock::now() + kExpectationTimeout};
     }
     for (int i = have; i < desired; ++i) {
       auto created = client_.Do(
           "POST", kube::CollectionPath(kWorkloads, ns) + "?fieldManager=" + kFieldManager, &body);
       if (!created) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         expectations_.erase(uid);
         return created.error();
       }

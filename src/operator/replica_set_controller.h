@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "kube/client.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
+#include "util/mutex.h"
 
 namespace wcloud::operator_ {
 
@@ -36,8 +36,8 @@ class ReplicaSetController {
     int pending = 0;
     std::chrono::steady_clock::time_point deadline;
   };
-  std::mutex mu_;
-  std::map<std::string, Expectation> expectations_;  // by owner uid; guarded by mu_
+  Mutex mu_;
+  std::map<std::string, Expectation> expectations_ GUARDED_BY(mu_);  // by owner uid
   Controller loop_;
 };
 
