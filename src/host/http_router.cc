@@ -42,7 +42,7 @@ Result<std::pair<std::string, uint16_t>> SplitAddress(const std::string& address
 HttpRouter::~HttpRouter() { StopAll(); }
 
 std::shared_ptr<const HttpRouter::Table> HttpRouter::Snapshot(const Listener& listener) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return listener.table;
 }
 
@@ -72,7 +72,7 @@ void HttpRouter::Dispatch(Listener& listener, ingress::Exchange exchange) {
 
 Status HttpRouter::Add(const std::string& owner, const std::string& address,
                        const std::string& host, std::shared_ptr<const HttpComponent> component) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   auto it = listeners_.find(address);
   if (it == listeners_.end()) {
     WCLOUD_ASSIGN_OR_RETURN(auto split, SplitAddress(address));
@@ -101,7 +101,7 @@ Status HttpRouter::Add(const std::string& owner, const std::string& address,
 void HttpRouter::RemoveOwner(const std::string& owner) {
   std::vector<std::unique_ptr<Listener>> closing;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto it = listeners_.begin(); it != listeners_.end();) {
       auto table = std::make_shared<Table>(*it->second->table);
       std::erase_if(table->routes, [&](const Route& r) { return r.owner == owner; });
@@ -119,7 +119,7 @@ void HttpRouter::RemoveOwner(const std::string& owner) {
 }
 
 uint16_t HttpRouter::PortOf(const std::string& address) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = listeners_.find(address);
   return it == listeners_.end() ? 0 : it->second->server->port();
 }
@@ -127,7 +127,7 @@ uint16_t HttpRouter::PortOf(const std::string& address) const {
 void HttpRouter::StopAll() {
   std::map<std::string, std::unique_ptr<Listener>> closing;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closing.swap(listeners_);
   }
   for (auto& [address, listener] : closing) listener->server->Stop(std::chrono::seconds(5));

@@ -7,12 +7,12 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "host/http_service.h"
 #include "ingress/ingress_server.h"
+#include "util/mutex.h"
 
 namespace wcloud::host {
 
@@ -59,8 +59,8 @@ class HttpRouter {
 
   HttpService& service_;
   Options options_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Listener>> listeners_;  // by address
+  mutable Mutex mu_;  // also guards each Listener's `table`
+  std::map<std::string, std::unique_ptr<Listener>> listeners_ GUARDED_BY(mu_);  // by address
 };
 
 }  // namespace wcloud::host

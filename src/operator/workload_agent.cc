@@ -117,7 +117,7 @@ void WorkloadAgent::Stop() {
   if (!started_) return;
   started_ = false;
   {
-    std::lock_guard lock(resync_mu_);
+    MutexLock lock(resync_mu_);
     stopping_ = true;
   }
   resync_cv_.notify_all();
@@ -131,12 +131,18 @@ bool WorkloadAgent::WaitForSync(std::chrono::milliseconds timeout) const {
 }
 
 void WorkloadAgent::ResyncLoop() {
-  std::unique_lock lock(resync_mu_);
-  while (!resync_cv_.wait_for(lock, options_.resync, [this] { return stopping_; })) {
+  for (;;) {
+    {
+      const auto until = std::chrono::steady_clock::now() + options_.resync;
+      MutexLock lock(resync_mu_);
+      while (!stopping_ && resync_cv_.WaitUntil(lock, until)) {
+      }
+      if (stopping_) return;
+    }
     for (const auto& w : workloads_.List()) {
       if (HostIdOf(*w) == host_id_) controller_.Enqueue(kube::ObjectKey(*w));
     }
-    std::lock_guard running(mu_);
+    MutexLock running(mu_);
     for (const auto& [key, digests] : running_) controller_.Enqueue(key);
   }
 }
@@ -232,7 +238,7 @@ WorkloadAgent::Outcome WorkloadAgent::Run(const std::string& key, const Json& wo
 
   host::WorkloadState state = host_.Apply(run);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     running_[key] = std::move(digests);
   }
   RetainImages();
@@ -330,7 +336,7 @@ Status WorkloadAgent::Finish(const Json& workload) {
 void WorkloadAgent::RemoveLocal(const std::string& key) {
   bool had = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     had = running_.erase(key) > 0;
   }
   // The host may know the key from an agent before this one (the host outlives it).
@@ -342,7 +348,7 @@ void WorkloadAgent::RemoveLocal(const std::string& key) {
 void WorkloadAgent::RetainImages() {
   std::set<std::string> keep;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [key, digests] : running_) keep.insert(digests.begin(), digests.end());
   }
   images_.Retain(keep);

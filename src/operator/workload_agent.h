@@ -8,9 +8,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +21,7 @@
 #include "operator/component_images.h"
 #include "operator/controller.h"
 #include "util/json.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::operator_ {
@@ -87,14 +86,14 @@ class WorkloadAgent {
   kube::EventRecorder events_;
   Controller controller_;
 
-  std::mutex mu_;
+  Mutex mu_;
   // Workloads applied to the host, with the content digests of their images.
-  std::map<std::string, std::set<std::string>> running_;
+  std::map<std::string, std::set<std::string>> running_ GUARDED_BY(mu_);
 
   bool started_ = false;
-  std::mutex resync_mu_;
-  std::condition_variable resync_cv_;
-  bool stopping_ = false;
+  Mutex resync_mu_;
+  CondVar resync_cv_;
+  bool stopping_ GUARDED_BY(resync_mu_) = false;
   std::thread resync_;
 };
 
