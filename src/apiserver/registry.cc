@@ -499,6 +499,21 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
   }
   int64_t precondition = RevisionOf(body);
   if (precondition < 0) return StatusResult(400, "BadRequest", "invalid resourceVersion");
+  // Custom resources allow no unconditional update (CRD strategies); core kinds here do.
+  if (precondition == 0 && def.group == api::kGroup && scope.subresource != "scale") {
+    return StatusResult(
+        422, "Invalid",
+        Qualified(def) + " \"" + scope.name +
+            "\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for "
+            "an update",
+        {{"name", scope.name},
+         {"group", def.group},
+         {"kind", def.kind},
+         {"causes",
+          Json::array({{{"reason", "FieldValueInvalid"},
+                        {"message", "Invalid value: 0x0: must be specified for an update"},
+                        {"field", "metadata.resourceVersion"}}})}});
+  }
   if (precondition != 0 && precondition != RevisionOf(existing)) {
     return StatusResult(409, "Conflict",
                         "Operation cannot be fulfilled on " + Qualified(def) + " \"" + scope.name +
@@ -561,6 +576,20 @@ ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_
 ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& content_type,
                               const std::string& body, bool force) {
   const ResourceDef& def = *scope.def;
+  // As the real server: custom resources take no strategic merge patch (it needs Go struct
+  // tags), and a patch must say which kind it is.
+  const std::string media = content_type.substr(0, content_type.find(';'));
+  const bool custom = !def.group.empty() && def.group == api::kGroup;
+  if (media != "application/json-patch+json" && media != "application/merge-patch+json" &&
+      media != "application/apply-patch+yaml" &&
+      (custom || media != "application/strategic-merge-patch+json")) {
+    return StatusResult(
+        415, "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml" +
+            std::string(custom ? "" : ", application/strategic-merge-patch+json"));
+  }
   bool apply = content_type.find("application/apply-patch") != std::string::npos;
   Json patch;
   if (apply) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "support/wcloud_up.h"
+#include "util/json.h"
 
 namespace wcloud {
 namespace {
@@ -281,6 +282,41 @@ TEST_F(KubectlTest, EverydayCommands) {
   auto stale = up_.Kubectl({"replace", "-f", "-"}, old);
   EXPECT_NE(stale.exit_code, 0);
   EXPECT_NE(stale.err.find("the object has been modified"), std::string::npos) << stale.err;
+}
+
+TEST_F(KubectlTest, CustomResourcesRefuseStrategicPatchesAndUnconditionalUpdates) {
+  // Issue #16 item 12, as a real server answers for CRDs.
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  auto strategic =
+      up_.Kubectl({"patch", "ww", "hello-world", "-p", R"({"metadata":{"labels":{"a":"b"}}})"});
+  EXPECT_NE(strategic.exit_code, 0);
+  EXPECT_NE(strategic.err.find("the body of the request was in an unknown format"),
+            std::string::npos)
+      << strategic.err;
+  // Core kinds take it, as before.
+  Ok({"create", "configmap", "patched", "--from-literal=k=v"});
+  Ok({"patch", "cm", "patched", "-p", R"({"data":{"k":"w"}})"});
+  EXPECT_EQ(Ok({"get", "cm", "patched", "-o", "jsonpath={.data.k}"}).out, "w");
+
+  // A PUT without resourceVersion: refused for a custom resource, accepted for a ConfigMap
+  // (`kubectl replace` would fill one in; --raw sends the body as it is).
+  std::string manifest = Ok({"get", "ww", "hello-world", "-o", "json"}).out;
+  Json object = Json::parse(manifest);
+  object["metadata"].erase("resourceVersion");
+  auto unconditional = up_.Kubectl(
+      {"replace", "--raw",
+       "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/workloads/hello-world", "-f", "-"},
+      object.dump());
+  EXPECT_NE(unconditional.exit_code, 0);
+  EXPECT_NE(unconditional.err.find("metadata.resourceVersion: Invalid value: 0x0: must be "
+                                   "specified for an update"),
+            std::string::npos)
+      << unconditional.err;
+  Json cm = Json::parse(Ok({"get", "cm", "patched", "-o", "json"}).out);
+  cm["metadata"].erase("resourceVersion");
+  cm["data"]["k"] = "x";
+  Ok({"replace", "--raw", "/api/v1/namespaces/default/configmaps/patched", "-f", "-"}, cm.dump());
+  EXPECT_EQ(Ok({"get", "cm", "patched", "-o", "jsonpath={.data.k}"}).out, "x");
 }
 
 TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
