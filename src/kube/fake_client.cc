@@ -1,9 +1,10 @@
 #include "kube/fake_client.h"
 
+#include <boost/url/parse.hpp>
 #include <cassert>
-#include <cctype>
 #include <chrono>
 
+#include "api/codec.h"
 #include "api/label_selector.h"
 #include "util/random.h"
 #include "util/timestamp.h"
@@ -11,46 +12,9 @@
 namespace wcloud::kube {
 namespace {
 
-constexpr std::string_view kOurGroup = "runtime.wasmcloud.dev";
-
-std::vector<std::string> Split(std::string_view s, char sep) {
-  std::vector<std::string> parts;
-  size_t at = 0;
-  while (at <= s.size()) {
-    size_t end = s.find(sep, at);
-    if (end == std::string_view::npos) end = s.size();
-    parts.emplace_back(s.substr(at, end - at));
-    at = end + 1;
-  }
-  return parts;
-}
-
-std::string UrlDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
-    }
-  }
-  return out;
-}
-
 std::string Plural(const std::string& resource) { return resource.substr(resource.find('/') + 1); }
 
-api::Labels LabelsOf(const Json& object) {
-  api::Labels labels;
-  const Json& meta = object.contains("metadata") ? object["metadata"] : Json::object();
-  if (meta.contains("labels") && meta["labels"].is_object()) {
-    for (const auto& [k, v] : meta["labels"].items()) {
-      if (v.is_string()) labels[k] = v.get<std::string>();
-    }
-  }
-  return labels;
-}
+api::Labels LabelsOf(const Json& object) { return api::DecodeObjectMeta(object).meta.labels; }
 
 // Everything but metadata and status: what moves metadata.generation.
 Json SpecPart(Json object) {
@@ -62,19 +26,12 @@ Json SpecPart(Json object) {
 }  // namespace
 
 Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
+  auto parsed = boost::urls::parse_origin_form(path);
+  if (!parsed) return ApiError(400, "BadRequest", "fake client: not a request target: " + path);
   Target t;
-  const size_t q = path.find('?');
-  if (q != std::string::npos) {
-    for (const std::string& pair : Split(std::string_view(path).substr(q + 1), '&')) {
-      if (pair.empty()) continue;
-      const size_t eq = pair.find('=');
-      t.query[pair.substr(0, eq)] = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1));
-    }
-  }
-  std::vector<std::string> seg = Split(std::string_view(path).substr(0, q), '/');
-  if (seg.size() < 2 || !seg[0].empty())
-    return ApiError(404, "NotFound", "fake client: no resource at " + path);
-  seg.erase(seg.begin());
+  for (auto param : parsed->params()) t.query[param.key] = param.value;
+  std::vector<std::string> seg(parsed->segments().begin(), parsed->segments().end());
+  if (seg.empty()) return ApiError(404, "NotFound", "fake client: no resource at " + path);
   std::string group;
   size_t at;
   if (seg[0] == "api" && seg.size() >= 3) {
@@ -93,7 +50,7 @@ Result<FakeClient::Target> FakeClient::ParsePath(const std::string& path) {
   if (rest.empty() || rest.size() > 3)
     return ApiError(404, "NotFound", "fake client: no resource at " + path);
   t.resource = group + "/" + rest[0];
-  t.ours = group == kOurGroup;
+  t.ours = group == api::kGroup;
   if (rest.size() > 1) t.name = rest[1];
   if (rest.size() > 2) t.subresource = rest[2];
   return t;

@@ -1,13 +1,14 @@
 // An informer over one of our kinds that hands out typed objects (api::Workload, …) decoded
 // once per change by the api codec, so controllers never read fields by string. Indexes are
-// typed too. An object the codec refuses (the API server validated it, so only a newer schema
-// could) is left out of the typed cache and counted.
+// typed too, kept here beside the typed objects. An object the codec refuses (the API server
+// validated it, so only a newer schema could) is left out of the typed cache and counted.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,7 @@ class TypedInformer {
 
   // Handlers and indexes are added before Start.
   void AddEventHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
-  void AddIndex(const std::string& name, IndexFunc func) {
-    raw_.AddIndex(name, [func = std::move(func)](const Json& o) -> std::vector<std::string> {
-      auto typed = Decode(o);
-      return typed ? func(*typed) : std::vector<std::string>{};
-    });
-  }
+  void AddIndex(const std::string& name, IndexFunc func) { index_funcs_[name] = std::move(func); }
 
   void Start() { raw_.Start(); }
   void RequestStop() { raw_.RequestStop(); }
@@ -69,10 +65,13 @@ class TypedInformer {
     return out;
   }
   std::vector<Ptr> ByIndex(const std::string& index, const std::string& value) const {
+    MutexLock lock(mu_);
     std::vector<Ptr> out;
-    for (const ObjectPtr& raw : raw_.ByIndex(index, value)) {
-      if (Ptr typed = Get(ObjectKey(*raw))) out.push_back(std::move(typed));
-    }
+    auto idx = indexes_.find(index);
+    if (idx == indexes_.end()) return out;
+    auto keys = idx->second.find(value);
+    if (keys == idx->second.end()) return out;
+    for (const auto& key : keys->second) out.push_back(items_.at(key));
     return out;
   }
   // Objects left out because the codec refused them, since the start.
@@ -87,37 +86,53 @@ class TypedInformer {
 
  private:
   void Changed(const ObjectPtr& raw_new) {
-    const std::string key = ObjectKey(*raw_new);
     Ptr now = Decode(*raw_new);
     Ptr old;
     {
       MutexLock lock(mu_);
-      auto it = items_.find(key);
-      if (it != items_.end()) old = it->second;
-      if (now) {
-        items_[key] = now;
-      } else if (it != items_.end()) {
-        items_.erase(it);
-      }
+      old = Replace(ObjectKey(*raw_new), now);
     }
-    if (!now) {
-      decode_errors_.fetch_add(1);
-      if (old) Notify(old, nullptr);
-      return;
-    }
-    Notify(old, now);
+    if (!now) decode_errors_.fetch_add(1);
+    if (now || old) Notify(old, now);
   }
 
   void Deleted(const ObjectPtr& raw) {
     Ptr old;
     {
       MutexLock lock(mu_);
-      auto it = items_.find(ObjectKey(*raw));
-      if (it == items_.end()) return;
-      old = it->second;
-      items_.erase(it);
+      old = Replace(ObjectKey(*raw), nullptr);
     }
-    Notify(old, nullptr);
+    if (old) Notify(old, nullptr);
+  }
+
+  // Puts `now` (null: nothing) in place of the key's object, keeping the indexes in step;
+  // returns what was there.
+  Ptr Replace(const std::string& key, Ptr now) REQUIRES(mu_) {
+    Ptr old;
+    if (auto it = items_.find(key); it != items_.end()) {
+      old = std::move(it->second);
+      items_.erase(it);
+      Index(key, *old, false);
+    }
+    if (now) {
+      Index(key, *now, true);
+      items_[key] = std::move(now);
+    }
+    return old;
+  }
+
+  void Index(const std::string& key, const T& object, bool add) REQUIRES(mu_) {
+    for (const auto& [name, func] : index_funcs_) {
+      auto& by_value = indexes_[name];
+      for (const auto& value : func(object)) {
+        if (add) {
+          by_value[value].insert(key);
+        } else if (auto it = by_value.find(value); it != by_value.end()) {
+          it->second.erase(key);
+          if (it->second.empty()) by_value.erase(it);
+        }
+      }
+    }
   }
 
   void Notify(const Ptr& old, const Ptr& now) {
@@ -135,7 +150,10 @@ class TypedInformer {
   Informer raw_;
   std::vector<Handler> handlers_;
   mutable Mutex mu_;
+  std::map<std::string, IndexFunc> index_funcs_;  // fixed before Start
   std::map<std::string, Ptr> items_ GUARDED_BY(mu_);
+  // index name → value → keys
+  std::map<std::string, std::map<std::string, std::set<std::string>>> indexes_ GUARDED_BY(mu_);
   std::atomic<uint64_t> decode_errors_{0};
 };
 

@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "apiserver/api_server.h"
-#include "kube/rest_client.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
 #include "host/worker_pool.h"
+#include "kube/rest_client.h"
 #include "oci/registry_client.h"
 #include "operator/host_registry.h"
 #include "operator/object_types.h"
