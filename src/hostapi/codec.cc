@@ -97,7 +97,7 @@ Json EncodeComponent(const Component& c) {
   PutObject(o, "localResources", EncodeResources(c.local_resources));
   PutInt(o, "poolSize", c.pool_size);
   PutInt(o, "maxInvocations", c.max_invocations);
-  if (c.has_image_pull_secret) o["imagePullSecret"] = EncodeSecret(c.image_pull_secret);
+  if (c.image_pull_secret) o["imagePullSecret"] = EncodeSecret(*c.image_pull_secret);
   Put(o, "name", c.name);
   PutPolicy(o, c.image_pull_policy);
   PutInt(o, "maxConcurrency", c.max_concurrency);
@@ -109,13 +109,13 @@ Json EncodeWorkload(const Workload& w) {
   Put(o, "namespace", w.namespace_);
   Put(o, "name", w.name);
   Put(o, "annotations", w.annotations);
-  if (w.has_service) {
-    const Service& s = w.service;
+  if (w.service) {
+    const Service& s = *w.service;
     Json service = Json::object();
     Put(service, "image", s.image);
     PutObject(service, "localResources", EncodeResources(s.local_resources));
     PutU64(service, "maxRestarts", s.max_restarts);
-    if (s.has_image_pull_secret) service["imagePullSecret"] = EncodeSecret(s.image_pull_secret);
+    if (s.image_pull_secret) service["imagePullSecret"] = EncodeSecret(*s.image_pull_secret);
     PutPolicy(service, s.image_pull_policy);
     o["service"] = std::move(service);
   }
@@ -267,6 +267,12 @@ class Reader {
     }
     return Ok();
   }
+  // A nested message that may be absent.
+  template <typename T, typename F>
+  Status Optional(const char* key, std::optional<T>& out, F decode) const {
+    if (!Field(key)) return Ok();
+    return Message(key, out.emplace(), decode);
+  }
   // A nested message; `present` tells whether it was there.
   template <typename T, typename F>
   Status Message(const char* key, T& out, F decode, bool* present = nullptr) const {
@@ -321,8 +327,7 @@ Status DecodeComponent(const Reader& r, Component& c) {
   WCLOUD_TRY_STATUS(r.Message("localResources", c.local_resources, DecodeResources));
   WCLOUD_TRY_STATUS(r.Integer("poolSize", c.pool_size));
   WCLOUD_TRY_STATUS(r.Integer("maxInvocations", c.max_invocations));
-  WCLOUD_TRY_STATUS(
-      r.Message("imagePullSecret", c.image_pull_secret, DecodeSecret, &c.has_image_pull_secret));
+  WCLOUD_TRY_STATUS(r.Optional("imagePullSecret", c.image_pull_secret, DecodeSecret));
   WCLOUD_TRY_STATUS(r.Str("name", c.name));
   WCLOUD_TRY_STATUS(r.Enum("imagePullPolicy", kPullPolicies, c.image_pull_policy));
   return r.Integer("maxConcurrency", c.max_concurrency);
@@ -333,8 +338,7 @@ Status DecodeService(const Reader& r, Service& s) {
   WCLOUD_TRY_STATUS(r.Str("image", s.image));
   WCLOUD_TRY_STATUS(r.Message("localResources", s.local_resources, DecodeResources));
   WCLOUD_TRY_STATUS(r.Integer("maxRestarts", s.max_restarts));
-  WCLOUD_TRY_STATUS(
-      r.Message("imagePullSecret", s.image_pull_secret, DecodeSecret, &s.has_image_pull_secret));
+  WCLOUD_TRY_STATUS(r.Optional("imagePullSecret", s.image_pull_secret, DecodeSecret));
   return r.Enum("imagePullPolicy", kPullPolicies, s.image_pull_policy);
 }
 
@@ -343,7 +347,7 @@ Status DecodeWorkload(const Reader& r, Workload& w) {
   WCLOUD_TRY_STATUS(r.Str("namespace", w.namespace_));
   WCLOUD_TRY_STATUS(r.Str("name", w.name));
   WCLOUD_TRY_STATUS(r.Map("annotations", w.annotations));
-  WCLOUD_TRY_STATUS(r.Message("service", w.service, DecodeService, &w.has_service));
+  WCLOUD_TRY_STATUS(r.Optional("service", w.service, DecodeService));
   WCLOUD_TRY_STATUS(
       r.Message("witWorld", w.wit_world, [](const Reader& world, WitWorld& out) -> Status {
         WCLOUD_TRY_STATUS(world.Check());

@@ -18,8 +18,7 @@ WorkloadStartRequest FullRequest() {
   c.pool_size = 4;
   c.max_invocations = 1000;
   c.max_concurrency = 8;
-  c.has_image_pull_secret = true;
-  c.image_pull_secret = {"puller", "s3cret"};
+  c.image_pull_secret = ImagePullSecret{"puller", "s3cret"};
   c.image_pull_policy = ImagePullPolicy::kIfNotPresent;
   c.local_resources.memory_limit_mb = 128;
   c.local_resources.config = {{"greeting", "hi"}};
@@ -34,9 +33,9 @@ WorkloadStartRequest FullRequest() {
   http.interfaces = {"incoming-handler"};
   http.config = {{"address", "0.0.0.0:8080"}};
   w.wit_world.host_interfaces.push_back(http);
-  w.has_service = true;
-  w.service.image = "registry.example/cron:1";
-  w.service.max_restarts = 3;
+  w.service.emplace();
+  w.service->image = "registry.example/cron:1";
+  w.service->max_restarts = 3;
   Volume data;
   data.name = "data";
   data.type = Volume::Type::kHostPath;
@@ -100,11 +99,11 @@ TEST(HostApiCodecTest, DecodingTakesWhatAnyProto3WriterSends) {
                  {"witWorld", {{"components", {{{"poolSize", "7"}, {"name", "c"}}}}}}}}};
   auto r = DecodeStartRequest(json);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->workload.service.max_restarts, 5u);
-  EXPECT_EQ(r->workload.service.image_pull_policy, ImagePullPolicy::kNever);
+  ASSERT_TRUE(r->workload.service.has_value());
+  EXPECT_EQ(r->workload.service->max_restarts, 5u);
+  EXPECT_EQ(r->workload.service->image_pull_policy, ImagePullPolicy::kNever);
   EXPECT_EQ(r->workload.wit_world.components[0].pool_size, 7);
-  EXPECT_TRUE(r->workload.has_service);
-  EXPECT_FALSE(r->workload.wit_world.components[0].has_image_pull_secret);
+  EXPECT_FALSE(r->workload.wit_world.components[0].image_pull_secret.has_value());
 }
 
 TEST(HostApiCodecTest, WrongTypesAreErrorsNamingTheField) {

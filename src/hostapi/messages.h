@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,8 +80,7 @@ struct Component {
   int32_t pool_size = 0;
   int32_t max_invocations = 0;
   int32_t max_concurrency = 0;
-  bool has_image_pull_secret = false;
-  ImagePullSecret image_pull_secret;
+  std::optional<ImagePullSecret> image_pull_secret;
   ImagePullPolicy image_pull_policy = ImagePullPolicy::kUnspecified;
   bool operator==(const Component&) const = default;
 };
@@ -89,8 +89,7 @@ struct Service {
   std::string image;
   LocalResources local_resources;
   uint64_t max_restarts = 0;
-  bool has_image_pull_secret = false;
-  ImagePullSecret image_pull_secret;
+  std::optional<ImagePullSecret> image_pull_secret;
   ImagePullPolicy image_pull_policy = ImagePullPolicy::kUnspecified;
   bool operator==(const Service&) const = default;
 };
@@ -113,8 +112,7 @@ struct Workload {
   std::string namespace_;
   std::string name;
   StringMap annotations;
-  bool has_service = false;
-  Service service;
+  std::optional<Service> service;
   WitWorld wit_world;
   std::vector<Volume> volumes;
   bool operator==(const Workload&) const = default;

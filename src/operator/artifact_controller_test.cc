@@ -48,7 +48,9 @@ TEST_F(ArtifactControllerTest, AMissingPullSecretIsNamed) {
   ASSERT_TRUE(controller_.Reconcile("default/hello"));
   Json status = Status();
   EXPECT_EQ(status["conditions"][0]["reason"], "PullSecretError");
-  EXPECT_NE(status["conditions"][0]["message"].get<std::string>().find("pull"), std::string::npos)
+  EXPECT_EQ(status["conditions"][0]["message"].get<std::string>().rfind(
+                "imagePullSecret pull: NotFound: secrets \"pull\" not found", 0),
+            0u)
       << status.dump();
 }
 

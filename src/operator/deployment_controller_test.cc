@@ -115,12 +115,7 @@ TEST_F(DeploymentControllerTest, RecreateEmptiesTheOldSetsBeforeTheNewOneGrows) 
 }
 
 TEST_F(DeploymentControllerTest, AnArtifactImageWaitsForItsFirstRevisionThenRollsOut) {
-  auto wd = Deployment(1, "artifact://hello");
-  api::WorkloadDeployment with_ref = wd;
-  api::ArtifactFrom ref;
-  ref.name = "web";
-  ref.artifact_from.name = "hello";
-  with_ref.spec.artifacts = {ref};
+  Deployment(1, "artifact://hello");
   Json patch = {
       {"spec", {{"artifacts", {{{"name", "web"}, {"artifactFrom", {{"name", "hello"}}}}}}}}};
   ASSERT_TRUE(cluster_.client.Do("PATCH", kube::ObjectPath(kDeployments, "default", "web"), &patch,
