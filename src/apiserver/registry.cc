@@ -564,6 +564,20 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
 
 ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_type,
                           const std::string& body, bool force) {
+  // As the real server: custom resources take no strategic merge patch (it needs Go struct
+  // tags), and a patch must say which kind it is.
+  const std::string media = content_type.substr(0, content_type.find(';'));
+  const bool custom = scope.def->group == api::kGroup;
+  if (media != "application/json-patch+json" && media != "application/merge-patch+json" &&
+      media != "application/apply-patch+yaml" &&
+      (custom || media != "application/strategic-merge-patch+json")) {
+    return StatusResult(
+        415, "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml" +
+            std::string(custom ? "" : ", application/strategic-merge-patch+json"));
+  }
   // A patch that does not name a resourceVersion applies to whatever is current: when another
   // writer got in between our read and write, read again and re-apply (like Kubernetes'
   // GuaranteedUpdate), instead of failing the client with a conflict it did not ask for.
@@ -576,20 +590,6 @@ ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_
 ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& content_type,
                               const std::string& body, bool force) {
   const ResourceDef& def = *scope.def;
-  // As the real server: custom resources take no strategic merge patch (it needs Go struct
-  // tags), and a patch must say which kind it is.
-  const std::string media = content_type.substr(0, content_type.find(';'));
-  const bool custom = !def.group.empty() && def.group == api::kGroup;
-  if (media != "application/json-patch+json" && media != "application/merge-patch+json" &&
-      media != "application/apply-patch+yaml" &&
-      (custom || media != "application/strategic-merge-patch+json")) {
-    return StatusResult(
-        415, "UnsupportedMediaType",
-        "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json, "
-        "application/apply-patch+yaml" +
-            std::string(custom ? "" : ", application/strategic-merge-patch+json"));
-  }
   bool apply = content_type.find("application/apply-patch") != std::string::npos;
   Json patch;
   if (apply) {

@@ -80,7 +80,7 @@ class TypedInformer {
   static Ptr Decode(const Json& object) {
     api::Decoded decoded = api::DecodeObject(object, {.strict = false});
     if (!decoded.object) return nullptr;
-    if (const T* typed = std::get_if<T>(&*decoded.object)) return std::make_shared<T>(*typed);
+    if (T* typed = std::get_if<T>(&*decoded.object)) return std::make_shared<T>(std::move(*typed));
     return nullptr;
   }
 
