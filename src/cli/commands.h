@@ -17,6 +17,8 @@ void AddPullCommand(CLI::App& app, int& exit_code);
 void AddCrdsCommand(CLI::App& app, int& exit_code);
 void AddValidateCommand(CLI::App& app, int& exit_code);
 void AddUpCommand(CLI::App& app, int& exit_code);
+void AddHostCommand(CLI::App& app, int& exit_code);
+void AddOperatorCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code);
 void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddServeCommand(CLI::App& app, int& exit_code);

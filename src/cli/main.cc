@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   wcloud::cli::AddUpCommand(app, exit_code);
+  wcloud::cli::AddHostCommand(app, exit_code);
+  wcloud::cli::AddOperatorCommand(app, exit_code);
   wcloud::cli::AddVersionCommand(app, exit_code);
   wcloud::cli::AddValidateCommand(app, exit_code);
   wcloud::cli::AddCrdsCommand(app, exit_code);

@@ -15,31 +15,22 @@
 #include "apiserver/object_store.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
+#include "cli/host_runtime.h"
+#include "cli/nats_flags.h"
 #include "cli/stop_signals.h"
 #include "host/heartbeat_sender.h"
-#include "host/http_router.h"
-#include "host/http_service.h"
-#include "host/system_info.h"
-#include "host/worker_pool.h"
-#include "host/workload_host.h"
+#include "hostapi/host_api.h"
+#include "hostapi/nats_transport.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
-#include "nats/nkey.h"
-#include "oci/component_store.h"
-#include "operator/host_registry.h"
 #include "operator/operator.h"
-#include "operator/workload_agent.h"
 #include "util/random.h"
-#include "util/timestamp.h"
 #include "util/tls_certificates.h"
-#include "util/version.h"
-#include "wasm/v8_engine.h"
 
 namespace wcloud::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using host::ReadSystemInfo;
 
 struct UpFlags {
   std::string data_dir;
@@ -47,6 +38,7 @@ struct UpFlags {
   // Where Workloads routed by Host header (config.host) and those naming no address are served.
   std::string http_listen = "127.0.0.1:4000";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  NatsFlags nats;  // hosts on other machines, when given
 };
 
 std::optional<std::string> ReadFile(const fs::path& p) {
@@ -147,65 +139,64 @@ int Up(const UpFlags& flags) {
       kubeconfig, kube::RenderKubeconfig("wcloud", server_url, ca->certificate_pem, *token));
   if (!written) return fail(written.error());
 
-  // The host of this machine: a stable NKey identity, heartbeats to the operator in-process.
-  auto identity = nats::NKeyPair::LoadOrCreate(dir / "host.nk", nats::NKeyType::kServer);
-  if (!identity) return fail(identity.error());
   kube::RestConfig client_config;
   client_config.server = server_url;
   client_config.certificate_authority_pem = ca->certificate_pem;
   client_config.bearer_token = *token;
   client_config.user_agent = "wcloud-operator";
   kube::RestClient client(client_config);
-  operator_::HostRegistry hosts(client, "default", std::chrono::seconds(45));
-  // The runtime of this host: one engine, worker threads with their own isolates, the HTTP
-  // ingress shared by workloads, and the agent that runs the Workloads placed here.
-  auto engine = wasm::NewV8Engine();
-  if (!engine) return fail(engine.error());
-  host::WorkerPool::Options worker_options;
-  if (flags.max_memory_mb > 0) worker_options.store.max_memory_bytes = flags.max_memory_mb << 20;
-  auto workers = host::WorkerPool::Start(**engine, worker_options);
-  if (!workers) return fail(workers.error());
-  host::HttpService http_service(**workers);
-  host::HttpRouter router(http_service, {});
-  host::WorkloadHost::Options host_options;
-  host_options.http_address = flags.http_listen;
-  host_options.data_dir = dir / "host";
-  host::WorkloadHost workloads(**engine, http_service, router, host_options);
-  const std::string http_port = flags.http_listen.substr(flags.http_listen.rfind(':') + 1);
 
-  host::Heartbeat base;
-  base.host_id = identity->PublicKey();
-  base.http_port = std::atoi(http_port.c_str());
-  base.interfaces = workloads.Interfaces();
-  base.hostname = ReadSystemInfo().hostname;
-  base.version = std::string(Version());
-  base.labels = {{"hostgroup", "default"}};
-  base.started_at = NowTime();
-  host::HeartbeatSender heartbeats(
-      base,
-      [&hosts, &workloads](const host::Heartbeat& sent) -> Status {
-        host::Heartbeat hb = sent;
-        hb.workload_count = workloads.workload_count();
-        hb.component_count = workloads.component_count();
-        auto recorded = hosts.Record(hb);
-        if (!recorded)
-          std::cerr << "wcloud: host heartbeat: " << recorded.error().message() << "\n";
-        (void)hosts.MarkStale();
-        return recorded;
-      },
-      std::chrono::seconds(15));
-  heartbeats.Start();
-  oci::LocalComponentStore components(dir / "components");
+  // Hosts on other machines, over NATS, when asked for.
+  std::unique_ptr<nats::Connection> nats;
+  std::unique_ptr<hostapi::NatsHostClient> remote_hosts;
+  if (!flags.nats.urls.empty()) {
+    auto connected = ConnectNats(flags.nats, "wcloud-up");
+    if (!connected) {
+      std::cerr << "error: " << connected.error().message() << "\n";
+      return 2;
+    }
+    nats = std::move(*connected);
+    remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
+  }
+
+  // The host of this machine: a stable identity, its runtime, and its side of the protocol.
+  auto runtime = HostRuntime::Start({.data_dir = dir,
+                                     .http_listen = flags.http_listen,
+                                     .max_memory_mb = flags.max_memory_mb,
+                                     .labels = {{"hostgroup", "default"}}});
+  if (!runtime) return fail(runtime.error());
+  HostRuntime& runtime_host = **runtime;
+
+  // The operator reaches this host in-process, through the same host protocol as remote ones.
+  hostapi::LocalHosts hosts(remote_hosts.get());
+  hosts.Add(runtime_host.host_id(), runtime_host.service());
   operator_::Operator::Options operator_options;
-  operator_options.components = &components;
+  operator_options.components = &runtime_host.components();
+  operator_options.hosts = &hosts;
   operator_::Operator controllers(client, "", operator_options);
   controllers.Start();
-  operator_::WorkloadAgent agent(client, base.host_id, workloads, &components, {});
-  agent.Start();
+  auto record = [&controllers](const hostapi::HostHeartbeat& hb) -> Status {
+    auto recorded = controllers.HeartbeatReceived(hb);
+    if (!recorded) {
+      std::cerr << "wcloud: heartbeat of host " << hb.id << ": " << recorded.error().message()
+                << "\n";
+    }
+    return recorded;
+  };
+  std::unique_ptr<hostapi::NatsHeartbeatSubscriber> remote_heartbeats;
+  if (nats) {
+    auto subscribed = hostapi::NatsHeartbeatSubscriber::Create(
+        *nats, [record](const hostapi::HostHeartbeat& hb) { (void)record(hb); });
+    if (!subscribed) return fail(subscribed.error());
+    remote_heartbeats = std::move(*subscribed);
+  }
+  host::HeartbeatSender heartbeats([&runtime_host] { return runtime_host.service().Heartbeat(); },
+                                   record, std::chrono::seconds(2));
+  heartbeats.Start();
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
             << "\n"
-            << "  host:       " << base.host_id << " (hostgroup=default), HTTP on "
+            << "  host:       " << runtime_host.host_id() << " (hostgroup=default), HTTP on "
             << flags.http_listen << "\n"
             << "  data:       " << dir.string() << "\n"
             << "  kubeconfig: " << kubeconfig.string() << "\n\n"
@@ -215,11 +206,10 @@ int Up(const UpFlags& flags) {
 
   const std::string signal = WaitForStopSignal();
   std::cout << "wcloud: stopping (" << signal << ")\n" << std::flush;
-  agent.Stop();
-  controllers.Stop();
   heartbeats.Stop();
-  router.StopAll();
-  (*workers)->Stop();
+  remote_heartbeats.reset();
+  controllers.Stop();
+  runtime_host.Stop();
   (*server)->Stop();
   return 0;
 }
@@ -236,6 +226,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
                   "cap each guest linear memory at this size; 0: the module's own limits (256)");
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
+  AddNatsFlags(*cmd, flags->nats, /*required=*/false);
   cmd->callback([flags, &exit_code] {
     BlockStopSignals();
     exit_code = Up(*flags);

@@ -1,22 +1,13 @@
 #include "host/heartbeat_sender.h"
 
-#include <cmath>
-
 namespace wcloud::host {
 
-HeartbeatSender::HeartbeatSender(Heartbeat base, Sink sink, std::chrono::milliseconds interval)
-    : base_(std::move(base)), sink_(std::move(sink)), interval_(interval) {
-  cpu_.Sample();  // the first sample only sets the baseline
-}
+HeartbeatSender::HeartbeatSender(Source source, Sink sink, std::chrono::milliseconds interval)
+    : source_(std::move(source)), sink_(std::move(sink)), interval_(interval) {}
 
 HeartbeatSender::~HeartbeatSender() { Stop(); }
 
-Status HeartbeatSender::SendNow() {
-  Heartbeat hb = base_;
-  hb.system = ReadSystemInfo();
-  hb.cpu_usage_percent = static_cast<int32_t>(std::lround(100 * cpu_.Sample()));
-  return sink_(hb);
-}
+Status HeartbeatSender::SendNow() { return sink_(source_()); }
 
 void HeartbeatSender::Start() {
   if (thread_.joinable()) return;

@@ -7,7 +7,7 @@
 #include <functional>
 #include <thread>
 
-#include "host/heartbeat.h"
+#include "hostapi/messages.h"
 #include "util/mutex.h"
 #include "util/result.h"
 
@@ -15,10 +15,11 @@ namespace wcloud::host {
 
 class HeartbeatSender {
  public:
-  using Sink = std::function<Status(const Heartbeat&)>;
+  // Builds each heartbeat (HostService::Heartbeat).
+  using Source = std::function<hostapi::HostHeartbeat()>;
+  using Sink = std::function<Status(const hostapi::HostHeartbeat&)>;
 
-  // `base` carries identity, labels, version and port; machine figures are filled in per beat.
-  HeartbeatSender(Heartbeat base, Sink sink, std::chrono::milliseconds interval);
+  HeartbeatSender(Source source, Sink sink, std::chrono::milliseconds interval);
   ~HeartbeatSender();
   HeartbeatSender(const HeartbeatSender&) = delete;
   HeartbeatSender& operator=(const HeartbeatSender&) = delete;
@@ -31,10 +32,9 @@ class HeartbeatSender {
  private:
   void Run();
 
-  Heartbeat base_;
+  Source source_;
   Sink sink_;
   std::chrono::milliseconds interval_;
-  CpuUsage cpu_;
   Mutex mu_;
   CondVar cv_;
   bool stop_ GUARDED_BY(mu_) = false;

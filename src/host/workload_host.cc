@@ -111,10 +111,8 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
   if (!volumes) return fail("InvalidVolume", volumes.error().Wrap("spec"));
   running->volumes = std::move(*volumes);
 
-  const size_t slash = run.key.find('/');
-  auto bindings = plugins::WorkloadBindings::Create(
-      {run.namespace_, slash == std::string::npos ? run.key : run.key.substr(slash + 1)},
-      run.spec.host_interfaces, keyvalue_);
+  auto bindings = plugins::WorkloadBindings::Create({run.namespace_, run.name},
+                                                    run.spec.host_interfaces, keyvalue_);
   if (!bindings) return fail("InvalidHostInterfaces", bindings.error().Wrap("spec"));
 
   // Where wasi:http is served.
@@ -274,7 +272,9 @@ std::vector<std::string> WorkloadHost::Interfaces() const {
   return {"wasi:cli/environment@0.2.12",       "wasi:clocks/monotonic-clock@0.2.12",
           "wasi:filesystem/types@0.2.12",      "wasi:http/incoming-handler@0.2.12",
           "wasi:http/outgoing-handler@0.2.12", "wasi:io/streams@0.2.12",
-          "wasi:random/random@0.2.12"};
+          "wasi:random/random@0.2.12",         "wasi:keyvalue/store@0.2.0-draft",
+          "wasi:keyvalue/atomics@0.2.0-draft", "wasi:keyvalue/batch@0.2.0-draft",
+          "wasi:config/store@0.2.0-rc.1",      "wasi:logging/logging@0.1.0-draft"};
 }
 
 }  // namespace wcloud::host

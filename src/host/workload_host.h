@@ -34,9 +34,10 @@ struct ComponentImage {
 };
 
 struct WorkloadRun {
-  std::string key;       // "namespace/name": one Workload (one replica)
+  std::string key;       // one Workload (one replica): its workload ID
   std::string revision;  // changes whenever anything below changes (a hash); same: no-op
   std::string namespace_;
+  std::string name;  // the Workload's (its identity for keyvalue buckets and logs)
   api::WorkloadSpec spec;
   std::map<std::string, ComponentImage> images;  // by component name
   // The component's environment: localResources.environment layered (literal config, then

@@ -52,4 +52,13 @@ bool VerifyNKeySignature(std::string_view public_key, NKeyType type, std::string
 // Checks the form of an encoded public key of `type` (prefix, base32, length, CRC).
 Status ValidatePublicNKey(std::string_view public_key, NKeyType type);
 
+// Curve (X25519) keys in the same form, as NATS "xkeys" write them (prefix byte 23 << 3): public
+// keys "X..." (56 characters of A-Z2-7, so also a valid Kubernetes label value), seeds "SX..."
+// (58 characters) holding the raw 32-byte X25519 private key. Decoding checks the prefix, base32
+// (canonical only), length and CRC; its errors never echo the text.
+std::string EncodeCurvePublicKey(const std::array<uint8_t, 32>& key);
+Result<std::array<uint8_t, 32>> DecodeCurvePublicKey(std::string_view text);
+std::string EncodeCurveSeed(const std::array<uint8_t, 32>& private_key);  // the secret
+Result<std::array<uint8_t, 32>> DecodeCurveSeed(std::string_view text);
+
 }  // namespace wcloud::nats

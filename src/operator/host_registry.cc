@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
+#include "hostapi/host_api.h"
 #include "operator/object_types.h"
 #include "util/timestamp.h"
 
@@ -23,12 +25,12 @@ std::string HostRegistry::ObjectName(const std::string& host_id) {
   return name;
 }
 
-Status HostRegistry::Record(const host::Heartbeat& hb) {
-  std::string name = ObjectName(hb.host_id);
+Status HostRegistry::Record(const hostapi::HostHeartbeat& hb) {
+  std::string name = ObjectName(hb.id);
   std::string path = kube::ObjectPath(kHosts, namespace_, name);
   Json labels = Json::object();
   for (const auto& [k, v] : hb.labels) labels[k] = v;
-  Json spec = {{"hostId", hb.host_id}, {"hostname", hb.hostname}};
+  Json spec = {{"hostId", hb.id}, {"hostname", hb.hostname}};
   if (hb.http_port > 0) spec["httpPort"] = hb.http_port;
   // Server-side apply: the operator owns exactly these fields, whatever else users set.
   Json applied = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
@@ -38,30 +40,39 @@ Status HostRegistry::Record(const host::Heartbeat& hb) {
   WCLOUD_ASSIGN_OR_RETURN(
       Json current, client_.Do("PATCH", path + "?fieldManager=" + kFieldManager + "&force=true",
                                &applied, "application/apply-patch+yaml"));
-  const auto& s = hb.system;
+  // What the host offers its components, as "wasi:keyvalue/store@0.2.0-draft".
+  Json interfaces = Json::array();
+  for (const auto& wit : hb.imports) {
+    for (const auto& iface : wit.interfaces) {
+      interfaces.push_back(wit.namespace_ + ":" + wit.package + "/" + iface +
+                           (wit.version.empty() ? "" : "@" + wit.version));
+    }
+  }
   Json status = {
       {"lastSeen", NowTime()},
       {"startedAt", hb.started_at},
       {"version", hb.version},
-      {"os", s.os},
-      {"arch", s.arch},
-      {"kernel", s.kernel},
-      {"cpuCores", s.cpu_cores},
-      {"cpuUsagePercent", hb.cpu_usage_percent},
-      {"memoryTotalBytes", s.memory_total_bytes},
-      {"memoryAvailableBytes", s.memory_available_bytes},
+      {"os", hb.os_name},
+      {"arch", hb.os_arch},
+      {"kernel", hb.os_kernel},
+      {"cpuUsagePercent", static_cast<int32_t>(std::lround(hb.system_cpu_usage))},
+      {"memoryTotalBytes", hb.system_memory_total},
+      {"memoryAvailableBytes", hb.system_memory_free},
       {"workloadCount", hb.workload_count},
       {"componentCount", hb.component_count},
-      {"interfaces", hb.interfaces},
-      {"conditions", Json::array({ReadyCondition(true, "HeartbeatReceived",
-                                                 "the host sent a heartbeat", current)})}};
+      {"interfaces", interfaces},
+      {"conditions",
+       Json::array({hb.labels.count(hostapi::kDrainingLabel)
+                        ? ReadyCondition(false, "Draining", "the host is shutting down", current)
+                        : ReadyCondition(true, "HeartbeatReceived", "the host sent a heartbeat",
+                                         current)})}};
   Json patch = {{"status", status}};
   WCLOUD_TRY_STATUS(client_.Do("PATCH", path + "/status?fieldManager=" + kFieldManager, &patch,
                                "application/merge-patch+json"));
   return Ok();
 }
 
-Result<int> HostRegistry::MarkStale() {
+Result<int> HostRegistry::MarkStale(const std::function<bool(const std::string&)>& answers) {
   WCLOUD_ASSIGN_OR_RETURN(Json list, client_.Get(kube::CollectionPath(kHosts, namespace_)));
   int changed = 0;
   auto now = WallClock::now();
@@ -74,6 +85,9 @@ Result<int> HostRegistry::MarkStale() {
       if (c.value("type", "") == "Ready") ready = c.value("status", "") == "True";
     }
     if (!stale || !ready) continue;
+    // A host that heartbeats less often than the TTL (wasmCloud's: every 15 s) is asked.
+    const std::string host_id = h.value("spec", Json::object()).value("hostId", "");
+    if (answers && !host_id.empty() && answers(host_id)) continue;
     Json patch = {
         {"status",
          {{"conditions", Json::array({ReadyCondition(

@@ -4,9 +4,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
-#include "host/heartbeat.h"
+#include "hostapi/messages.h"
 #include "kube/client.h"
 #include "util/result.h"
 
@@ -21,9 +22,10 @@ class HostRegistry {
   // case DNS names; the key is unique where hostnames are not).
   static std::string ObjectName(const std::string& host_id);
 
-  Status Record(const host::Heartbeat& heartbeat);
-  // Marks Ready=False on Hosts whose lastSeen is older than the TTL; returns how many changed.
-  Result<int> MarkStale();
+  Status Record(const hostapi::HostHeartbeat& heartbeat);
+  // Marks Ready=False on Hosts whose lastSeen is older than the TTL, unless `answers` (when
+  // given) says the host still answers (and has recorded its heartbeat); returns how many changed.
+  Result<int> MarkStale(const std::function<bool(const std::string& host_id)>& answers = {});
 
  private:
   kube::Client& client_;

@@ -1,15 +1,24 @@
 #include "operator/operator.h"
 
+#include <iostream>
+
 namespace wcloud::operator_ {
 
 Operator::Operator(kube::Client& client, const std::string& ns) : Operator(client, ns, Options{}) {}
 
 Operator::Operator(kube::Client& client, const std::string& ns, Options options)
-    : informers_(client, ns),
-      artifacts_(client, informers_, {options.artifact_poll, options.components}),
+    : options_(std::move(options)),
+      informers_(client, ns),
+      registry_(client, options_.hosts_namespace, options_.host_ttl),
+      artifacts_(client, informers_, {options_.artifact_poll, options_.components}),
       deployments_(client, informers_),
       replica_sets_(client, informers_),
-      scheduler_(client, informers_) {}
+      scheduler_(client, informers_) {
+  if (options_.hosts) {
+    dispatcher_ = std::make_unique<WorkloadDispatcher>(client, informers_, *options_.hosts,
+                                                       options_.dispatch);
+  }
+}
 
 Operator::~Operator() { Stop(); }
 
@@ -21,20 +30,64 @@ void Operator::Start() {
   deployments_.Start();
   replica_sets_.Start();
   scheduler_.Start();
+  if (dispatcher_) dispatcher_->Start();
+  {
+    MutexLock lock(mu_);
+    stopping_ = false;
+  }
+  stale_hosts_ = std::thread([this] { WatchHostsLoop(); });
 }
 
 void Operator::Stop() {
   if (!started_) return;
   started_ = false;
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  stale_hosts_.join();
   informers_.Stop();
   artifacts_.Stop();
   deployments_.Stop();
   replica_sets_.Stop();
   scheduler_.Stop();
+  if (dispatcher_) dispatcher_->Stop();
 }
 
 bool Operator::WaitForSync(std::chrono::milliseconds timeout) {
   return informers_.WaitForSync(timeout);
+}
+
+Status Operator::HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat) {
+  WCLOUD_TRY_STATUS(registry_.Record(heartbeat));
+  if (dispatcher_) dispatcher_->HostSeen(heartbeat.id);
+  return Ok();
+}
+
+// Hosts that went silent turn NotReady within a sixth of the TTL after it passes.
+void Operator::WatchHostsLoop() {
+  const auto period = std::max<std::chrono::milliseconds>(
+      std::chrono::milliseconds(500),
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.host_ttl) / 6);
+  for (;;) {
+    {
+      const auto until = std::chrono::steady_clock::now() + period;
+      MutexLock lock(mu_);
+      while (!stopping_ && cv_.WaitUntil(lock, until)) {
+      }
+      if (stopping_) return;
+    }
+    auto answers = [this](const std::string& host_id) {
+      if (!options_.hosts) return false;
+      auto hb = options_.hosts->Heartbeat(host_id);
+      return hb && hb->id == host_id && HeartbeatReceived(*hb);
+    };
+    if (auto stale = registry_.MarkStale(answers); !stale) {
+      std::cerr << "wcloud: operator: checking for silent hosts: " << stale.error().message()
+                << "\n";
+    }
+  }
 }
 
 }  // namespace wcloud::operator_

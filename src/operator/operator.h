@@ -1,18 +1,26 @@
 // The wcloud operator: the shared typed informers and the controllers over them
-// (artifact_controller.h, deployment_controller.h, replica_set_controller.h, scheduler.h).
-// Works the same against `wcloud up` and a real cluster: it only speaks the Kubernetes API.
+// (artifact_controller.h, deployment_controller.h, replica_set_controller.h, scheduler.h,
+// workload_dispatcher.h), and the host registry its heartbeats feed. Works the same against
+// `wcloud up` and a real cluster: it speaks the Kubernetes API, and reaches hosts only through
+// the host protocol (hostapi::HostClient).
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <thread>
 #include <vector>
 
+#include "hostapi/host_api.h"
 #include "kube/client.h"
 #include "oci/component_store.h"
 #include "operator/artifact_controller.h"
 #include "operator/deployment_controller.h"
+#include "operator/host_registry.h"
 #include "operator/informers.h"
 #include "operator/replica_set_controller.h"
 #include "operator/scheduler.h"
+#include "operator/workload_dispatcher.h"
+#include "util/mutex.h"
 
 namespace wcloud::operator_ {
 
@@ -23,6 +31,14 @@ class Operator {
     std::chrono::milliseconds artifact_poll{30000};
     // Where pulled component bytes are kept (by digest); none: resolve only.
     oci::ComponentStore* components = nullptr;
+    // The hosts; none: Workloads are placed but not started anywhere.
+    hostapi::HostClient* hosts = nullptr;
+    WorkloadDispatcher::Options dispatch = {};
+    // Where Host objects live, and how long a silent host stays Ready: three of our hosts'
+    // heartbeats (every 2 s). Slower hosts (wasmCloud's, every 15 s) are asked before they
+    // are given up.
+    std::string hosts_namespace = "default";
+    std::chrono::seconds host_ttl{6};
   };
 
   // Watches `ns`, or every namespace when empty.
@@ -35,18 +51,30 @@ class Operator {
   void Start();
   void Stop();
   bool WaitForSync(std::chrono::milliseconds timeout);
+  // A heartbeat from a host (any transport): its Host object is written, and stops it missed
+  // while unreachable are sent again.
+  Status HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat);
   // Hosts as the scheduler currently sees them (its informer cache).
   std::vector<kube::TypedInformer<api::Host>::Ptr> KnownHosts() const {
     return informers_.hosts.List();
   }
 
  private:
+  void WatchHostsLoop();
+
+  Options options_;
   Informers informers_;
+  HostRegistry registry_;
   ArtifactController artifacts_;
   DeploymentController deployments_;
   ReplicaSetController replica_sets_;
   Scheduler scheduler_;
+  std::unique_ptr<WorkloadDispatcher> dispatcher_;
   bool started_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread stale_hosts_;
 };
 
 }  // namespace wcloud::operator_

@@ -58,6 +58,7 @@ class WorkloadHostTest : public ::testing::Test {
     run.key = key;
     run.revision = fixture + address;
     run.namespace_ = "default";
+    run.name = key.substr(key.find('/') + 1);
     api::Component c;
     c.name = "web";
     run.spec.components.push_back(c);

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Checks every #include in src/ against the layer table of docs/architecture.md.
+"""Checks every #include and every library link in src/ against the layer table of
+docs/architecture.md.
 
 A layer (a folder under src/) may include its own headers and those of the layers its row names
-under "talks to", and of the layers those talk to. Exits 1 naming each include that breaks this,
-each folder the table does not list, and each layer it lists that does not exist.
+under "talks to", and of the layers those talk to; its libraries (`wcloud_library` in its
+CMakeLists.txt) may link only the libraries of those layers, and only `wasm` links V8
+(`wcloud_v8`). Exits 1 naming each include or link that breaks this, each folder the table does
+not list, and each layer it lists that does not exist.
 usage: check_layers.py SOURCE_DIR
 """
 import pathlib
@@ -37,6 +40,39 @@ def closure(talks):
     return allowed
 
 
+def read_libraries(src):
+    """{library: (layer, [linked wcloud_ libraries], cmake file)} for every wcloud_library."""
+    libraries = {}
+    call = re.compile(r"wcloud_library\(\s*(\w+)(.*?)\)", re.S)
+    for cmake in sorted(src.rglob("CMakeLists.txt")):
+        layer = cmake.relative_to(src).parts[0]
+        text = re.sub(r"#[^\n]*", "", cmake.read_text())
+        for m in call.finditer(text):
+            deps = m.group(2).split("DEPS", 1)[1] if "DEPS" in m.group(2) else ""
+            libraries[m.group(1)] = (layer, re.findall(r"\bwcloud_(\w+)", deps), cmake)
+    return libraries
+
+
+def check_links(root, src, allowed):
+    problems = []
+    libraries = read_libraries(src)
+    for name, (layer, deps, cmake) in sorted(libraries.items()):
+        if layer not in allowed:
+            continue
+        for dep in deps:
+            where = f"{cmake.relative_to(root)}: wcloud_{name}"
+            if dep == "v8":
+                if layer != "wasm":
+                    problems.append(f"{where} links V8, which only `wasm` may")
+            elif dep not in libraries:
+                problems.append(f"{where} links wcloud_{dep}, which no layer defines")
+            elif libraries[dep][0] not in allowed[layer]:
+                problems.append(
+                    f"{where} links wcloud_{dep} of `{libraries[dep][0]}`, which `{layer}` "
+                    f"does not talk to (docs/architecture.md)")
+    return problems
+
+
 def main():
     root = pathlib.Path(sys.argv[1])
     talks = read_table(root / "docs" / "architecture.md")
@@ -64,6 +100,7 @@ def main():
                 problems.append(
                     f"{path.relative_to(root)}:{number}: `{layer}` includes `{m.group(1)}`, "
                     f"which it does not talk to (docs/architecture.md)")
+    problems += check_links(root, src, allowed)
     for p in problems:
         print(p)
     if problems:

@@ -27,18 +27,22 @@ TEST(HostRegistryTest, HeartbeatsMakeHostsAndSilenceMakesThemNotReady) {
   kube::RestClient client(config);
   HostRegistry registry(client, "default", 1s);
 
-  host::Heartbeat hb;
-  hb.host_id = "NAX6J4NAOU62D4HEMGWN6XWAD7UDMBLW7UBIKAKINXHRFBFBU65T6JAM";
+  hostapi::HostHeartbeat hb;
+  hb.id = "NAX6J4NAOU62D4HEMGWN6XWAD7UDMBLW7UBIKAKINXHRFBFBU65T6JAM";
   hb.hostname = "box";
   hb.labels = {{"hostgroup", "edge"}};
   hb.http_port = 8080;
-  hb.system.os = "linux";
+  hb.os_name = "linux";
+  hb.imports = {{"wasi", "keyvalue", "0.2.0-draft", {"store", "atomics"}, {}, ""}};
   ASSERT_TRUE(registry.Record(hb));
   std::string path = "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/hosts/" +
-                     HostRegistry::ObjectName(hb.host_id);
+                     HostRegistry::ObjectName(hb.id);
   auto host = client.Get(path);
   ASSERT_TRUE(host) << host.error().message();
-  EXPECT_EQ((*host)["spec"]["hostId"], hb.host_id);
+  EXPECT_EQ((*host)["spec"]["hostId"], hb.id);
+  EXPECT_EQ((*host)["status"]["os"], "linux");
+  EXPECT_EQ((*host)["status"]["interfaces"],
+            Json::array({"wasi:keyvalue/store@0.2.0-draft", "wasi:keyvalue/atomics@0.2.0-draft"}));
   EXPECT_EQ((*host)["spec"]["httpPort"], 8080);
   EXPECT_EQ((*host)["metadata"]["labels"]["hostgroup"], "edge");
   EXPECT_EQ((*host)["status"]["conditions"][0]["status"], "True");

@@ -47,8 +47,8 @@ class OperatorTest : public ::testing::Test {
   }
 
   void AddHost(const std::string& id, const std::string& group) {
-    host::Heartbeat hb;
-    hb.host_id = id;
+    hostapi::HostHeartbeat hb;
+    hb.id = id;
     hb.hostname = id;
     hb.labels = {{"hostgroup", group}};
     ASSERT_TRUE(hosts_->Record(hb));
@@ -301,8 +301,8 @@ TEST_F(OperatorTest, WorkloadsOfALostHostMoveToAReadyOne) {
   const std::string kept = "NAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA7";
   HostRegistry short_ttl(*client_, "default", 1s);
   auto beat = [&](const std::string& id) {
-    host::Heartbeat hb;
-    hb.host_id = id;
+    hostapi::HostHeartbeat hb;
+    hb.id = id;
     hb.hostname = id;
     hb.labels = {{"hostgroup", "a"}};
     ASSERT_TRUE(short_ttl.Record(hb));

@@ -1,4 +1,4 @@
-#include "operator/component_images.h"
+#include "host/component_images.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,21 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kube/rest_client.h"
 #include "util/sha256.h"
 
-namespace wcloud::operator_ {
+namespace wcloud::host {
 namespace {
-
-kube::RestConfig Unreachable() {
-  kube::RestConfig config;
-  config.server = "http://127.0.0.1:1";
-  return config;
-}
 
 class ComponentImagesTest : public ::testing::Test {
  protected:
-  ComponentImagesTest() : client_(Unreachable()) {
+  ComponentImagesTest() {
     dir_ = std::filesystem::temp_directory_path() /
            ("component_images_test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
@@ -34,64 +27,63 @@ class ComponentImagesTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  kube::RestClient client_;  // unreachable: these images never need the API server
 };
 
 TEST_F(ComponentImagesTest, FilesAreReadByUrlOrAbsolutePathAndCachedUntilTheyChange) {
-  ComponentImages images(client_, nullptr);
+  ComponentImages images(nullptr);
   std::string path = Write("c.wasm", "first");
-  auto a = images.Resolve("default", "file://" + path, "", "");
+  auto a = images.Resolve("file://" + path, std::nullopt, "");
   ASSERT_TRUE(a) << a.error().message();
   EXPECT_EQ(a->digest, Sha256Digest("first"));
   EXPECT_EQ(*a->bytes, "first");
-  auto b = images.Resolve("default", path, "", "");
+  auto b = images.Resolve(path, std::nullopt, "");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->bytes.get(), a->bytes.get()) << "unchanged file: the same bytes, not read again";
 
   // A different size is a different file, whatever the clock says.
   Write("c.wasm", "second!");
-  auto c = images.Resolve("default", path, "", "");
+  auto c = images.Resolve(path, std::nullopt, "");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->digest, Sha256Digest("second!"));
 
   // Dropped from memory, read again on the next use.
   images.Retain({});
-  auto d = images.Resolve("default", path, "", "");
+  auto d = images.Resolve(path, std::nullopt, "");
   ASSERT_TRUE(d);
   EXPECT_EQ(*d->bytes, "second!");
 }
 
 TEST_F(ComponentImagesTest, BadImagesAreErrorsNamingThem) {
-  ComponentImages images(client_, nullptr);
-  auto missing = images.Resolve("default", "file://" + (dir_ / "none.wasm").string(), "", "");
+  ComponentImages images(nullptr);
+  auto missing = images.Resolve("file://" + (dir_ / "none.wasm").string(), std::nullopt, "");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("none.wasm"), std::string::npos);
 
-  auto relative = images.Resolve("default", "file://relative.wasm", "", "");
+  auto relative = images.Resolve("file://relative.wasm", std::nullopt, "");
   ASSERT_FALSE(relative);
   EXPECT_NE(relative.error().message().find("absolute path"), std::string::npos)
       << relative.error().message();
 
-  auto directory = images.Resolve("default", dir_.string(), "", "");
+  auto directory = images.Resolve(dir_.string(), std::nullopt, "");
   ASSERT_FALSE(directory);
   EXPECT_NE(directory.error().message().find("not a regular file"), std::string::npos);
 
   // procfs claims regular files; reading pagemap once aborted wcloud up (issue #18).
-  auto pagemap = images.Resolve("default", "file:///proc/self/pagemap", "", "");
+  auto pagemap = images.Resolve("file:///proc/self/pagemap", std::nullopt, "");
   ASSERT_FALSE(pagemap);
   EXPECT_EQ(pagemap.error().message(),
             "image file: /proc/self/pagemap: a kernel pseudo-file, not a stored file");
 
-  auto malformed = images.Resolve("default", "Not A Reference", "", "");
+  auto malformed = images.Resolve("Not A Reference", std::nullopt, "");
   ASSERT_FALSE(malformed);
   EXPECT_EQ(malformed.error().message().rfind("image Not A Reference: ", 0), 0u)
       << malformed.error().message();
 
   // Never pulls: an image not on this host is an error without any request.
-  auto never = images.Resolve("default", "ghcr.io/x/y:1", "", "Never");
+  auto never = images.Resolve("ghcr.io/x/y:1", std::nullopt, "Never");
   ASSERT_FALSE(never);
   EXPECT_NE(never.error().message().find("imagePullPolicy is Never"), std::string::npos);
 }
 
 }  // namespace
-}  // namespace wcloud::operator_
+}  // namespace wcloud::host

@@ -1,14 +1,13 @@
-#include "operator/component_images.h"
+#include "host/component_images.h"
 
 #include <filesystem>
 
 #include "api/image_reference.h"
 #include "oci/registry_client.h"
-#include "operator/pull_credentials.h"
 #include "util/bounded_file.h"
 #include "util/sha256.h"
 
-namespace wcloud::operator_ {
+namespace wcloud::host {
 namespace {
 
 constexpr std::string_view kFileScheme = "file://";
@@ -23,10 +22,9 @@ Error NameImage(const Error& e, const api::ImageReference& ref, const std::strin
 
 }  // namespace
 
-Result<host::ComponentImage> ComponentImages::Resolve(const std::string& ns,
-                                                      const std::string& image,
-                                                      const std::string& pull_secret,
-                                                      const std::string& pull_policy) {
+Result<ComponentImage> ComponentImages::Resolve(const std::string& image,
+                                                const std::optional<oci::Credentials>& credentials,
+                                                const std::string& pull_policy) {
   if (image.rfind(kFileScheme, 0) == 0) {
     std::string path = image.substr(kFileScheme.size());
     if (path.empty() || path[0] != '/') {
@@ -36,10 +34,10 @@ Result<host::ComponentImage> ComponentImages::Resolve(const std::string& ns,
     return ReadFile(path);
   }
   if (!image.empty() && image[0] == '/') return ReadFile(image);
-  return Pull(ns, image, pull_secret, pull_policy);
+  return Pull(image, credentials, pull_policy);
 }
 
-Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) {
+Result<ComponentImage> ComponentImages::ReadFile(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::file_status st = fs::status(path, ec);
@@ -55,7 +53,7 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
     auto it = files_.find(path);
     if (it != files_.end() && it->second.size == size && it->second.mtime == stamp) {
       auto bytes = bytes_.find(it->second.digest);
-      if (bytes != bytes_.end()) return host::ComponentImage{it->second.digest, bytes->second};
+      if (bytes != bytes_.end()) return ComponentImage{it->second.digest, bytes->second};
     }
   }
   auto bytes = ReadBoundedFile(path, kMaxComponentBytes);
@@ -65,12 +63,12 @@ Result<host::ComponentImage> ComponentImages::ReadFile(const std::string& path) 
   MutexLock lock(mu_);
   files_[path] = FileStamp{size, stamp, digest};
   bytes_[digest] = shared;
-  return host::ComponentImage{digest, shared};
+  return ComponentImage{digest, shared};
 }
 
-Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const std::string& image,
-                                                   const std::string& pull_secret,
-                                                   const std::string& pull_policy) {
+Result<ComponentImage> ComponentImages::Pull(const std::string& image,
+                                             const std::optional<oci::Credentials>& credentials,
+                                             const std::string& pull_policy) {
   auto ref = api::ParseImageReference(image);
   if (!ref) return ref.error().Wrap("image " + image);
   std::string policy = pull_policy;
@@ -91,9 +89,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
     return Error("image " + image + ": not present on this host and imagePullPolicy is Never");
   }
 
-  auto creds = ReadPullCredentials(client_, ns, pull_secret, ref->registry);
-  if (!creds) return creds.error().Wrap("image " + image);
-  oci::RegistryClient registry({.credentials = *creds});
+  oci::RegistryClient registry({.credentials = credentials});
   if (manifest.empty()) {
     auto resolved = registry.ResolveDigest(*ref);
     if (!resolved) return NameImage(resolved.error(), *ref, image);
@@ -115,7 +111,7 @@ Result<host::ComponentImage> ComponentImages::Pull(const std::string& ns, const 
   return Keep(manifest, std::move(pulled->layer_digest), std::move(pulled->bytes));
 }
 
-std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& manifest_digest) {
+std::optional<ComponentImage> ComponentImages::Cached(const std::string& manifest_digest) {
   std::string content;
   {
     MutexLock lock(mu_);
@@ -123,7 +119,7 @@ std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& m
     if (layer == layers_.end()) return std::nullopt;
     content = layer->second;
     auto bytes = bytes_.find(content);
-    if (bytes != bytes_.end()) return host::ComponentImage{content, bytes->second};
+    if (bytes != bytes_.end()) return ComponentImage{content, bytes->second};
   }
   if (!store_ || !store_->Has(content)) return std::nullopt;
   auto bytes = store_->Get(content);  // checked against the digest
@@ -131,13 +127,13 @@ std::optional<host::ComponentImage> ComponentImages::Cached(const std::string& m
   return Keep(manifest_digest, content, std::move(*bytes));
 }
 
-host::ComponentImage ComponentImages::Keep(const std::string& manifest_digest,
-                                           std::string layer_digest, std::string bytes) {
+ComponentImage ComponentImages::Keep(const std::string& manifest_digest, std::string layer_digest,
+                                     std::string bytes) {
   auto shared = std::make_shared<const std::string>(std::move(bytes));
   MutexLock lock(mu_);
   layers_[manifest_digest] = layer_digest;
   bytes_[layer_digest] = shared;
-  return host::ComponentImage{std::move(layer_digest), shared};
+  return ComponentImage{std::move(layer_digest), shared};
 }
 
 void ComponentImages::Retain(const std::set<std::string>& keep) {
@@ -145,4 +141,4 @@ void ComponentImages::Retain(const std::set<std::string>& keep) {
   std::erase_if(bytes_, [&](const auto& entry) { return !keep.count(entry.first); });
 }
 
-}  // namespace wcloud::operator_
+}  // namespace wcloud::host

@@ -1,26 +1,31 @@
-// The workload agent against a real API server, the real scheduler and a real WorkloadHost
-// (V8, ingress, wasi:http): Workloads placed on the agent's host serve HTTP, replicas share a
+// The operator's workload dispatcher against a real API server, the real scheduler and real hosts
+// in this process (HostService over WorkloadHost: V8, ingress, wasi:http), reached through the
+// host protocol (hostapi::LocalHosts): Workloads placed on a host serve HTTP, replicas share a
 // listener, deletion waits for the host and closes the port, failures are conditions, layered
-// configuration resolves without leaking secrets, and private OCI images pull with a secret.
-#include "operator/workload_agent.h"
-
+// configuration resolves without leaking secrets (sealed for the host), private OCI images pull
+// with a secret, a moved Workload starts on its new host before it stops on the old one, and a
+// restarted host or operator gets everything back.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <thread>
 
 #include "apiserver/api_server.h"
+#include "host/component_images.h"
+#include "host/host_service.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
 #include "host/worker_pool.h"
+#include "hostapi/sealing.h"
 #include "kube/rest_client.h"
 #include "oci/registry_client.h"
-#include "operator/host_registry.h"
 #include "operator/object_types.h"
 #include "operator/operator.h"
+#include "operator/workload_dispatcher.h"
 #include "operator/workload_environment.h"
 #include "support/subprocess.h"
 #include "support/test_registry.h"
@@ -39,6 +44,7 @@ using testing::RunCommand;
 using testing::WaitFor;
 
 constexpr char kHostId[] = "NAGENTTESTHOSTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+constexpr char kOtherHostId[] = "NOTHERHOSTBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -63,7 +69,27 @@ HttpAnswer Get(const std::string& address) {
   return {r.exit_code, r.out};
 }
 
-class WorkloadAgentTest : public ::testing::Test {
+// One host of the test: its runtime and its side of the host protocol.
+struct TestHost {
+  TestHost(wasm::Engine& engine, host::HttpService& service, const std::filesystem::path& dir,
+           const std::string& id, const hostapi::SealKey* seal_key)
+      : address("127.0.0.1:" + std::to_string(FreePort())),
+        router(service, host::HttpRouter::Options{.threads = 1}),
+        workloads(engine, service, router, {.http_address = address, .data_dir = dir}),
+        components(dir / "components"),
+        images(&components),
+        service(workloads, images, seal_key, {.host_id = id, .hostname = id}) {}
+  ~TestHost() { router.StopAll(); }
+
+  std::string address;  // where Host-header routed workloads are served
+  host::HttpRouter router;
+  host::WorkloadHost workloads;
+  oci::LocalComponentStore components;
+  host::ComponentImages images;
+  host::HostService service;
+};
+
+class WorkloadDispatchTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     engine_ = std::move(wasm::NewV8Engine()).value().release();
@@ -90,40 +116,41 @@ class WorkloadAgentTest : public ::testing::Test {
     client_ = std::make_unique<kube::RestClient>(config);
 
     service_ = std::make_unique<host::HttpService>(*workers_);
-    router_ =
-        std::make_unique<host::HttpRouter>(*service_, host::HttpRouter::Options{.threads = 1});
-    host::WorkloadHost::Options host_options;
-    host_options.http_address = "127.0.0.1:" + std::to_string(FreePort());
-    host_options.data_dir = dir_.path() / "host";
-    host_ = std::make_unique<host::WorkloadHost>(*engine_, *service_, *router_, host_options);
-
-    HostRegistry hosts(*client_, "default", 60s);
-    host::Heartbeat hb;
-    hb.host_id = kHostId;
-    hb.hostname = "agent-test";
-    hb.labels = {{"hostgroup", "default"}};
-    hb.interfaces = host_->Interfaces();
-    ASSERT_TRUE(hosts.Record(hb));
-
-    components_ = std::make_unique<oci::LocalComponentStore>(dir_.path() / "components");
-    operator_ = std::make_unique<Operator>(*client_, "");
-    operator_->Start();
-    ASSERT_TRUE(operator_->WaitForSync(5s));
+    auto key = hostapi::SealKey::Generate();
+    ASSERT_TRUE(key);
+    seal_key_ = std::make_unique<hostapi::SealKey>(std::move(*key));
+    StartHost();
+    StartOperator();
+    ASSERT_TRUE(operator_->HeartbeatReceived(host_->service.Heartbeat()));
     ASSERT_TRUE(WaitFor([&] { return !operator_->KnownHosts().empty(); }));
-    agent_ = std::make_unique<WorkloadAgent>(*client_, kHostId, *host_, components_.get(),
-                                             WorkloadAgent::Options{.resync = 500ms});
-    agent_->Start();
-    ASSERT_TRUE(agent_->WaitForSync(5s));
   }
 
   void TearDown() override {
-    agent_.reset();
     operator_.reset();
     host_.reset();
-    router_.reset();
+    other_.reset();
     service_.reset();
     if (server_) server_->Stop();
   }
+
+  void StartHost() {
+    host_ = std::make_unique<TestHost>(*engine_, *service_, dir_.path() / "host", kHostId,
+                                       seal_key_.get());
+    hosts_.Add(kHostId, host_->service);
+  }
+  void StopHost() {
+    hosts_.Remove(kHostId);
+    host_.reset();
+  }
+  void StartOperator() {
+    Operator::Options options;
+    options.hosts = &hosts_;
+    options.dispatch.resync = 500ms;
+    operator_ = std::make_unique<Operator>(*client_, "", options);
+    operator_->Start();
+    ASSERT_TRUE(operator_->WaitForSync(5s));
+  }
+  int Running() const { return host_->workloads.workload_count(); }
 
   static Json Workload(const std::string& name, const std::string& image,
                        const std::string& address, const Json& component_extra = {}) {
@@ -191,17 +218,17 @@ class WorkloadAgentTest : public ::testing::Test {
   std::unique_ptr<apiserver::ApiServer> server_;
   std::unique_ptr<kube::RestClient> client_;
   std::unique_ptr<host::HttpService> service_;
-  std::unique_ptr<host::HttpRouter> router_;
-  std::unique_ptr<host::WorkloadHost> host_;
-  std::unique_ptr<oci::LocalComponentStore> components_;
+  std::unique_ptr<hostapi::SealKey> seal_key_;
+  hostapi::LocalHosts hosts_;
+  std::unique_ptr<TestHost> host_;
+  std::unique_ptr<TestHost> other_;
   std::unique_ptr<Operator> operator_;
-  std::unique_ptr<WorkloadAgent> agent_;
 };
 
-wasm::Engine* WorkloadAgentTest::engine_ = nullptr;
-host::WorkerPool* WorkloadAgentTest::workers_ = nullptr;
+wasm::Engine* WorkloadDispatchTest::engine_ = nullptr;
+host::WorkerPool* WorkloadDispatchTest::workers_ = nullptr;
 
-TEST_F(WorkloadAgentTest, ServesSharesTheListenerAndDeletionClosesThePort) {
+TEST_F(WorkloadDispatchTest, ServesSharesTheListenerAndDeletionClosesThePort) {
   const std::string address = Address();
   Create(Workload("hello-a", Hello(), address));
   Json a = WaitReady("hello-a", "True");
@@ -212,7 +239,7 @@ TEST_F(WorkloadAgentTest, ServesSharesTheListenerAndDeletionClosesThePort) {
   EXPECT_EQ(Condition(a, "Scheduled").value("status", ""), "True") << "the scheduler's stays";
   EXPECT_NE(Condition(a, "Ready").value("message", "").find(address), std::string::npos)
       << a.dump(2);
-  EXPECT_EQ(a["metadata"]["finalizers"], Json::array({WorkloadAgent::kFinalizer}));
+  EXPECT_EQ(a["metadata"]["finalizers"], Json::array({WorkloadDispatcher::kFinalizer}));
   EXPECT_EQ(Get(address).body, "hello from http_hello\n");
 
   // Quiet once Ready: no status writes without a change.
@@ -230,16 +257,16 @@ TEST_F(WorkloadAgentTest, ServesSharesTheListenerAndDeletionClosesThePort) {
   Delete("hello-a");
   EXPECT_TRUE(WaitGone("hello-a"));
   EXPECT_EQ(Get(address).body, "hello from http_hello\n");
-  EXPECT_EQ(host_->workload_count(), 1);
+  EXPECT_EQ(Running(), 1);
 
   // Deleting the last one closes the port.
   Delete("hello-b");
   EXPECT_TRUE(WaitGone("hello-b"));
-  EXPECT_EQ(host_->workload_count(), 0);
+  EXPECT_EQ(Running(), 0);
   EXPECT_EQ(Get(address).curl_exit, 7) << "nothing listens on " << address;
 }
 
-TEST_F(WorkloadAgentTest, FailuresAreConditionsWhileOtherWorkloadsServe) {
+TEST_F(WorkloadDispatchTest, FailuresAreConditionsWhileOtherWorkloadsServe) {
   const std::string address = Address();
   Create(Workload("good", Hello(), address));
   ASSERT_EQ(Condition(WaitReady("good", "True"), "Ready").value("status", ""), "True");
@@ -276,7 +303,7 @@ TEST_F(WorkloadAgentTest, FailuresAreConditionsWhileOtherWorkloadsServe) {
   EXPECT_TRUE(WaitGone("broken"));
 }
 
-TEST_F(WorkloadAgentTest, EnvironmentLayersLiteralConfigMapsAndSecrets) {
+TEST_F(WorkloadDispatchTest, EnvironmentLayersLiteralConfigMapsAndSecrets) {
   CreateCore("configmaps", {{"apiVersion", "v1"},
                             {"kind", "ConfigMap"},
                             {"metadata", {{"name", "app-config"}, {"namespace", "default"}}},
@@ -375,46 +402,120 @@ TEST_F(WorkloadAgentTest, EnvironmentLayersLiteralConfigMapsAndSecrets) {
   }
 }
 
-TEST_F(WorkloadAgentTest, AWorkloadMovedToAnotherHostStopsHere) {
-  const std::string address = Address();
-  Create(Workload("moving", Hello(), address));
+// Routed by Host header on each host's own HTTP address, so two hosts in one process can serve it.
+TEST_F(WorkloadDispatchTest, AMovedWorkloadStartsOnItsNewHostBeforeItStopsOnTheOld) {
+  other_ = std::make_unique<TestHost>(*engine_, *service_, dir_.path() / "other", kOtherHostId,
+                                      seal_key_.get());
+  hosts_.Add(kOtherHostId, other_->service);
+  ASSERT_TRUE(operator_->HeartbeatReceived(other_->service.Heartbeat()));
+  Json workload = Workload("moving", Hello(), "");
+  workload["spec"]["hostInterfaces"][0]["config"] = {{"host", "moving.example"}};
+  workload["spec"]["hostId"] = kHostId;  // pinned first, so it lands here
+  Create(workload);
   ASSERT_EQ(Condition(WaitReady("moving", "True"), "Ready").value("status", ""), "True");
-  ASSERT_EQ(Get(address).body, "hello from http_hello\n");
+  auto via = [](TestHost& h) {
+    return RunCommand({"curl", "-s", "--max-time", "10", "-H", "Host: moving.example",
+                       "http://" + h.address + "/"})
+        .out;
+  };
+  ASSERT_EQ(via(*host_), "hello from http_hello\n");
 
   // As the scheduler does when it gives a lost host's Workloads to another one.
-  Json patch = {
-      {"status", {{"hostId", "NOTHERHOSTBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}}}};
+  Json patch = {{"status", {{"hostId", kOtherHostId}}}};
   ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kWorkloads, "default", "moving", "status"),
                           &patch, "application/merge-patch+json"));
-  EXPECT_TRUE(WaitFor([&] { return host_->workload_count() == 0; })) << "still running here";
-  EXPECT_EQ(Get(address).curl_exit, 7) << "still served here";
-  // The finalizer is the new host's to release now.
-  EXPECT_EQ((*Fetch("moving"))["metadata"]["finalizers"], Json::array({WorkloadAgent::kFinalizer}));
+  EXPECT_TRUE(WaitFor([&] { return Running() == 0; })) << "still running on the old host";
+  EXPECT_EQ(other_->workloads.workload_count(), 1);
+  EXPECT_EQ(via(*other_), "hello from http_hello\n");
+  Json moved = *Fetch("moving");
+  EXPECT_NE(moved["metadata"]["annotations"].value(kWorkloadIdAnnotation, "").find(kOtherHostId),
+            std::string::npos)
+      << moved.dump(2);
+
+  // Deleting it stops it on the new host.
+  Delete("moving");
+  EXPECT_TRUE(WaitGone("moving"));
+  EXPECT_EQ(other_->workloads.workload_count(), 0);
 }
 
-TEST_F(WorkloadAgentTest, ARestartedHostGetsItsWorkloadsBack) {
+TEST_F(WorkloadDispatchTest, ARestartedHostGetsItsWorkloadsBack) {
   const std::string address = Address();
   Create(Workload("durable", Hello(), address));
   ASSERT_EQ(Condition(WaitReady("durable", "True"), "Ready").value("status", ""), "True");
 
-  // The process goes: agent and host with it (the Workload keeps its finalizer).
-  agent_.reset();
-  host_.reset();
-  router_.reset();
+  // The host process goes (the Workload keeps its finalizer), and comes back empty.
+  StopHost();
   ASSERT_EQ(Get(address).curl_exit, 7);
-
-  router_ = std::make_unique<host::HttpRouter>(*service_, host::HttpRouter::Options{.threads = 1});
-  host::WorkloadHost::Options host_options;
-  host_options.data_dir = dir_.path() / "host";
-  host_ = std::make_unique<host::WorkloadHost>(*engine_, *service_, *router_, host_options);
-  agent_ = std::make_unique<WorkloadAgent>(*client_, kHostId, *host_, components_.get(),
-                                           WorkloadAgent::Options{.resync = 500ms});
-  agent_->Start();
+  StartHost();
   EXPECT_TRUE(WaitFor([&] { return Get(address).body == "hello from http_hello\n"; }));
   EXPECT_EQ(Condition(*Fetch("durable"), "Ready").value("status", ""), "True");
 }
 
-TEST_F(WorkloadAgentTest, ADeploymentBecomesAvailableAndItsReplicasShareTheAddress) {
+TEST_F(WorkloadDispatchTest, ARestartedOperatorRestartsNothing) {
+  const std::string address = Address();
+  Create(Workload("steady", Hello(), address));
+  Json before = WaitReady("steady", "True");
+  ASSERT_EQ(Condition(before, "Ready").value("status", ""), "True");
+  const std::string id = before["metadata"]["annotations"].value(kWorkloadIdAnnotation, "");
+  ASSERT_FALSE(id.empty()) << before.dump(2);
+
+  operator_.reset();
+  StartOperator();
+  std::this_thread::sleep_for(1500ms);  // three resyncs
+  EXPECT_EQ(Running(), 1);
+  auto status = host_->service.Status(id.substr(0, id.rfind('@')));
+  EXPECT_EQ(status.state, hostapi::WorkloadState::kRunning) << "the same workload ID, untouched";
+  Json after = *Fetch("steady");
+  EXPECT_EQ(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"])
+      << "no status written: nothing changed";
+  EXPECT_EQ(Get(address).body, "hello from http_hello\n");
+}
+
+TEST_F(WorkloadDispatchTest, ANewRevisionReplacesTheOldWithoutAGap) {
+  const std::string address = Address();
+  Json w = Workload("rolling", Hello(), address,
+                    {{"localResources", {{"environment", {{"config", {{"V", "1"}}}}}}}});
+  Create(w);
+  Json first = WaitReady("rolling", "True");
+  ASSERT_EQ(Condition(first, "Ready").value("status", ""), "True");
+  const std::string old_id = first["metadata"]["annotations"].value(kWorkloadIdAnnotation, "");
+
+  // Requests all through the change: none may fail.
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, answered{0};
+  std::thread client([&] {
+    while (!done) {
+      if (Get(address).body == "hello from http_hello\n") {
+        ++answered;
+      } else {
+        ++failures;
+      }
+    }
+  });
+  Json patch = {
+      {"spec",
+       {{"components",
+         Json::array({{{"name", "web"},
+                       {"image", Hello()},
+                       {"localResources", {{"environment", {{"config", {{"V", "2"}}}}}}}}})}}}};
+  ASSERT_TRUE(client_->Do("PATCH", kube::ObjectPath(kWorkloads, "default", "rolling"), &patch,
+                          "application/merge-patch+json"));
+  std::string new_id;
+  EXPECT_TRUE(WaitFor([&] {
+    auto got = Fetch("rolling");
+    new_id = got ? (*got)["metadata"]["annotations"].value(kWorkloadIdAnnotation, "") : "";
+    return !new_id.empty() && new_id != old_id && Running() == 1;
+  }));
+  std::this_thread::sleep_for(300ms);
+  done = true;
+  client.join();
+  EXPECT_EQ(failures, 0) << answered << " answered";
+  EXPECT_GT(answered, 0);
+  EXPECT_EQ(host_->service.Status(old_id.substr(0, old_id.rfind('@'))).state,
+            hostapi::WorkloadState::kNotFound);
+}
+
+TEST_F(WorkloadDispatchTest, ADeploymentBecomesAvailableAndItsReplicasShareTheAddress) {
   const std::string address = Address();
   Json spec = Workload("unused", Hello(), address)["spec"];
   Json wd = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
@@ -431,12 +532,12 @@ TEST_F(WorkloadAgentTest, ADeploymentBecomesAvailableAndItsReplicasShareTheAddre
     status = (*got)["status"];
     return status.value("readyReplicas", 0) == 2;
   })) << status.dump(2);
-  EXPECT_EQ(host_->workload_count(), 2);
+  EXPECT_EQ(Running(), 2);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(Get(address).body, "hello from http_hello\n");
 
   // Deleting the deployment takes its Workloads off the host and closes the port.
   ASSERT_TRUE(client_->Do("DELETE", kube::ObjectPath(kDeployments, "default", "web")));
-  EXPECT_TRUE(WaitFor([&] { return host_->workload_count() == 0; }));
+  EXPECT_TRUE(WaitFor([&] { return Running() == 0; }));
   EXPECT_TRUE(WaitFor([&] {
     auto list = client_->Get(kube::CollectionPath(kWorkloads, "default"));
     return list && (*list)["items"].empty();
@@ -444,7 +545,7 @@ TEST_F(WorkloadAgentTest, ADeploymentBecomesAvailableAndItsReplicasShareTheAddre
   EXPECT_EQ(Get(address).curl_exit, 7);
 }
 
-TEST_F(WorkloadAgentTest, PrivateOciImagesPullWithThePullSecretAndAreCached) {
+TEST_F(WorkloadDispatchTest, PrivateOciImagesPullWithThePullSecretAndAreCached) {
   wcloud::testing::TestRegistry registry("puller", "s3cret");
   ASSERT_TRUE(registry.ok()) << registry.Log();
   std::string bytes = ReadFile(wcloud::testing::TestComponentPath("http_hello"));
@@ -474,7 +575,7 @@ TEST_F(WorkloadAgentTest, PrivateOciImagesPullWithThePullSecretAndAreCached) {
   Json t = WaitReady("by-tag", "True");
   ASSERT_EQ(Condition(t, "Ready").value("status", ""), "True") << t.dump(2);
   EXPECT_EQ(Get(tagged_address).body, "hello from http_hello\n");
-  EXPECT_TRUE(components_->Has(Sha256Digest(bytes))) << "the pulled bytes are stored";
+  EXPECT_TRUE(host_->components.Has(Sha256Digest(bytes))) << "the pulled bytes are stored";
 
   // Pinned by digest, as the deployment controller writes an Artifact's artifactURL: once
   // pulled, a registry outage does not matter.

@@ -1,7 +1,8 @@
 // A Workload component's image as bytes for the host: `file:///path` (or a plain absolute path)
 // is read from this machine's disk; anything else is an OCI reference pulled from its registry
-// with the component's imagePullSecret. Pulled images are cached by manifest digest (bytes in
-// memory, and in the ComponentStore when there is one), so replicas and resyncs pull once.
+// with the credentials the start request carries. Pulled images are cached by manifest digest
+// (bytes in memory, and in the ComponentStore when there is one), so replicas and resyncs pull
+// once.
 #pragma once
 
 #include <cstdint>
@@ -12,40 +13,40 @@
 #include <string>
 
 #include "host/workload_host.h"
-#include "kube/client.h"
 #include "oci/component_store.h"
+#include "oci/credentials.h"
 #include "util/mutex.h"
 #include "util/result.h"
 
-namespace wcloud::operator_ {
+namespace wcloud::host {
 
 class ComponentImages {
  public:
   // `store` may be null: bytes are then kept in memory only.
-  ComponentImages(kube::Client& client, oci::ComponentStore* store)
-      : client_(client), store_(store) {}
+  explicit ComponentImages(oci::ComponentStore* store) : store_(store) {}
   ComponentImages(const ComponentImages&) = delete;
   ComponentImages& operator=(const ComponentImages&) = delete;
 
-  // `pull_secret`: a Secret name in `ns`, or empty. `pull_policy`: Always, IfNotPresent, Never,
+  // `credentials`: for the image's registry, or none. `pull_policy`: Always, IfNotPresent, Never,
   // or empty for Kubernetes' default (Always for a `latest` tag, IfNotPresent otherwise); it
   // only matters for tags, a digest always names the same bytes. Thread-safe.
-  Result<host::ComponentImage> Resolve(const std::string& ns, const std::string& image,
-                                       const std::string& pull_secret,
-                                       const std::string& pull_policy);
+  Result<ComponentImage> Resolve(const std::string& image,
+                                 const std::optional<oci::Credentials>& credentials,
+                                 const std::string& pull_policy);
 
   // Drops the in-memory bytes of every image whose content digest is not in `keep` (what the
   // host still runs); the store keeps its copy.
   void Retain(const std::set<std::string>& keep);
 
  private:
-  Result<host::ComponentImage> ReadFile(const std::string& path);
-  Result<host::ComponentImage> Pull(const std::string& ns, const std::string& image,
-                                    const std::string& pull_secret, const std::string& pull_policy);
+  Result<ComponentImage> ReadFile(const std::string& path);
+  Result<ComponentImage> Pull(const std::string& image,
+                              const std::optional<oci::Credentials>& credentials,
+                              const std::string& pull_policy);
   // The cached image of a manifest digest, from memory or the store.
-  std::optional<host::ComponentImage> Cached(const std::string& manifest_digest);
-  host::ComponentImage Keep(const std::string& manifest_digest, std::string layer_digest,
-                            std::string bytes);
+  std::optional<ComponentImage> Cached(const std::string& manifest_digest);
+  ComponentImage Keep(const std::string& manifest_digest, std::string layer_digest,
+                      std::string bytes);
 
   struct FileStamp {
     uintmax_t size = 0;
@@ -53,7 +54,6 @@ class ComponentImages {
     std::string digest;
   };
 
-  kube::Client& client_;
   oci::ComponentStore* store_;
   Mutex mu_;
   // By content digest.
@@ -64,4 +64,4 @@ class ComponentImages {
   std::map<std::string, FileStamp> files_ GUARDED_BY(mu_);
 };
 
-}  // namespace wcloud::operator_
+}  // namespace wcloud::host

@@ -1,0 +1,56 @@
+#include "cli/host_runtime.h"
+
+#include "nats/nkey.h"
+#include "util/timestamp.h"
+#include "wasm/v8_engine.h"
+
+namespace wcloud::cli {
+
+Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions& options) {
+  std::unique_ptr<HostRuntime> rt(new HostRuntime());
+  const auto& dir = options.data_dir;
+  auto identity = nats::NKeyPair::LoadOrCreate(dir / "host.nk", nats::NKeyType::kServer);
+  if (!identity) return identity.error();
+  rt->host_id_ = identity->PublicKey();
+  auto seal_key = hostapi::SealKey::LoadOrCreate(dir / "host.xk");
+  if (!seal_key) return seal_key.error();
+  rt->seal_key_ = std::make_unique<hostapi::SealKey>(std::move(*seal_key));
+
+  WCLOUD_ASSIGN_OR_RETURN(rt->engine_, wasm::NewV8Engine());
+  host::WorkerPool::Options worker_options;
+  if (options.max_memory_mb > 0) {
+    worker_options.store.max_memory_bytes = options.max_memory_mb << 20;
+  }
+  WCLOUD_ASSIGN_OR_RETURN(rt->workers_, host::WorkerPool::Start(*rt->engine_, worker_options));
+  rt->http_ = std::make_unique<host::HttpService>(*rt->workers_);
+  rt->router_ = std::make_unique<host::HttpRouter>(*rt->http_, host::HttpRouter::Options{});
+  host::WorkloadHost::Options host_options;
+  host_options.http_address = options.http_listen;
+  host_options.data_dir = dir / "host";
+  rt->workloads_ =
+      std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
+  rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");
+  rt->images_ = std::make_unique<host::ComponentImages>(rt->components_.get());
+
+  host::HostService::Identity id;
+  id.host_id = rt->host_id_;
+  const std::string port = options.http_listen.substr(options.http_listen.rfind(':') + 1);
+  id.http_port = static_cast<uint32_t>(std::atoi(port.c_str()));
+  id.labels = options.labels;
+  id.started_at = NowTime();
+  rt->service_ =
+      std::make_unique<host::HostService>(*rt->workloads_, *rt->images_, rt->seal_key_.get(), id);
+  return rt;
+}
+
+HostRuntime::~HostRuntime() { Stop(); }
+
+void HostRuntime::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (service_) service_->StopAll();
+  if (router_) router_->StopAll();
+  if (workers_) workers_->Stop();
+}
+
+}  // namespace wcloud::cli
