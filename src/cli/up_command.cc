@@ -39,6 +39,7 @@ struct UpFlags {
   std::string http_listen = "127.0.0.1:4000";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
   NatsFlags nats;  // hosts on other machines, when given
+  bool no_operator = false;
 };
 
 std::optional<std::string> ReadFile(const fs::path& p) {
@@ -168,30 +169,46 @@ int Up(const UpFlags& flags) {
   HostRuntime& runtime_host = **runtime;
 
   // The operator reaches this host in-process, through the same host protocol as remote ones.
+  // Without it (--no-operator: another one drives the cluster), this host serves over NATS.
   hostapi::LocalHosts hosts(remote_hosts.get());
   hosts.Add(runtime_host.host_id(), runtime_host.service());
-  operator_::Operator::Options operator_options;
-  operator_options.components = &runtime_host.components();
-  operator_options.hosts = &hosts;
-  operator_::Operator controllers(client, "", operator_options);
-  controllers.Start();
-  auto record = [&controllers](const hostapi::HostHeartbeat& hb) -> Status {
-    auto recorded = controllers.HeartbeatReceived(hb);
-    if (!recorded) {
-      std::cerr << "wcloud: heartbeat of host " << hb.id << ": " << recorded.error().message()
-                << "\n";
-    }
-    return recorded;
-  };
+  std::unique_ptr<operator_::Operator> controllers;
+  std::unique_ptr<hostapi::NatsHostServer> host_server;
   std::unique_ptr<hostapi::NatsHeartbeatSubscriber> remote_heartbeats;
-  if (nats) {
-    auto subscribed = hostapi::NatsHeartbeatSubscriber::Create(
-        *nats, [record](const hostapi::HostHeartbeat& hb) { (void)record(hb); });
-    if (!subscribed) return fail(subscribed.error());
-    remote_heartbeats = std::move(*subscribed);
+  host::HeartbeatSender::Sink send;
+  if (!flags.no_operator) {
+    operator_::Operator::Options operator_options;
+    operator_options.components = &runtime_host.components();
+    operator_options.hosts = &hosts;
+    controllers = std::make_unique<operator_::Operator>(client, "", operator_options);
+    controllers->Start();
+    send = [&controllers](const hostapi::HostHeartbeat& hb) -> Status {
+      auto recorded = controllers->HeartbeatReceived(hb);
+      if (!recorded) {
+        std::cerr << "wcloud: heartbeat of host " << hb.id << ": " << recorded.error().message()
+                  << "\n";
+      }
+      return recorded;
+    };
+    if (nats) {
+      auto subscribed = hostapi::NatsHeartbeatSubscriber::Create(
+          *nats, [send](const hostapi::HostHeartbeat& hb) { (void)send(hb); });
+      if (!subscribed) return fail(subscribed.error());
+      remote_heartbeats = std::move(*subscribed);
+    }
+  } else {
+    auto served =
+        hostapi::NatsHostServer::Create(*nats, runtime_host.host_id(), runtime_host.service());
+    if (!served) return fail(served.error());
+    host_server = std::move(*served);
+    send = [&host_server](const hostapi::HostHeartbeat& hb) -> Status {
+      auto sent = host_server->PublishHeartbeat(hb);
+      if (!sent) std::cerr << "wcloud: heartbeat: " << sent.error().message() << "\n";
+      return sent;
+    };
   }
   host::HeartbeatSender heartbeats([&runtime_host] { return runtime_host.service().Heartbeat(); },
-                                   record, std::chrono::seconds(2));
+                                   send, std::chrono::seconds(2));
   heartbeats.Start();
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
@@ -208,7 +225,8 @@ int Up(const UpFlags& flags) {
   std::cout << "wcloud: stopping (" << signal << ")\n" << std::flush;
   heartbeats.Stop();
   remote_heartbeats.reset();
-  controllers.Stop();
+  host_server.reset();
+  if (controllers) controllers->Stop();
   runtime_host.Stop();
   (*server)->Stop();
   return 0;
@@ -227,8 +245,17 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   AddNatsFlags(*cmd, flags->nats, /*required=*/false);
+  cmd->add_flag("--no-operator", flags->no_operator,
+                "run no operator here (`wcloud operator` runs elsewhere); this host then takes "
+                "its Workloads over NATS (needs --nats)");
   cmd->callback([flags, &exit_code] {
     BlockStopSignals();
+    if (flags->no_operator && flags->nats.urls.empty()) {
+      std::cerr << "error: --no-operator needs --nats: this host takes its Workloads from an "
+                   "operator over NATS\n";
+      exit_code = 2;
+      return;
+    }
     exit_code = Up(*flags);
   });
 }

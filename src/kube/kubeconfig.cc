@@ -20,12 +20,21 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
-const Json* Named(const Json& list, const std::string& name, const char* field) {
-  if (!list.is_array()) return nullptr;
-  for (const auto& e : list) {
-    if (e.is_object() && e.value("name", "") == name && e.contains(field) && e[field].is_object()) {
-      return &e[field];
-    }
+// A string field of an object; "" when absent or of another type.
+std::string Str(const Json& object, const char* field) {
+  if (!object.is_object()) return "";
+  auto it = object.find(field);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The `field` object of the entry named `name` in kc[`list`] (a pointer into kc).
+const Json* Named(const Json& kc, const char* list, const std::string& name, const char* field) {
+  auto entries = kc.find(list);
+  if (entries == kc.end() || !entries->is_array()) return nullptr;
+  for (const auto& e : *entries) {
+    if (!e.is_object() || Str(e, "name") != name) continue;
+    auto it = e.find(field);
+    if (it != e.end() && it->is_object()) return &*it;
   }
   return nullptr;
 }
@@ -53,28 +62,30 @@ Result<RestConfig> LoadKubeconfig(const std::filesystem::path& path, const std::
   if (!doc) return doc.error().Wrap(path.string());
   const Json& kc = *doc;
   if (!kc.is_object()) return Error(path.string() + ": not a kubeconfig");
-  std::string ctx_name = context.empty() ? kc.value("current-context", "") : context;
-  const Json* ctx = Named(kc.value("contexts", Json::array()), ctx_name, "context");
+  std::string ctx_name = context.empty() ? Str(kc, "current-context") : context;
+  const Json* ctx = Named(kc, "contexts", ctx_name, "context");
   if (!ctx) return Error(path.string() + ": no context \"" + ctx_name + "\"");
-  const Json* cluster =
-      Named(kc.value("clusters", Json::array()), ctx->value("cluster", ""), "cluster");
+  const Json* cluster = Named(kc, "clusters", Str(*ctx, "cluster"), "cluster");
   if (!cluster) return Error(path.string() + ": context \"" + ctx_name + "\" names no cluster");
-  const Json* user = Named(kc.value("users", Json::array()), ctx->value("user", ""), "user");
+  const Json* user = Named(kc, "users", Str(*ctx, "user"), "user");
   RestConfig config;
-  config.server = cluster->value("server", "");
+  config.server = Str(*cluster, "server");
   if (config.server.empty()) return Error(path.string() + ": cluster has no server");
-  config.insecure_skip_tls_verify = cluster->value("insecure-skip-tls-verify", false);
+  auto insecure = cluster->find("insecure-skip-tls-verify");
+  config.insecure_skip_tls_verify =
+      insecure != cluster->end() && insecure->is_boolean() && insecure->get<bool>();
   auto base = path.parent_path();
   WCLOUD_ASSIGN_OR_RETURN(config.certificate_authority_pem,
                           Material(*cluster, "certificate-authority", base));
   if (user) {
-    config.bearer_token = user->value("token", "");
-    if (user->contains("tokenFile")) config.bearer_token_file = user->value("tokenFile", "");
+    config.bearer_token = Str(*user, "token");
+    config.bearer_token_file = Str(*user, "tokenFile");
     WCLOUD_ASSIGN_OR_RETURN(config.client_certificate_pem,
                             Material(*user, "client-certificate", base));
     WCLOUD_ASSIGN_OR_RETURN(config.client_key_pem, Material(*user, "client-key", base));
   }
-  config.default_namespace = ctx->value("namespace", "default");
+  config.default_namespace = Str(*ctx, "namespace");
+  if (config.default_namespace.empty()) config.default_namespace = "default";
   return config;
 }
 

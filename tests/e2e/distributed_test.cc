@@ -1,0 +1,451 @@
+// Distributed mode end to end, as a user runs it on one machine: a real nats-server, `wcloud up
+// --nats` (API server, operator and one host), three `wcloud host` processes, and for leader
+// election two `wcloud operator` processes against `wcloud up --no-operator`. Checked from
+// outside: kubectl, curl with Host headers, and a raw libnats subscriber that sees every message
+// on the bus. Covers: replicas spread; Secret values cross NATS sealed and still reach the
+// component; kill -9 of a host moves its Workloads (time printed) and the host comes back
+// empty; SIGTERM drains; restarting `wcloud up` or nats-server restarts no workload; a killed
+// leader's operator is replaced.
+#include <gtest/gtest.h>
+#include <nats/nats.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "support/subprocess.h"
+#include "support/wait_for.h"
+#include "test_components.h"
+#include "util/json.h"
+#include "util/random.h"
+
+namespace wcloud {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::CommandResult;
+using testing::FreePort;
+using testing::RunCommand;
+using testing::Subprocess;
+using testing::TempDir;
+using testing::TestComponentPath;
+using testing::WcloudBinary;
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 60s) {
+  return testing::WaitFor(done, timeout, 100ms);
+}
+
+constexpr char kHello[] = "hello from http_hello\n";
+
+// GET / with a Host header on 127.0.0.1:port; the body, or "" when nothing answered.
+std::string Get(int port, const std::string& host) {
+  auto r = RunCommand({"curl", "-s", "--max-time", "5", "-H", "Host: " + host,
+                       "http://127.0.0.1:" + std::to_string(port) + "/"});
+  return r.exit_code == 0 ? r.out : "";
+}
+
+// Every message on the bus, as any NATS user could see it.
+class Snooper {
+ public:
+  explicit Snooper(int port) {
+    EXPECT_EQ(nats_Open(-1), NATS_OK);
+    const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+    EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
+    EXPECT_EQ(natsConnection_Subscribe(&sub_, conn_, ">", &Snooper::OnMessage, this), NATS_OK);
+    EXPECT_EQ(natsConnection_Flush(conn_), NATS_OK);
+  }
+  ~Snooper() {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+    natsConnection_Destroy(conn_);
+  }
+  std::vector<std::pair<std::string, std::string>> Seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+    auto* s = static_cast<Snooper*>(self);
+    std::lock_guard lock(s->mu_);
+    s->seen_.emplace_back(natsMsg_GetSubject(msg),
+                          std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)));
+    natsMsg_Destroy(msg);
+  }
+  natsConnection* conn_ = nullptr;
+  natsSubscription* sub_ = nullptr;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, std::string>> seen_;
+};
+
+class DistributedTest : public ::testing::Test {
+ protected:
+  struct HostProcess {
+    std::filesystem::path dir;
+    int http_port = 0;
+    std::unique_ptr<Subprocess> process;
+    std::string id;  // the NKey it printed
+    int starts = 0;
+  };
+
+  DistributedTest() : nats_port_(FreePort()), api_port_(FreePort()), up_http_(FreePort()) {}
+
+  void SetUp() override { ASSERT_TRUE(StartNats()); }
+
+  bool StartNats() {
+    nats_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{"nats-server", "-a", "127.0.0.1", "-p",
+                                 std::to_string(nats_port_)},
+        dir_.path() / ("nats." + std::to_string(++nats_starts_) + ".log"));
+    return nats_->WaitForPort(nats_port_);
+  }
+  std::string NatsUrl() const { return "nats://127.0.0.1:" + std::to_string(nats_port_); }
+
+  bool StartUp(bool with_operator = true) {
+    std::filesystem::remove(Kubeconfig());
+    std::vector<std::string> argv = {WcloudBinary(),  "up",
+                                     "--data-dir",    (dir_.path() / "up").string(),
+                                     "--api-listen",  "127.0.0.1:" + std::to_string(api_port_),
+                                     "--http-listen", "127.0.0.1:" + std::to_string(up_http_),
+                                     "--nats",        NatsUrl()};
+    if (!with_operator) argv.push_back("--no-operator");
+    up_ = std::make_unique<Subprocess>(
+        argv, dir_.path() / ("up." + std::to_string(++up_starts_) + ".log"));
+    if (!up_->WaitForPort(api_port_)) return false;
+    return WaitFor([&] { return std::filesystem::exists(Kubeconfig()); }, 10s);
+  }
+  std::string Kubeconfig() const { return (dir_.path() / "up" / "kubeconfig").string(); }
+
+  // Host `i` (0, 1, 2, ...), started again on its own data dir and port when it ran before.
+  bool StartHost(size_t i) {
+    if (hosts_.size() <= i) hosts_.resize(i + 1);
+    HostProcess& h = hosts_[i];
+    if (h.dir.empty()) {
+      h.dir = dir_.path() / ("host" + std::to_string(i));
+      h.http_port = FreePort();
+    }
+    h.process = std::make_unique<Subprocess>(
+        std::vector<std::string>{WcloudBinary(), "host", "--nats", NatsUrl(), "--hostgroup", "edge",
+                                 "--data-dir", h.dir.string(), "--http-listen",
+                                 "127.0.0.1:" + std::to_string(h.http_port)},
+        h.dir.string() + "." + std::to_string(++h.starts) + ".log");
+    return WaitFor(
+        [&] {
+          const std::string log = h.process->Log();
+          const size_t at = log.find("wcloud host N");
+          if (at == std::string::npos) return false;
+          h.id = log.substr(at + 12, 56);
+          return true;
+        },
+        20s);
+  }
+
+  CommandResult Kubectl(std::vector<std::string> args, const std::string& input = "") const {
+    args.insert(args.begin(), {"kubectl", "--kubeconfig", Kubeconfig(), "--request-timeout=20s"});
+    return RunCommand(args, input);
+  }
+  Json GetJson(const std::vector<std::string>& args) const {
+    std::vector<std::string> all = args;
+    all.push_back("-o");
+    all.push_back("json");
+    auto r = Kubectl(all);
+    if (r.exit_code != 0) return Json::object();
+    return Json::parse(r.out, nullptr, false);
+  }
+
+  // Ready hosts of hostgroup edge.
+  std::set<std::string> ReadyEdgeHosts() const {
+    std::set<std::string> ready;
+    for (const auto& h : GetJson({"get", "hosts"}).value("items", Json::array())) {
+      if (h["metadata"].value("labels", Json::object()).value("hostgroup", "") != "edge") continue;
+      for (const auto& c : h["status"].value("conditions", Json::array())) {
+        if (c.value("type", "") == "Ready" && c.value("status", "") == "True") {
+          ready.insert(h["spec"].value("hostId", ""));
+        }
+      }
+    }
+    return ready;
+  }
+
+  // Workloads by name: {hostId, Ready status, workload-id annotation}.
+  struct Placed {
+    std::string host, ready, id;
+  };
+  std::map<std::string, Placed> Workloads() const {
+    std::map<std::string, Placed> out;
+    for (const auto& w : GetJson({"get", "workloads"}).value("items", Json::array())) {
+      Placed p;
+      p.host = w.value("status", Json::object()).value("hostId", "");
+      for (const auto& c : w.value("status", Json::object()).value("conditions", Json::array())) {
+        if (c.value("type", "") == "Ready") p.ready = c.value("status", "");
+      }
+      p.id = w["metadata"]
+                 .value("annotations", Json::object())
+                 .value("runtime.wasmcloud.dev/workload-id", "");
+      out[w["metadata"].value("name", "")] = p;
+    }
+    return out;
+  }
+  // Whether `replicas` Workloads are Ready, none on `not_on`.
+  bool AllReady(size_t replicas, const std::string& not_on = "") const {
+    auto ws = Workloads();
+    if (ws.size() != replicas) return false;
+    for (const auto& [name, p] : ws) {
+      if (p.ready != "True" || p.host.empty() || p.host == not_on) return false;
+    }
+    return true;
+  }
+
+  // A WorkloadDeployment of http_hello on the edge hosts, routed by Host header.
+  void Deploy(int replicas, const std::string& host = "hello.example") {
+    const std::string yaml = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: WorkloadDeployment
+metadata:
+  name: hello
+spec:
+  replicas: )" + std::to_string(replicas) +
+                             R"(
+  template:
+    spec:
+      hostSelector:
+        hostgroup: edge
+      components:
+        - name: web
+          image: file://)" + TestComponentPath("http_hello") +
+                             R"(
+      hostInterfaces:
+        - namespace: wasi
+          package: http
+          interfaces: [incoming-handler]
+          config:
+            host: )" + host + "\n";
+    auto r = Kubectl({"apply", "-f", "-"}, yaml);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  HostProcess* HostById(const std::string& id) {
+    for (auto& h : hosts_) {
+      if (h.id == id) return &h;
+    }
+    return nullptr;
+  }
+
+  std::string Logs() {
+    std::string all = "--- up ---\n" + (up_ ? up_->Log() : "");
+    for (auto& h : hosts_) {
+      if (h.process) all += "--- host " + h.id + " ---\n" + h.process->Log();
+    }
+    return all;
+  }
+
+  // A three-host cluster with `wcloud up --nats`.
+  void StartCluster() {
+    ASSERT_TRUE(StartUp()) << Logs();
+    for (size_t i = 0; i < 3; ++i) ASSERT_TRUE(StartHost(i)) << Logs();
+    ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().size() == 3; })) << Logs();
+  }
+
+  TempDir dir_;
+  int nats_port_, api_port_, up_http_;
+  int nats_starts_ = 0, up_starts_ = 0;
+  std::unique_ptr<Subprocess> nats_;
+  std::unique_ptr<Subprocess> up_;
+  std::vector<HostProcess> hosts_;
+};
+
+TEST_F(DistributedTest, ReplicasSpreadAndSecretsCrossNatsSealedYetReachTheComponent) {
+  StartCluster();
+  Snooper snooper(nats_port_);
+  const std::string secret = "sealed-" + RandomHex(12);
+  ASSERT_EQ(
+      Kubectl({"create", "secret", "generic", "db", "--from-literal=PASSWORD=" + secret}).exit_code,
+      0);
+  const std::string yaml = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: WorkloadDeployment
+metadata:
+  name: kv
+spec:
+  replicas: 3
+  template:
+    spec:
+      hostSelector:
+        hostgroup: edge
+      components:
+        - name: web
+          image: file://)" +
+                           TestComponentPath("http_kv") + R"(
+          localResources:
+            environment:
+              config:
+                GREETING: hello
+              secretFrom:
+                - name: db
+      hostInterfaces:
+        - namespace: wasi
+          package: http
+          interfaces: [incoming-handler]
+          config:
+            host: kv.example
+        - namespace: wasi
+          package: keyvalue
+          interfaces: [store, atomics, batch]
+        - namespace: wasi
+          package: config
+          interfaces: [store]
+        - namespace: wasi
+          package: logging
+          interfaces: [logging]
+)";
+  ASSERT_EQ(Kubectl({"apply", "-f", "-"}, yaml).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(3); }))
+      << Kubectl({"get", "workloads", "-o", "yaml"}).out << Logs();
+  std::set<std::string> used;
+  for (const auto& [name, p] : Workloads()) used.insert(p.host);
+  EXPECT_EQ(used.size(), 3u) << "one replica per host";
+
+  // Each host's component reads the Secret's value through wasi:config...
+  for (const auto& h : hosts_) {
+    auto r = RunCommand({"curl", "-s", "--max-time", "5", "-H", "Host: kv.example",
+                         "http://127.0.0.1:" + std::to_string(h.http_port) + "/config"});
+    EXPECT_NE(r.out.find("PASSWORD=" + secret), std::string::npos) << h.id << ": " << r.out;
+    EXPECT_NE(r.out.find("GREETING=hello"), std::string::npos) << r.out;
+  }
+  // ...while nobody else on the bus could.
+  int starts = 0, sealed = 0;
+  for (const auto& [subject, data] : snooper.Seen()) {
+    EXPECT_EQ(data.find(secret), std::string::npos) << "in plaintext on " << subject;
+    if (subject.size() > 15 && subject.substr(subject.size() - 15) == ".workload.start") {
+      ++starts;
+      if (data.find("wcloud-sealed:v1:") != std::string::npos) ++sealed;
+    }
+  }
+  EXPECT_EQ(starts, 3);
+  EXPECT_EQ(sealed, 3);
+}
+
+TEST_F(DistributedTest, AKilledHostsWorkloadsMoveAndItComesBackEmpty) {
+  StartCluster();
+  Deploy(2);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+  const std::string victim = Workloads().begin()->second.host;
+  HostProcess* h = HostById(victim);
+  ASSERT_NE(h, nullptr);
+
+  const auto killed = std::chrono::steady_clock::now();
+  h->process->Kill(SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2, victim); }, 60s)) << Logs();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::cout << "kill -9 of a host: its Workloads Ready elsewhere after " << seconds << " s\n";
+  EXPECT_LT(seconds, 20) << "the goal is under 10 s";
+  for (const auto& other : hosts_) {
+    if (other.id != victim) {
+      EXPECT_EQ(Get(other.http_port, "hello.example"), kHello);
+    }
+  }
+
+  // Back with the same identity: Ready again, running nothing, still two replicas in all.
+  ASSERT_TRUE(StartHost(static_cast<size_t>(h - hosts_.data()))) << Logs();
+  EXPECT_EQ(h->id, victim);
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().count(victim) == 1; })) << Logs();
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(AllReady(2, victim));
+  EXPECT_EQ(Get(h->http_port, "hello.example"), "") << "nothing routed on the returned host";
+}
+
+TEST_F(DistributedTest, SigtermDrainsAHostAfterItsWorkloadsMoved) {
+  StartCluster();
+  Deploy(2);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+  const std::string leaving = Workloads().begin()->second.host;
+  HostProcess* h = HostById(leaving);
+  ASSERT_NE(h, nullptr);
+  h->process->Kill(SIGTERM);
+  auto code = h->process->WaitForExit(40s);
+  ASSERT_TRUE(code.has_value()) << "still draining\n" << Logs();
+  EXPECT_EQ(*code, 0) << h->process->Log();
+  EXPECT_NE(h->process->Log().find("drained; stopping"), std::string::npos) << h->process->Log();
+  EXPECT_TRUE(WaitFor([&] { return AllReady(2, leaving); }, 10s)) << Logs();
+}
+
+TEST_F(DistributedTest, RestartingWcloudUpOrNatsServerRestartsNoWorkload) {
+  StartCluster();
+  Deploy(3);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(3); })) << Logs();
+  const auto before = Workloads();
+
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, answered{0};
+  std::thread client([&] {
+    for (size_t i = 0; !done; ++i) {
+      if (Get(hosts_[i % hosts_.size()].http_port, "hello.example") == kHello) {
+        ++answered;
+      } else {
+        ++failures;
+      }
+    }
+  });
+
+  up_->Kill(SIGTERM);
+  ASSERT_TRUE(up_->WaitForExit(30s).has_value());
+  ASSERT_TRUE(StartUp()) << Logs();
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().size() == 3; })) << Logs();
+  std::this_thread::sleep_for(3s);
+
+  nats_->Kill(SIGKILL);
+  ASSERT_TRUE(nats_->WaitForExit(10s).has_value());
+  ASSERT_TRUE(StartNats());
+  std::this_thread::sleep_for(5s);
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().size() == 3 && AllReady(3); })) << Logs();
+  done = true;
+  client.join();
+
+  const auto after = Workloads();
+  for (const auto& [name, p] : before) {
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_EQ(after.at(name).id, p.id) << name << " was started again";
+  }
+  EXPECT_EQ(failures, 0) << answered << " answered";
+  EXPECT_GT(answered, 0);
+}
+
+TEST_F(DistributedTest, AnotherOperatorTakesOverFromAKilledLeader) {
+  ASSERT_TRUE(StartUp(/*with_operator=*/false)) << Logs();
+  for (size_t i = 0; i < 2; ++i) ASSERT_TRUE(StartHost(i)) << Logs();
+  std::vector<std::unique_ptr<Subprocess>> operators;
+  for (int i = 0; i < 2; ++i) {
+    operators.push_back(std::make_unique<Subprocess>(
+        std::vector<std::string>{WcloudBinary(), "operator", "--nats", NatsUrl(), "--kubeconfig",
+                                 Kubeconfig(), "--leader-elect", "--lease-duration", "4s"},
+        dir_.path() / ("operator" + std::to_string(i) + ".log")));
+  }
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().size() == 2; })) << Logs();
+  Deploy(2);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+
+  // Exactly one leads.
+  std::vector<int> leaders;
+  for (int i = 0; i < 2; ++i) {
+    if (operators[i]->Log().find("leading as") != std::string::npos) leaders.push_back(i);
+  }
+  ASSERT_EQ(leaders.size(), 1u) << operators[0]->Log() << operators[1]->Log();
+  const int follower = 1 - leaders[0];
+  operators[leaders[0]]->Kill(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+
+  // The follower takes the lease and acts: a scaled deployment gets its third replica.
+  Deploy(3);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(3); }, 60s)) << operators[follower]->Log() << Logs();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::cout << "kill -9 of the leading operator: the other acted after " << seconds << " s\n";
+  EXPECT_NE(operators[follower]->Log().find("leading as"), std::string::npos);
+  EXPECT_LT(seconds, 30);
+}
+
+}  // namespace
+}  // namespace wcloud
