@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "nats/nkey.h"
 #include "support/subprocess.h"
 #include "support/wait_for.h"
 #include "test_components.h"
@@ -47,6 +48,74 @@ std::string Get(int port, const std::string& host) {
                        "http://127.0.0.1:" + std::to_string(port) + "/"});
   return r.exit_code == 0 ? r.out : "";
 }
+
+// A bare libnats connection for playing the other side of the protocol from the spec alone.
+class RawNats {
+ public:
+  explicit RawNats(int port) {
+    EXPECT_EQ(nats_Open(-1), NATS_OK);
+    const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+    EXPECT_EQ(natsConnection_ConnectTo(&conn_, url.c_str()), NATS_OK);
+  }
+  ~RawNats() {
+    for (natsSubscription* sub : subs_) {
+      natsSubscription_Unsubscribe(sub);
+      natsSubscription_Destroy(sub);
+    }
+    natsConnection_Destroy(conn_);
+  }
+  // The reply's JSON, or null when none came within `timeout_ms`.
+  Json Request(const std::string& subject, const std::string& body, int64_t timeout_ms = 30000) {
+    natsMsg* reply = nullptr;
+    if (natsConnection_RequestString(&reply, conn_, subject.c_str(), body.c_str(), timeout_ms) !=
+        NATS_OK) {
+      return nullptr;
+    }
+    Json json = Json::parse(std::string(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)),
+                            nullptr, false);
+    natsMsg_Destroy(reply);
+    return json;
+  }
+  void Publish(const std::string& subject, const std::string& body) {
+    EXPECT_EQ(natsConnection_PublishString(conn_, subject.c_str(), body.c_str()), NATS_OK);
+  }
+  // Answers requests on `subject` with `answer(subject, body)`; records what came.
+  void Serve(const std::string& subject,
+             std::function<std::string(const std::string&, const std::string&)> answer) {
+    answer_ = std::move(answer);
+    natsSubscription* sub = nullptr;
+    EXPECT_EQ(natsConnection_Subscribe(&sub, conn_, subject.c_str(), &RawNats::OnRequest, this),
+              NATS_OK);
+    subs_.push_back(sub);
+    EXPECT_EQ(natsConnection_Flush(conn_), NATS_OK);
+  }
+  std::vector<std::pair<std::string, Json>> Received() {
+    std::lock_guard lock(mu_);
+    return received_;
+  }
+
+ private:
+  static void OnRequest(natsConnection* nc, natsSubscription*, natsMsg* msg, void* self) {
+    auto* raw = static_cast<RawNats*>(self);
+    const std::string subject = natsMsg_GetSubject(msg);
+    const std::string body(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+    {
+      std::lock_guard lock(raw->mu_);
+      raw->received_.emplace_back(subject, Json::parse(body, nullptr, false));
+    }
+    const std::string answer = raw->answer_(subject, body);
+    if (natsMsg_GetReply(msg) != nullptr && !answer.empty()) {
+      natsConnection_PublishString(nc, natsMsg_GetReply(msg), answer.c_str());
+    }
+    natsMsg_Destroy(msg);
+  }
+
+  natsConnection* conn_ = nullptr;
+  std::vector<natsSubscription*> subs_;
+  std::function<std::string(const std::string&, const std::string&)> answer_;
+  std::mutex mu_;
+  std::vector<std::pair<std::string, Json>> received_;
+};
 
 // Every message on the bus, as any NATS user could see it.
 class Snooper {
@@ -445,6 +514,171 @@ TEST_F(DistributedTest, AnotherOperatorTakesOverFromAKilledLeader) {
   std::cout << "kill -9 of the leading operator: the other acted after " << seconds << " s\n";
   EXPECT_NE(operators[follower]->Log().find("leading as"), std::string::npos);
   EXPECT_LT(seconds, 30);
+}
+
+// wasmCloud's operator, played from ../shared/spec/host-protocol.md with hand-written JSON,
+// drives a `wcloud host` process.
+TEST_F(DistributedTest, AWasmCloudOperatorDrivesAWcloudHost) {
+  RawNats op(nats_port_);
+  op.Serve("runtime.operator.heartbeat.*",
+           [](const std::string&, const std::string&) { return std::string(); });
+  ASSERT_TRUE(StartHost(0)) << Logs();
+  const HostProcess& h = hosts_[0];
+  const std::string prefix = "runtime.host." + h.id + ".";
+  ASSERT_TRUE(WaitFor([&] { return !op.Received().empty(); }, 10s)) << "no heartbeat published";
+  const Json beat = op.Received().front().second;
+  EXPECT_EQ(op.Received().front().first, "runtime.operator.heartbeat." + h.id);
+  EXPECT_EQ(beat["id"], h.id);
+  EXPECT_EQ(beat["labels"]["hostgroup"], "edge");
+  EXPECT_TRUE(beat["startedAt"].is_string()) << beat.dump();
+  EXPECT_TRUE(beat["imports"].is_array()) << beat.dump();
+
+  const std::string start =
+      R"({"workloadId":"0b8e7f7e-5d0c-4a5e-9a38-3f5a1c2d9e01",)"
+      R"("workload":{"namespace":"default","name":"hello",)"
+      R"("annotations":{"team":"a"},"witWorld":{"components":[)"
+      R"({"name":"web","image":"file://)" +
+      TestComponentPath("http_hello") +
+      R"(","poolSize":2,"maxInvocations":100,)"
+      R"("imagePullPolicy":"IMAGE_PULL_POLICY_IF_NOT_PRESENT"}],)"
+      R"("hostInterfaces":[{"namespace":"wasi","package":"http",)"
+      R"("interfaces":["incoming-handler"],"config":{"host":"wc.example"}}]}}})";
+  Json started = op.Request(prefix + "workload.start", start);
+  ASSERT_TRUE(started.is_object()) << h.process->Log();
+  EXPECT_EQ(started["workloadStatus"]["workloadId"], "0b8e7f7e-5d0c-4a5e-9a38-3f5a1c2d9e01");
+  EXPECT_EQ(started["workloadStatus"]["workloadState"], "WORKLOAD_STATE_RUNNING") << started.dump();
+  EXPECT_EQ(Get(h.http_port, "wc.example"), kHello);
+  EXPECT_EQ(op.Request(prefix + "heartbeat", "")["workloadCount"], "1");
+
+  // A live ID: refused, and the running one untouched.
+  Json again = op.Request(prefix + "workload.start", start);
+  EXPECT_EQ(again["workloadStatus"]["workloadState"], "WORKLOAD_STATE_ERROR") << again.dump();
+  EXPECT_EQ(Get(h.http_port, "wc.example"), kHello);
+
+  const std::string id = R"({"workloadId":"0b8e7f7e-5d0c-4a5e-9a38-3f5a1c2d9e01"})";
+  EXPECT_EQ(op.Request(prefix + "workload.status", id)["workloadStatus"]["workloadState"],
+            "WORKLOAD_STATE_RUNNING");
+  Json stopped = op.Request(prefix + "workload.stop", id);
+  const std::string state = stopped["workloadStatus"].value("workloadState", "");
+  EXPECT_TRUE(state == "WORKLOAD_STATE_COMPLETED" || state == "WORKLOAD_STATE_STOPPING") << state;
+  EXPECT_EQ(Get(h.http_port, "wc.example"), "");
+  EXPECT_EQ(op.Request(prefix + "workload.status", id)["workloadStatus"]["workloadState"],
+            "WORKLOAD_STATE_NOT_FOUND");
+  EXPECT_EQ(op.Request(prefix + "workload.stop", id)["workloadStatus"]["workloadState"],
+            "WORKLOAD_STATE_NOT_FOUND");
+}
+
+// A wasmCloud host, played with hand-written JSON (one heartbeat, then only answers, as a host
+// heartbeating every 15 s looks between beats), driven by `wcloud up --nats`.
+TEST_F(DistributedTest, WcloudDrivesAWasmCloudHost) {
+  const std::string host_id =
+      std::move(nats::NKeyPair::Generate(nats::NKeyType::kServer)).value().PublicKey();
+  const std::string beat = R"({"id":")" + host_id +
+                           R"(","hostname":"wasmcloud-1","friendlyName":"quiet-fox",)"
+                           R"("version":"2.0.0","labels":{"hostgroup":"wasmcloud"},)"
+                           R"("startedAt":"2026-12-07T10:00:00Z","osArch":"x86_64",)"
+                           R"("osName":"linux","systemCpuUsage":3.5,)"
+                           R"("systemMemoryTotal":"8000000000","systemMemoryFree":"4000000000",)"
+                           R"("componentCount":"0","workloadCount":"0","imports":[{)"
+                           R"("namespace":"wasi","package":"http","version":"0.2.0",)"
+                           R"("interfaces":["outgoing-handler"]}],"httpPort":8080,)"
+                           R"("environment":"default"})";
+  RawNats fake(nats_port_);
+  fake.Serve("runtime.host." + host_id + ".>",
+             [&](const std::string& subject, const std::string& body) -> std::string {
+               const std::string command = subject.substr(subject.find('.', 13) + 1);
+               if (command == "heartbeat") return beat;
+               Json request = Json::parse(body, nullptr, false);
+               const std::string id = request.value("workloadId", "");
+               const char* state = command == "workload.stop" ? "WORKLOAD_STATE_STOPPING"
+                                                              : "WORKLOAD_STATE_RUNNING";
+               return R"({"workloadStatus":{"workloadId":")" + id + R"(","workloadState":")" +
+                      state + R"("}})";
+             });
+  ASSERT_TRUE(StartUp()) << Logs();
+  auto ready = [&] {
+    for (const auto& h : GetJson({"get", "hosts"}).value("items", Json::array())) {
+      if (h["spec"].value("hostId", "") != host_id) continue;
+      for (const auto& c : h["status"].value("conditions", Json::array())) {
+        if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+      }
+    }
+    return false;
+  };
+  // Beats until the operator has seen one (it subscribes a moment after its kubeconfig exists).
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        fake.Publish("runtime.operator.heartbeat." + host_id, beat);
+        return ready();
+      },
+      20s))
+      << Logs();
+
+  const std::string workload = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata:
+  name: on-wasmcloud
+spec:
+  hostSelector:
+    hostgroup: wasmcloud
+  components:
+    - name: web
+      image: ghcr.io/example/web:1.0
+      poolSize: 3
+  hostInterfaces:
+    - namespace: wasi
+      package: http
+      interfaces: [incoming-handler]
+)";
+  ASSERT_EQ(Kubectl({"apply", "-f", "-"}, workload).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(1); }, 30s))
+      << Kubectl({"get", "workloads", "-o", "yaml"}).out << Logs();
+  std::this_thread::sleep_for(8s);  // past the host TTL: asked, not given up
+  EXPECT_TRUE(ready()) << "a slow heartbeater that answers stays Ready";
+
+  Json start;
+  for (const auto& [subject, body] : fake.Received()) {
+    if (subject.ends_with(".workload.start")) start = body;
+  }
+  ASSERT_TRUE(start.is_object());
+  const std::string id = start.value("workloadId", "");
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(start["workload"]["namespace"], "default");
+  EXPECT_EQ(start["workload"]["name"], "on-wasmcloud");
+  EXPECT_EQ(start["workload"]["witWorld"]["components"][0]["image"], "ghcr.io/example/web:1.0");
+  EXPECT_EQ(start["workload"]["witWorld"]["components"][0]["poolSize"], 3);
+  EXPECT_EQ(start["workload"]["witWorld"]["hostInterfaces"][0]["package"], "http");
+
+  // Secrets would cross in plaintext to a host without a seal key: not sent, and said why.
+  ASSERT_EQ(Kubectl({"create", "secret", "generic", "db", "--from-literal=P=never-on-the-wire"})
+                .exit_code,
+            0);
+  std::string secret_workload = workload;
+  secret_workload.replace(secret_workload.find("on-wasmcloud"), 12, "with-secret");
+  secret_workload.replace(secret_workload.find("      poolSize: 3\n"), 18,
+                          "      localResources:\n        environment:\n          secretFrom:\n"
+                          "            - name: db\n");
+  ASSERT_EQ(Kubectl({"apply", "-f", "-"}, secret_workload).exit_code, 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto r = Kubectl({"get", "workload", "with-secret", "-o",
+                          "jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}"});
+        return r.out == "SecretsNotSealable";
+      },
+      30s))
+      << Kubectl({"get", "workload", "with-secret", "-o", "yaml"}).out;
+  for (const auto& [subject, body] : fake.Received()) {
+    EXPECT_EQ(body.dump().find("never-on-the-wire"), std::string::npos) << subject;
+  }
+
+  // Deleting the Workload stops it on that host, under the ID it was started with.
+  ASSERT_EQ(Kubectl({"delete", "workload", "on-wasmcloud", "--wait=true"}).exit_code, 0);
+  bool stopped = false;
+  for (const auto& [subject, body] : fake.Received()) {
+    stopped =
+        stopped || (subject.ends_with(".workload.stop") && body.value("workloadId", "") == id);
+  }
+  EXPECT_TRUE(stopped);
 }
 
 }  // namespace
