@@ -11,6 +11,21 @@ namespace {
 
 bool Ready(const api::Host& h) { return ConditionStatus(h.status.conditions, "Ready") == "True"; }
 
+// The first of the Workload's host interfaces ("wasi:keyvalue/store") that `h` does not offer,
+// or "". A host that advertises nothing is not judged (it may predate advertising).
+std::string Lacks(const api::Host& h, const api::Workload& w) {
+  if (h.status.interfaces.empty()) return "";
+  std::set<std::string> offered;
+  for (const std::string& i : h.status.interfaces) offered.insert(i.substr(0, i.find('@')));
+  for (const api::HostInterface& hi : w.spec.host_interfaces) {
+    for (const std::string& iface : hi.interfaces) {
+      const std::string name = hi.namespace_ + ":" + hi.package + "/" + iface;
+      if (!offered.count(name)) return name;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Scheduler::Scheduler(kube::Client& client, Informers& informers)
@@ -99,11 +114,18 @@ Status Scheduler::Reconcile(const std::string& key) {
   });
   kube::TypedInformer<api::Host>::Ptr best;
   size_t best_load = 0;
+  std::string lacking;  // what the last matching host without it lacked
+  int lacking_hosts = 0;
   for (const auto& h : informers_.hosts.List()) {
     if (!Ready(*h)) continue;
     const std::string& host_id = h->spec.host_id;
     if (!pinned.empty() && host_id != pinned) continue;
     if (!match.Matches(h->metadata.labels)) continue;
+    if (std::string lacks = Lacks(*h, *w); !lacks.empty()) {
+      lacking = std::move(lacks);
+      ++lacking_hosts;
+      continue;
+    }
     // Cached and assumed placements by key: one the cache has just caught up with counts once.
     std::set<std::string> placed;
     for (const auto& o : informers_.workloads.ByIndex(kByHost, host_id)) {
@@ -118,12 +140,18 @@ Status Scheduler::Reconcile(const std::string& key) {
     }
   }
   if (!best) {
-    const std::string why = pinned.empty()
-                                ? "no Ready host matches hostSelector " + match.ToString()
-                                : "host " + pinned + " is not Ready";
+    std::string why = pinned.empty() ? "no Ready host matches hostSelector " + match.ToString()
+                                     : "host " + pinned + " is not Ready";
+    if (lacking_hosts > 0) {
+      why = pinned.empty() ? "no Ready host matching hostSelector " + match.ToString() +
+                                 " offers every host interface: " + std::to_string(lacking_hosts) +
+                                 " lack " + lacking
+                           : "host " + pinned + " does not offer " + lacking;
+    }
     updated.status.phase = "Pending";
-    updated.status.conditions = {MakeCondition("Scheduled", "False", "NoMatchingHost", why,
-                                               w->metadata, w->status.conditions)};
+    const char* reason = lacking_hosts > 0 ? "NoHostOffersInterfaces" : "NoMatchingHost";
+    updated.status.conditions = {
+        MakeCondition("Scheduled", "False", reason, why, w->metadata, w->status.conditions)};
     return PatchStatus(client_, kWorkloads, *w, updated);
   }
   updated.status.host_id = best->spec.host_id;

@@ -1,6 +1,7 @@
 // Workload scheduling: places each Workload on a Ready Host whose labels match its hostSelector
-// (or its pinned spec.hostId), spreading over the least loaded hosts; waits, with a condition
-// naming it, for a missing ConfigMap or Secret; places again the Workloads of a host that
+// (or its pinned spec.hostId) and that offers every host interface it declares (status
+// interfaces, from the host's heartbeat), spreading over the least loaded hosts; waits, with a
+// condition naming it, for a missing ConfigMap or Secret; places again the Workloads of a host that
 // stopped being Ready.
 #pragma once
 

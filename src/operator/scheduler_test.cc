@@ -141,5 +141,35 @@ TEST_F(SchedulerTest, WorkloadsOfAHostThatIsNoLongerReadyMoveUnlessPinned) {
   EXPECT_TRUE(cluster_.TakeWrites().empty());
 }
 
+TEST_F(SchedulerTest, HostsThatLackAnImportedInterfaceAreNotChosenAndTheConditionSaysSo) {
+  auto without_kv = ReadyHost("a1", kA1, {{"zone", "a"}});
+  without_kv.status.interfaces = {"wasi:http/incoming-handler@0.2.12"};
+  auto with_kv = ReadyHost("a2", kA2, {{"zone", "a"}});
+  with_kv.status.interfaces = {"wasi:http/incoming-handler@0.2.12",
+                               "wasi:keyvalue/store@0.2.0-draft"};
+  cluster_.Seed(without_kv);
+  auto kv = MakeWorkload("kv", {{"zone", "a"}});
+  api::HostInterface store;
+  store.namespace_ = "wasi";
+  store.package = "keyvalue";
+  store.interfaces = {"store"};
+  kv.spec.host_interfaces = {store};
+  cluster_.Seed(kv);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(scheduler_.Reconcile("default/kv"));
+  Json status = StatusWritten("kv");
+  EXPECT_FALSE(status.contains("hostId")) << status.dump();
+  EXPECT_EQ(status["conditions"][0]["reason"], "NoHostOffersInterfaces");
+  EXPECT_EQ(status["conditions"][0]["message"],
+            "no Ready host matching hostSelector zone=a offers every host interface: 1 lack "
+            "wasi:keyvalue/store");
+
+  cluster_.Seed(with_kv);
+  ASSERT_TRUE(
+      testing::FakeCluster::WaitFor([&] { return cluster_.informers.hosts.List().size() == 2; }));
+  ASSERT_TRUE(scheduler_.Reconcile("default/kv"));
+  EXPECT_EQ(StatusWritten("kv")["hostId"], kA2);
+}
+
 }  // namespace
 }  // namespace wcloud::operator_

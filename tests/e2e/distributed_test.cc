@@ -426,6 +426,49 @@ TEST_F(DistributedTest, AKilledHostsWorkloadsMoveAndItComesBackEmpty) {
   EXPECT_EQ(Get(h->http_port, "hello.example"), "") << "nothing routed on the returned host";
 }
 
+// A host that was only cut off still runs its Workloads when it returns; by then they run
+// elsewhere, and the operator stops them there. The cut: the host is paused (SIGSTOP) and
+// nats-server restarted, so its connection and whatever was queued for it are gone and the
+// operator's stop finds nobody to take it.
+TEST_F(DistributedTest, AHostBackFromAPartitionStopsWhatMovedAway) {
+  StartCluster();
+  Deploy(2);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+  const std::string paused = Workloads().begin()->second.host;
+  HostProcess* h = HostById(paused);
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(Get(h->http_port, "hello.example"), kHello);
+  h->process->Kill(SIGSTOP);
+  nats_->Kill(SIGKILL);
+  ASSERT_TRUE(nats_->WaitForExit(10s).has_value());
+  ASSERT_TRUE(StartNats());
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2, paused); }, 60s)) << Logs();
+  h->process->Kill(SIGCONT);
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().count(paused) == 1; })) << Logs();
+  EXPECT_TRUE(WaitFor([&] { return Get(h->http_port, "hello.example").empty(); }, 20s))
+      << "the returned host still serves a Workload that moved away\n"
+      << Logs();
+  EXPECT_TRUE(AllReady(2, paused));
+}
+
+TEST_F(DistributedTest, AnUnreachableNatsServerIsAnErrorNotACrash) {
+  for (const std::string command : {"host", "operator"}) {
+    std::vector<std::string> argv = {WcloudBinary(), command,
+                                     "--nats",       "nats://127.0.0.1:1",
+                                     "--data-dir",   (dir_.path() / "unused").string()};
+    if (command == "operator") {
+      argv = {WcloudBinary(), command, "--nats", "nats://127.0.0.1:1"};
+      ASSERT_TRUE(StartUp()) << Logs();
+      argv.push_back("--kubeconfig");
+      argv.push_back(Kubeconfig());
+    }
+    auto r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("nats://127.0.0.1:1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no server available"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(DistributedTest, SigtermDrainsAHostAfterItsWorkloadsMoved) {
   StartCluster();
   Deploy(2);
