@@ -132,6 +132,7 @@ for r in $(seq 1 "$kills"); do
   for i in 0 1 2; do [[ "$i" != "$victim" ]] && survivors+=("${host_port[$i]}"); done
   t0="$(now_ms)"
   kill -KILL "${host_pid[$victim]}"
+  wait "${host_pid[$victim]}" 2>/dev/null || true
   until [[ "$(kubectl get workloads -o jsonpath='{range .items[*]}{.status.hostId} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
     grep -v "$victim_id" | grep -c ' True')" == 2 ]]; do
     sleep 0.05
