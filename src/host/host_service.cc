@@ -255,6 +255,14 @@ hostapi::WorkloadStatus HostService::Status(const std::string& workload_id) {
   return Answer(workload_id, Wire::kRunning, it->second.message);
 }
 
+hostapi::WorkloadList HostService::List() {
+  MutexLock lock(mu_);
+  hostapi::WorkloadList list;
+  for (const auto& [id, live] : live_) list.workload_ids.push_back(id);
+  for (const auto& id : starting_) list.workload_ids.push_back(id);
+  return list;
+}
+
 void HostService::StopAll() {
   std::vector<std::string> ids;
   {

@@ -441,6 +441,12 @@ Json Encode(const WorkloadStatus& status) {
   return Json{{"workloadStatus", std::move(s)}};
 }
 
+Json Encode(const WorkloadList& list) {
+  Json o = Json::object();
+  Put(o, "workloadIds", list.workload_ids);
+  return o;
+}
+
 Result<HostHeartbeat> DecodeHeartbeat(const Json& json) {
   return DecodeTop<HostHeartbeat>(json, [](const Reader& r, HostHeartbeat& h) -> Status {
     WCLOUD_TRY_STATUS(r.Check());
@@ -485,6 +491,13 @@ Result<WorkloadStatus> DecodeStatusResponse(const Json& json) {
   return DecodeTop<WorkloadStatus>(json, [](const Reader& r, WorkloadStatus& s) -> Status {
     WCLOUD_TRY_STATUS(r.Check());
     return r.Message("workloadStatus", s, DecodeStatus);
+  });
+}
+
+Result<WorkloadList> DecodeWorkloadList(const Json& json) {
+  return DecodeTop<WorkloadList>(json, [](const Reader& r, WorkloadList& l) -> Status {
+    WCLOUD_TRY_STATUS(r.Check());
+    return r.Strings("workloadIds", l.workload_ids);
   });
 }
 

@@ -16,11 +16,13 @@ Json Encode(const WorkloadStartRequest& request);
 Json Encode(const WorkloadIdRequest& request);
 // A response: {"workloadStatus": {...}}.
 Json Encode(const WorkloadStatus& status);
+Json Encode(const WorkloadList& list);
 
 Result<HostHeartbeat> DecodeHeartbeat(const Json& json);
 Result<WorkloadStartRequest> DecodeStartRequest(const Json& json);
 Result<WorkloadIdRequest> DecodeIdRequest(const Json& json);
 Result<WorkloadStatus> DecodeStatusResponse(const Json& json);
+Result<WorkloadList> DecodeWorkloadList(const Json& json);
 
 std::string_view WorkloadStateName(WorkloadState state);  // "WORKLOAD_STATE_RUNNING"
 

@@ -51,6 +51,12 @@ Result<HostHeartbeat> LocalHosts::Heartbeat(const std::string& host_id) {
   return Unreachable(host_id);
 }
 
+Result<WorkloadList> LocalHosts::List(const std::string& host_id) {
+  if (HostHandler* host = Find(host_id)) return host->List();
+  if (remote_) return remote_->List(host_id);
+  return Unreachable(host_id);
+}
+
 std::string ErrorMessage(std::string_view reason, std::string_view message) {
   return std::string(reason) + ": " + std::string(message);
 }

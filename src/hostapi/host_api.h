@@ -27,6 +27,8 @@ class HostHandler {
   virtual WorkloadStatus Stop(const std::string& workload_id) = 0;
   virtual WorkloadStatus Status(const std::string& workload_id) = 0;
   virtual HostHeartbeat Heartbeat() = 0;
+  // wcloud's extension (messages.h WorkloadList): the IDs live here.
+  virtual WorkloadList List() = 0;
 };
 
 // The operator's side: a host by its ID. An Error means the command did not reach the host or
@@ -41,6 +43,7 @@ class HostClient {
   virtual Result<WorkloadStatus> Status(const std::string& host_id,
                                         const std::string& workload_id) = 0;
   virtual Result<HostHeartbeat> Heartbeat(const std::string& host_id) = 0;
+  virtual Result<WorkloadList> List(const std::string& host_id) = 0;
 };
 
 // A host shutting down says so in its heartbeats' labels (an extension wasmCloud's operator
@@ -65,6 +68,7 @@ class LocalHosts final : public HostClient {
   Result<WorkloadStatus> Status(const std::string& host_id,
                                 const std::string& workload_id) override;
   Result<HostHeartbeat> Heartbeat(const std::string& host_id) override;
+  Result<WorkloadList> List(const std::string& host_id) override;
 
  private:
   HostHandler* Find(const std::string& host_id);

@@ -148,4 +148,12 @@ struct WorkloadStatus {
   bool operator==(const WorkloadStatus&) const = default;
 };
 
+// wcloud's extension (runtime.host.<hostId>.workload.list, {"workloadIds": [...]}): the IDs a
+// host runs, so an operator that restarted can stop what is no longer assigned to it. Asked only
+// of hosts that advertise a seal key (ours); wasmCloud's would log an unknown command.
+struct WorkloadList {
+  std::vector<std::string> workload_ids;
+  bool operator==(const WorkloadList&) const = default;
+};
+
 }  // namespace wcloud::hostapi

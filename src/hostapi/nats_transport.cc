@@ -26,6 +26,7 @@ constexpr std::string_view kStart = "workload.start";
 constexpr std::string_view kStop = "workload.stop";
 constexpr std::string_view kStatus = "workload.status";
 constexpr std::string_view kHeartbeat = "heartbeat";
+constexpr std::string_view kList = "workload.list";  // wcloud's extension
 
 // The protocol's messages nest about eight deep; anything far deeper is not one of them, and
 // is refused before the recursive parser sees it.
@@ -123,6 +124,17 @@ Result<HostHeartbeat> NatsHostClient::Heartbeat(const std::string& host_id) {
                  ErrorCode::kUnavailable);
   }
   return heartbeat;
+}
+
+Result<WorkloadList> NatsHostClient::List(const std::string& host_id) {
+  WCLOUD_TRY_STATUS(ValidateHostId(host_id));
+  const std::string subject = HostSubject(host_id, kList);
+  WCLOUD_ASSIGN_OR_RETURN(std::string reply,
+                          connection_.Request(subject, "{}", options_.command_timeout));
+  Result<Json> json = ParseMessage(reply);
+  Result<WorkloadList> list = json ? DecodeWorkloadList(*json) : Result<WorkloadList>(json.error());
+  if (!list) return Error(subject + ": reply: " + list.error().message(), ErrorCode::kUnavailable);
+  return list;
 }
 
 // ---- host side ----
@@ -241,7 +253,8 @@ void NatsHostServer::OnRequest(const std::string& subject, std::string_view data
   }
   std::string command = subject.substr(prefix_.size());
   const bool start = command == kStart;
-  if (!start && command != kStop && command != kStatus && command != kHeartbeat) {
+  if (!start && command != kStop && command != kStatus && command != kHeartbeat &&
+      command != kList) {
     spdlog::warn("host {}: {}: unknown command \"{}\"; not answered", host_id_, subject, command);
     return;
   }
@@ -271,6 +284,8 @@ void NatsHostServer::Serve(const std::string& command, const std::string& subjec
   std::string answer;
   if (command == kHeartbeat) {
     answer = Dump(Encode(handler_.Heartbeat()));  // the request's body means nothing
+  } else if (command == kList) {
+    answer = Dump(Encode(handler_.List()));
   } else {
     Result<Json> json = ParseMessage(data);
     WorkloadStatus status;

@@ -51,6 +51,7 @@ class NatsHostClient final : public HostClient {
                                 const std::string& workload_id) override;
   // Also refuses a heartbeat whose `id` is not `host_id`.
   Result<HostHeartbeat> Heartbeat(const std::string& host_id) override;
+  Result<WorkloadList> List(const std::string& host_id) override;
 
  private:
   Result<WorkloadStatus> Command(const std::string& host_id, std::string_view command,

@@ -61,7 +61,7 @@ bool Operator::WaitForSync(std::chrono::milliseconds timeout) {
 
 Status Operator::HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat) {
   WCLOUD_TRY_STATUS(registry_.Record(heartbeat));
-  if (dispatcher_) dispatcher_->HostSeen(heartbeat.id);
+  if (dispatcher_) dispatcher_->HostSeen(heartbeat);
   return Ok();
 }
 

@@ -1,6 +1,7 @@
 #include "operator/workload_dispatcher.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "api/codec.h"
 #include "hostapi/sealing.h"
@@ -15,6 +16,10 @@ bool HasFinalizer(const api::Workload& w) {
   const auto& f = w.metadata.finalizers;
   return std::find(f.begin(), f.end(), WorkloadDispatcher::kFinalizer) != f.end();
 }
+
+constexpr char kSweepPrefix[] = "host:";
+// How long a started workload ID is left alone by sweeps: the cache shows it well before.
+constexpr auto kRecentStart = std::chrono::seconds(30);
 
 bool HostReady(const api::Host& h) {
   return ConditionStatus(h.status.conditions, "Ready") == "True";
@@ -55,6 +60,7 @@ std::optional<api::Host> WorkloadDispatcher::HostById(const std::string& host_id
 }
 
 Status WorkloadDispatcher::Reconcile(const std::string& key) {
+  if (key.rfind(kSweepPrefix, 0) == 0) return Sweep(key.substr(sizeof(kSweepPrefix) - 1));
   auto w = informers_.workloads.Get(key);
   if (!w) {
     MutexLock lock(mu_);
@@ -162,6 +168,12 @@ WorkloadDispatcher::Outcome WorkloadDispatcher::Run(const api::Workload& w,
   if (!request) {
     return {.phase = "Failed", .reason = "SealFailed", .message = request.error().message()};
   }
+  {
+    MutexLock lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(recent_starts_, [&](const auto& e) { return now - e.second > kRecentStart; });
+    recent_starts_[attempt] = now;
+  }
   auto st = hosts_.Start(want.host_id, *request);
   if (!st) return unreachable(st.error());
   auto [reason, message] = hostapi::SplitReason(st->message, "WorkloadError");
@@ -201,16 +213,50 @@ Status WorkloadDispatcher::StopOn(const Placement& placement) {
   return st.error();
 }
 
-void WorkloadDispatcher::HostSeen(const std::string& host_id) {
+void WorkloadDispatcher::HostSeen(const hostapi::HostHeartbeat& heartbeat) {
+  const std::string& host_id = heartbeat.id;
   std::set<std::string> owed;
   {
     MutexLock lock(mu_);
     auto it = owed_stops_.find(host_id);
-    if (it == owed_stops_.end()) return;
-    owed = std::move(it->second);
-    owed_stops_.erase(it);
+    if (it != owed_stops_.end()) {
+      owed = std::move(it->second);
+      owed_stops_.erase(it);
+    }
   }
   for (const std::string& id : owed) (void)StopOn({id, host_id});
+
+  if (!heartbeat.labels.count(hostapi::kSealKeyLabel)) return;  // not ours: no workload.list
+  uint64_t placed = 0;
+  for (const auto& w : informers_.workloads.List()) {
+    auto p = PlacementOf(*w);
+    if (p && p->host_id == host_id) ++placed;
+  }
+  if (heartbeat.workload_count > placed) loop_.Enqueue(kSweepPrefix + host_id);
+}
+
+Status WorkloadDispatcher::Sweep(const std::string& host_id) {
+  auto list = hosts_.List(host_id);
+  if (!list) return Ok();  // it will beat again
+  std::set<std::string> placed;
+  for (const auto& w : informers_.workloads.List()) {
+    if (auto p = PlacementOf(*w); p && p->host_id == host_id) placed.insert(p->workload_id);
+  }
+  std::vector<std::string> strays;
+  {
+    MutexLock lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(recent_starts_, [&](const auto& e) { return now - e.second > kRecentStart; });
+    for (const std::string& id : list->workload_ids) {
+      if (!placed.count(id) && !recent_starts_.count(id + "@" + host_id)) strays.push_back(id);
+    }
+  }
+  for (const std::string& id : strays) {
+    std::cerr << "wcloud: host " << host_id << " runs workload " << id
+              << ", which no Workload is placed under there; stopping it\n";
+    (void)StopOn({id, host_id});
+  }
+  return Ok();
 }
 
 Status WorkloadDispatcher::Finish(const api::Workload& w, const std::optional<Placement>& current) {

@@ -45,9 +45,12 @@ class WorkloadDispatcher {
 
   void Start() { loop_.Start(); }
   void Stop() { loop_.Stop(); }
+  // A Workload's key ("namespace/name"), or a host's sweep ("host:<hostId>").
   Status Reconcile(const std::string& key);
-  // A heartbeat from `host_id`: stops it missed are sent now.
-  void HostSeen(const std::string& host_id);
+  // A heartbeat: stops the host missed are sent now; a wcloud host (it advertises a seal key)
+  // that runs more workloads than are placed on it is swept: asked for its workload IDs
+  // (hostapi::WorkloadList), and those no Workload is placed under are stopped.
+  void HostSeen(const hostapi::HostHeartbeat& heartbeat);
 
  private:
   // Where a Workload runs: the host and the workload ID it was started under there.
@@ -75,6 +78,7 @@ class WorkloadDispatcher {
   Outcome Run(const api::Workload& w, const std::optional<Placement>& current);
   Status Finish(const api::Workload& w, const std::optional<Placement>& current);
   Status StopOn(const Placement& placement);
+  Status Sweep(const std::string& host_id);
   // A merge patch of the Workload's metadata; answers the new resourceVersion.
   Result<std::string> Patch(const api::Workload& w, const Json& metadata);
   Status Report(const api::Workload& w, const Outcome& outcome);
@@ -91,6 +95,9 @@ class WorkloadDispatcher {
   std::map<std::string, std::set<std::string>> owed_stops_ GUARDED_BY(mu_);  // host → IDs
   // Starts the host refused, by Workload key: not tried again until the revision changes.
   std::map<std::string, std::pair<std::string, Outcome>> refused_ GUARDED_BY(mu_);
+  // Workload IDs started lately ("id@host"), which the informer cache may not show yet: a sweep
+  // leaves them alone.
+  std::map<std::string, std::chrono::steady_clock::time_point> recent_starts_ GUARDED_BY(mu_);
   Controller loop_;
 };
 

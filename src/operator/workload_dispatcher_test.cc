@@ -58,6 +58,15 @@ class RecordingHosts final : public hostapi::HostClient {
   Result<hostapi::HostHeartbeat> Heartbeat(const std::string& host_id) override {
     return Error("host " + host_id + ": not asked in these tests");
   }
+  Result<hostapi::WorkloadList> List(const std::string& host_id) override {
+    MutexLock lock(mu_);
+    calls_.push_back({"list", host_id, "", std::nullopt});
+    return hostapi::WorkloadList{running_[host_id]};
+  }
+  void SetRunning(const std::string& host_id, std::vector<std::string> ids) {
+    MutexLock lock(mu_);
+    running_[host_id] = std::move(ids);
+  }
 
   std::vector<Call> Take() {
     MutexLock lock(mu_);
@@ -81,7 +90,17 @@ class RecordingHosts final : public hostapi::HostClient {
   std::vector<Call> calls_ GUARDED_BY(mu_);
   std::set<std::string> down_ GUARDED_BY(mu_);
   std::string start_error_ GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>> running_ GUARDED_BY(mu_);
 };
+
+// A heartbeat of one of our hosts (it advertises a seal key) running `workloads`.
+hostapi::HostHeartbeat Beat(const std::string& host_id, uint64_t workloads = 0) {
+  hostapi::HostHeartbeat hb;
+  hb.id = host_id;
+  hb.labels = {{"hostgroup", "default"}, {hostapi::kSealKeyLabel, "X"}};
+  hb.workload_count = workloads;
+  return hb;
+}
 
 class WorkloadDispatcherTest : public testing::ControllerTest {
  protected:
@@ -280,13 +299,13 @@ TEST_F(WorkloadDispatcherTest, AMoveStartsFirstAndAStopTheOldHostMissedIsSentWhe
 
   // A is back: its heartbeat brings the stop it missed, once.
   hosts_.SetDown(kA, false);
-  dispatcher_->HostSeen(kA);
+  dispatcher_->HostSeen(Beat(kA));
   auto owed = hosts_.Take();
   ASSERT_EQ(owed.size(), 1u);
   EXPECT_EQ(owed[0].command, "stop");
   EXPECT_EQ(owed[0].host_id, kA);
   EXPECT_EQ(owed[0].workload_id, id);
-  dispatcher_->HostSeen(kA);
+  dispatcher_->HostSeen(Beat(kA));
   EXPECT_TRUE(hosts_.Take().empty());
 }
 
@@ -320,10 +339,41 @@ TEST_F(WorkloadDispatcherTest, DeletionWaitsForAReadyHostButNotForALostOne) {
       << "released and gone";
   hosts_.Take();
   hosts_.SetDown(kA, false);
-  dispatcher_->HostSeen(kA);
+  dispatcher_->HostSeen(Beat(kA));
   auto owed = hosts_.Take();
   ASSERT_EQ(owed.size(), 1u);
   EXPECT_EQ(owed[0].command, "stop");
+}
+
+TEST_F(WorkloadDispatcherTest, AHostRunningMoreThanIsPlacedOnItIsSweptOfStrays) {
+  SeedHost("a", kA);
+  cluster_.Seed(Placed("web", kA));
+  MakeDispatcher();
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(dispatcher_->Reconcile("default/web"));
+  const std::string id = hosts_.Take()[0].workload_id;
+  ASSERT_TRUE(testing::FakeCluster::WaitFor([&] {
+    auto w = cluster_.informers.workloads.Get("default/web");
+    return w && w->metadata.annotations.count(kWorkloadIdAnnotation);
+  }));
+
+  // As many running as placed: nothing asked.
+  dispatcher_->HostSeen(Beat(kA, 1));
+  ASSERT_TRUE(dispatcher_->Reconcile("host:" + kA));  // what the loop would run, were it queued
+  hosts_.SetRunning(kA, {id, "left-over-from-before-a-restart"});
+  hosts_.Take();
+  ASSERT_TRUE(dispatcher_->Reconcile("host:" + kA));
+  auto calls = hosts_.Take();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].command, "list");
+  EXPECT_EQ(calls[1].command, "stop");
+  EXPECT_EQ(calls[1].workload_id, "left-over-from-before-a-restart") << "the placed one stays";
+
+  // A host that is not ours (no seal key) is never asked: wasmCloud's would not know the command.
+  hostapi::HostHeartbeat theirs = Beat(kA, 5);
+  theirs.labels.erase(hostapi::kSealKeyLabel);
+  dispatcher_->HostSeen(theirs);
+  EXPECT_TRUE(hosts_.Take().empty());
 }
 
 }  // namespace

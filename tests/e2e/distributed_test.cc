@@ -451,6 +451,35 @@ TEST_F(DistributedTest, AHostBackFromAPartitionStopsWhatMovedAway) {
   EXPECT_TRUE(AllReady(2, paused));
 }
 
+// The same, with the operator restarted while the host was away: it no longer remembers the stop
+// it owes, but the host's heartbeat counts more workloads than are placed on it, and the IDs it
+// lists (wcloud's workload.list) that no Workload is placed under are stopped.
+TEST_F(DistributedTest, AHostBackFromAPartitionIsSweptByARestartedOperator) {
+  StartCluster();
+  Deploy(2);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+  const std::string paused = Workloads().begin()->second.host;
+  HostProcess* h = HostById(paused);
+  ASSERT_NE(h, nullptr);
+  h->process->Kill(SIGSTOP);
+  nats_->Kill(SIGKILL);
+  ASSERT_TRUE(nats_->WaitForExit(10s).has_value());
+  ASSERT_TRUE(StartNats());
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2, paused); }, 60s)) << Logs();
+  up_->Kill(SIGTERM);
+  ASSERT_TRUE(up_->WaitForExit(30s).has_value());
+  ASSERT_TRUE(StartUp()) << Logs();
+  h->process->Kill(SIGCONT);
+  ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().count(paused) == 1; })) << Logs();
+  EXPECT_TRUE(WaitFor([&] { return Get(h->http_port, "hello.example").empty(); }, 20s))
+      << "the returned host still serves a Workload that moved away\n"
+      << Logs();
+  EXPECT_NE(up_->Log().find("which no Workload is placed under there; stopping it"),
+            std::string::npos)
+      << up_->Log();
+  EXPECT_TRUE(AllReady(2, paused));
+}
+
 TEST_F(DistributedTest, AnUnreachableNatsServerIsAnErrorNotACrash) {
   for (const std::string command : {"host", "operator"}) {
     std::vector<std::string> argv = {WcloudBinary(), command,

@@ -111,6 +111,10 @@ class FakeHost final : public HostHandler {
     h.workload_count = running_.size();
     return h;
   }
+  WorkloadList List() override {
+    MutexLock lock(mu_);
+    return {{running_.begin(), running_.end()}};
+  }
 
   static HostHeartbeat HeartbeatOf(const std::string& id) {
     HostHeartbeat h;
@@ -295,6 +299,11 @@ TEST_F(HostTransportTest, ClientAndServerRoundTripEveryCommand) {
   HostHeartbeat expected = FakeHost::HeartbeatOf(host_id_);
   expected.workload_count = 1;
   EXPECT_TRUE(*heartbeat == expected) << Encode(*heartbeat).dump(2);
+
+  // wcloud's extension: the IDs the host runs.
+  auto list = client_->List(host_id_);
+  ASSERT_TRUE(list) << list.error().message();
+  EXPECT_EQ(list->workload_ids, std::vector<std::string>{"w-full"});
 
   auto stopped = client_->Stop(host_id_, "w-full");
   ASSERT_TRUE(stopped) << stopped.error().message();
