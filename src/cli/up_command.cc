@@ -178,7 +178,7 @@ int Up(const UpFlags& flags) {
   host::HeartbeatSender::Sink send;
   if (!flags.no_operator) {
     operator_::Operator::Options operator_options;
-    operator_options.components = &runtime_host.components();
+    operator_options.artifacts.components = &runtime_host.components();
     operator_options.hosts = &hosts;
     controllers = std::make_unique<operator_::Operator>(client, "", operator_options);
     controllers->Start();

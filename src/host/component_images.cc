@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "api/image_reference.h"
+#include "hostapi/object_url.h"
 #include "oci/registry_client.h"
 #include "util/bounded_file.h"
 #include "util/sha256.h"
@@ -34,6 +35,7 @@ Result<ComponentImage> ComponentImages::Resolve(const std::string& image,
     return ReadFile(path);
   }
   if (!image.empty() && image[0] == '/') return ReadFile(image);
+  if (hostapi::IsObjectUrl(image)) return FetchObject(image);
   return Pull(image, credentials, pull_policy);
 }
 
@@ -62,6 +64,44 @@ Result<ComponentImage> ComponentImages::ReadFile(const std::string& path) {
   auto shared = std::make_shared<const std::string>(std::move(*bytes));
   MutexLock lock(mu_);
   files_[path] = FileStamp{size, stamp, digest};
+  bytes_[digest] = shared;
+  return ComponentImage{digest, shared};
+}
+
+// Objects are named by their content digest: once here, never fetched again.
+Result<ComponentImage> ComponentImages::FetchObject(const std::string& image) {
+  WCLOUD_ASSIGN_OR_RETURN(hostapi::ObjectUrl url, hostapi::ParseObjectUrl(image));
+  const std::string& digest = url.object;
+  {
+    MutexLock lock(mu_);
+    if (auto it = bytes_.find(digest); it != bytes_.end())
+      return ComponentImage{digest, it->second};
+  }
+  if (store_ && store_->Has(digest)) {
+    if (auto bytes = store_->Get(digest)) {  // checked against the digest
+      auto shared = std::make_shared<const std::string>(std::move(*bytes));
+      MutexLock lock(mu_);
+      bytes_[digest] = shared;
+      return ComponentImage{digest, shared};
+    }
+  }
+  if (!objects_) {
+    return Error("image " + image + ": this host has no NATS connection to fetch it from",
+                 ErrorCode::kFailedPrecondition);
+  }
+  auto bytes = objects_->Fetch(url.bucket, url.object, kMaxComponentBytes);
+  if (!bytes) return bytes.error().Wrap("image " + image);
+  if (std::string actual = Sha256Digest(*bytes); actual != digest) {
+    return Error("image " + image + ": digest mismatch: the object's bytes are " + actual,
+                 ErrorCode::kInvalidArgument);
+  }
+  if (store_) {
+    if (auto stored = store_->Put(*bytes); !stored) {
+      return stored.error().Wrap("image " + image + ": keeping the fetched component");
+    }
+  }
+  auto shared = std::make_shared<const std::string>(std::move(*bytes));
+  MutexLock lock(mu_);
   bytes_[digest] = shared;
   return ComponentImage{digest, shared};
 }

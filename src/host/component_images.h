@@ -1,6 +1,8 @@
 // A Workload component's image as bytes for the host: `file:///path` (or a plain absolute path)
-// is read from this machine's disk; anything else is an OCI reference pulled from its registry
-// with the credentials the start request carries. Pulled images are cached by manifest digest
+// is read from this machine's disk; `nats-object://BUCKET/sha256:…` (an Artifact staged by the
+// operator, hostapi/object_url.h) is fetched from the NATS Object Store and checked against its
+// digest; anything else is an OCI reference pulled from its registry with the credentials the
+// start request carries. Pulled images are cached by manifest digest
 // (bytes in memory, and in the ComponentStore when there is one), so replicas and resyncs pull
 // once.
 #pragma once
@@ -20,10 +22,21 @@
 
 namespace wcloud::host {
 
+// Where nats-object:// images come from: the host's NATS connection.
+class ObjectSource {
+ public:
+  virtual ~ObjectSource() = default;
+  // The object's bytes; kNotFound when the bucket or object does not exist.
+  virtual Result<std::string> Fetch(const std::string& bucket, const std::string& object,
+                                    uint64_t max_bytes) = 0;
+};
+
 class ComponentImages {
  public:
-  // `store` may be null: bytes are then kept in memory only.
-  explicit ComponentImages(oci::ComponentStore* store) : store_(store) {}
+  // `store` may be null: bytes are then kept in memory only. `objects` may be null: object
+  // store images are then refused (a host without NATS).
+  explicit ComponentImages(oci::ComponentStore* store, ObjectSource* objects = nullptr)
+      : store_(store), objects_(objects) {}
   ComponentImages(const ComponentImages&) = delete;
   ComponentImages& operator=(const ComponentImages&) = delete;
 
@@ -40,6 +53,7 @@ class ComponentImages {
 
  private:
   Result<ComponentImage> ReadFile(const std::string& path);
+  Result<ComponentImage> FetchObject(const std::string& image);
   Result<ComponentImage> Pull(const std::string& image,
                               const std::optional<oci::Credentials>& credentials,
                               const std::string& pull_policy);
@@ -55,6 +69,7 @@ class ComponentImages {
   };
 
   oci::ComponentStore* store_;
+  ObjectSource* objects_;
   Mutex mu_;
   // By content digest.
   std::map<std::string, std::shared_ptr<const std::string>> bytes_ GUARDED_BY(mu_);

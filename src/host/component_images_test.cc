@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "util/sha256.h"
 
@@ -83,6 +84,54 @@ TEST_F(ComponentImagesTest, BadImagesAreErrorsNamingThem) {
   auto never = images.Resolve("ghcr.io/x/y:1", std::nullopt, "Never");
   ASSERT_FALSE(never);
   EXPECT_NE(never.error().message().find("imagePullPolicy is Never"), std::string::npos);
+}
+
+// An object store in memory, counting fetches.
+class FakeObjects final : public ObjectSource {
+ public:
+  Result<std::string> Fetch(const std::string& bucket, const std::string& object,
+                            uint64_t max_bytes) override {
+    ++fetches;
+    auto it = objects.find(bucket + "/" + object);
+    if (it == objects.end()) return Error("no object " + object, ErrorCode::kNotFound);
+    if (it->second.size() > max_bytes) return Error("too big", ErrorCode::kResourceExhausted);
+    return it->second;
+  }
+  std::map<std::string, std::string> objects;
+  int fetches = 0;
+};
+
+TEST_F(ComponentImagesTest, ObjectStoreImagesAreFetchedOnceAndCheckedAgainstTheirDigest) {
+  FakeObjects objects;
+  const std::string digest = Sha256Digest("component bytes");
+  objects.objects["wcloud-artifacts/" + digest] = "component bytes";
+  ComponentImages images(nullptr, &objects);
+  const std::string url = "nats-object://wcloud-artifacts/" + digest;
+  auto a = images.Resolve(url, std::nullopt, "");
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->digest, digest);
+  EXPECT_EQ(*a->bytes, "component bytes");
+  ASSERT_TRUE(images.Resolve(url, std::nullopt, "Always"));
+  EXPECT_EQ(objects.fetches, 1) << "named by content: never fetched twice";
+
+  // Bytes that are not what the name says: refused.
+  const std::string other = Sha256Digest("something else");
+  objects.objects["wcloud-artifacts/" + other] = "tampered";
+  auto tampered = images.Resolve("nats-object://wcloud-artifacts/" + other, std::nullopt, "");
+  ASSERT_FALSE(tampered);
+  EXPECT_NE(tampered.error().message().find("digest mismatch"), std::string::npos)
+      << tampered.error().message();
+
+  auto missing = images.Resolve("nats-object://wcloud-artifacts/" + Sha256Digest("x"),
+                                std::nullopt, "");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+
+  // A host without NATS cannot fetch them, and says so.
+  ComponentImages offline(nullptr);
+  auto refused = offline.Resolve(url, std::nullopt, "");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("no NATS connection"), std::string::npos);
 }
 
 }  // namespace

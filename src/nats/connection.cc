@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "nats/connection_internal.h"
 #include "nats/nkey.h"
 #include "util/bounded_file.h"
 #include "util/mutex.h"
@@ -227,6 +228,14 @@ Result<NKeyPair> ReadUserSeed(const std::string& path) {
 }
 
 }  // namespace
+
+struct ConnectionInternals {
+  static natsConnection* Native(Connection& connection) { return connection.state_->conn; }
+};
+
+natsConnection* NativeHandle(Connection& connection) {
+  return ConnectionInternals::Native(connection);
+}
 
 Connection::Connection(std::unique_ptr<State> state) : state_(std::move(state)) {}
 

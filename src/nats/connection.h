@@ -89,6 +89,7 @@ class Connection {
   struct State;  // libnats' side, in connection.cc
 
  private:
+  friend struct ConnectionInternals;  // connection_internal.h's NativeHandle
   explicit Connection(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };

@@ -1,6 +1,12 @@
 #include "operator/artifact_controller.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <set>
+
 #include "api/image_reference.h"
+#include "hostapi/object_url.h"
 #include "oci/registry_client.h"
 #include "operator/object_types.h"
 #include "operator/pull_credentials.h"
@@ -45,26 +51,93 @@ Status ArtifactController::Reconcile(const std::string& key) {
   auto digest = registry.ResolveDigest(*ref);
   if (!digest) return fail("ResolveFailed", digest.error().message());
 
-  if (*digest != a->status.digest || a->status.observed_generation.value_or(0) != generation) {
+  // A staged object deleted behind our back is staged again under the same revision.
+  bool restage = false;
+  if (options_.store && hostapi::IsObjectUrl(a->status.artifact_url) &&
+      *digest == a->status.digest) {
+    auto url = hostapi::ParseObjectUrl(a->status.artifact_url);
+    auto has = url ? options_.store->Has(url->object) : Result<bool>(url.error());
+    if (!has) return fail("StoreFailed", has.error().message());
+    restage = !*has;
+  }
+  const bool changed =
+      *digest != a->status.digest || a->status.observed_generation.value_or(0) != generation;
+  if (changed || restage || (options_.store && !hostapi::IsObjectUrl(a->status.artifact_url))) {
     api::ImageReference pinned = *ref;
     pinned.digest = *digest;
-    if (options_.components) {
+    std::string url = pinned.ToString();
+    const int64_t revision = status.revision.value_or(0) + (changed ? 1 : 0);
+    if (options_.components || options_.store) {
       auto pulled = registry.Pull(pinned);
       if (!pulled) return fail("PullFailed", pulled.error().message());
-      auto stored = options_.components->Put(pulled->bytes);
-      if (!stored) return fail("StoreFailed", stored.error().message());
+      if (pulled->bytes.size() > options_.max_bytes) {
+        return fail("TooLarge", a->spec.image + ": the component is " +
+                                    std::to_string(pulled->bytes.size()) + " bytes, over the " +
+                                    std::to_string(options_.max_bytes) + "-byte limit");
+      }
+      if (options_.components) {
+        auto stored = options_.components->Put(pulled->bytes);
+        if (!stored) return fail("StoreFailed", stored.error().message());
+      }
+      if (options_.store) {
+        auto staged = options_.store->Stage(
+            pulled->layer_digest, pulled->bytes,
+            {{"artifact", key}, {"revision", std::to_string(revision)}, {"image", url}});
+        if (!staged) return fail("StoreFailed", staged.error().message());
+        url = *staged;
+      }
     }
     status.digest = *digest;
-    status.revision = status.revision.value_or(0) + 1;
-    status.artifact_url = pinned.ToString();
+    status.revision = revision;
+    status.artifact_url = url;
   }
   status.observed_generation = generation;
   status.conditions = {condition(
       "True", "Resolved",
       "revision " + std::to_string(status.revision.value_or(0)) + " is " + status.artifact_url)};
   WCLOUD_TRY_STATUS(PatchStatus(client_, kArtifacts, *a, updated));
+  if (options_.store) {
+    if (Status pruned = Prune(key); !pruned) {
+      std::cerr << "wcloud: artifact " << key
+                << ": pruning old revisions: " << pruned.error().message() << "\n";
+    }
+  }
   // Poll the tag: a new digest behind it is a new revision.
   loop_.EnqueueAfter(key, options_.poll);
+  return Ok();
+}
+
+Status ArtifactController::Prune(const std::string& artifact) {
+  WCLOUD_ASSIGN_OR_RETURN(std::vector<StagedArtifact> staged, options_.store->List());
+  std::vector<std::pair<int64_t, std::string>> revisions;  // newest first
+  for (const StagedArtifact& s : staged) {
+    auto owner = s.labels.find("artifact");
+    auto revision = s.labels.find("revision");
+    if (owner == s.labels.end() || owner->second != artifact || revision == s.labels.end())
+      continue;
+    revisions.emplace_back(std::atoll(revision->second.c_str()), s.digest);
+  }
+  std::sort(revisions.rbegin(), revisions.rend());
+  if (revisions.size() <= static_cast<size_t>(std::max(options_.keep_revisions, 1))) return Ok();
+  // What replica sets (rolled out, or kept to roll back to), Workloads or any Artifact's current
+  // revision (one digest may be two Artifacts') still name stays.
+  std::set<std::string> used;
+  auto use = [&used](const std::string& image) {
+    if (auto url = hostapi::ParseObjectUrl(image)) used.insert(url->object);
+  };
+  for (const auto& rs : informers_.replica_sets.List()) {
+    for (const auto& c : rs->spec.template_.spec.components) use(c.image);
+  }
+  for (const auto& w : informers_.workloads.List()) {
+    for (const auto& c : w->spec.components) use(c.image);
+  }
+  for (const auto& other : informers_.artifacts.List()) use(other->status.artifact_url);
+  for (size_t i = static_cast<size_t>(std::max(options_.keep_revisions, 1)); i < revisions.size();
+       ++i) {
+    const std::string& digest = revisions[i].second;
+    if (used.count(digest)) continue;
+    WCLOUD_TRY_STATUS(options_.store->Remove(digest));
+  }
   return Ok();
 }
 

@@ -1,7 +1,10 @@
 // Artifact: resolves spec.image to a manifest digest through its registry (with the pull
 // secret), keeps the component bytes in the content-addressed store, and publishes a new
 // revision whenever the digest behind the reference changes: polled, so a re-pushed tag rolls
-// out.
+// out. With an ArtifactStore (NATS), each revision's bytes are staged there once per digest and
+// status.artifactURL names the staged object (nats-object://…), so hosts need no registry; the
+// last `keep_revisions` of each Artifact are kept, older ones deleted unless a
+// WorkloadReplicaSet still uses them.
 #pragma once
 
 #include <chrono>
@@ -9,6 +12,7 @@
 
 #include "kube/client.h"
 #include "oci/component_store.h"
+#include "operator/artifact_store.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
 
@@ -21,6 +25,11 @@ class ArtifactController {
     std::chrono::milliseconds poll{30000};
     // Where pulled component bytes are kept (by digest); none: resolve only.
     oci::ComponentStore* components = nullptr;
+    // Where revisions are staged for hosts; none: artifactURL is the pinned OCI reference.
+    ArtifactStore* store = nullptr;
+    int keep_revisions = 3;
+    // A component bigger than this is refused (condition TooLarge), not staged.
+    uint64_t max_bytes = uint64_t{512} << 20;
   };
 
   ArtifactController(kube::Client& client, Informers& informers, Options options);
@@ -33,6 +42,10 @@ class ArtifactController {
   Status Reconcile(const std::string& key);
 
  private:
+  // Deletes staged revisions of `artifact` ("ns/name") beyond the newest keep_revisions that no
+  // WorkloadReplicaSet uses.
+  Status Prune(const std::string& artifact);
+
   kube::Client& client_;
   Informers& informers_;
   Options options_;

@@ -40,12 +40,18 @@ Status HostRegistry::Record(const hostapi::HostHeartbeat& hb) {
   WCLOUD_ASSIGN_OR_RETURN(
       Json current, client_.Do("PATCH", path + "?fieldManager=" + kFieldManager + "&force=true",
                                &applied, "application/apply-patch+yaml"));
-  // What the host offers its components, as "wasi:keyvalue/store@0.2.0-draft".
+  // What the host offers its components, as "wasi:keyvalue/store@0.2.0-draft": interfaces they
+  // may import, and those it calls them on (wasi:http/incoming-handler).
   Json interfaces = Json::array();
-  for (const auto& wit : hb.imports) {
-    for (const auto& iface : wit.interfaces) {
-      interfaces.push_back(wit.namespace_ + ":" + wit.package + "/" + iface +
-                           (wit.version.empty() ? "" : "@" + wit.version));
+  for (const auto* list : {&hb.imports, &hb.exports}) {
+    for (const auto& wit : *list) {
+      for (const auto& iface : wit.interfaces) {
+        std::string name = wit.namespace_ + ":" + wit.package + "/" + iface +
+                           (wit.version.empty() ? "" : "@" + wit.version);
+        if (std::find(interfaces.begin(), interfaces.end(), Json(name)) == interfaces.end()) {
+          interfaces.push_back(std::move(name));
+        }
+      }
     }
   }
   Json status = {

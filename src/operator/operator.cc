@@ -10,7 +10,7 @@ Operator::Operator(kube::Client& client, const std::string& ns, Options options)
     : options_(std::move(options)),
       informers_(client, ns),
       registry_(client, options_.hosts_namespace, options_.host_ttl),
-      artifacts_(client, informers_, {options_.artifact_poll, options_.components}),
+      artifacts_(client, informers_, options_.artifacts),
       deployments_(client, informers_),
       replica_sets_(client, informers_),
       scheduler_(client, informers_) {

@@ -27,10 +27,7 @@ namespace wcloud::operator_ {
 class Operator {
  public:
   struct Options {
-    // How often an Artifact's tag is checked for a new digest.
-    std::chrono::milliseconds artifact_poll{30000};
-    // Where pulled component bytes are kept (by digest); none: resolve only.
-    oci::ComponentStore* components = nullptr;
+    ArtifactController::Options artifacts = {};
     // The hosts; none: Workloads are placed but not started anywhere.
     hostapi::HostClient* hosts = nullptr;
     WorkloadDispatcher::Options dispatch = {};

@@ -4,6 +4,7 @@
 
 #include "api/image_reference.h"
 #include "hostapi/codec.h"
+#include "hostapi/object_url.h"
 #include "hostapi/sealing.h"
 #include "operator/pull_credentials.h"
 #include "operator/workload_environment.h"
@@ -56,6 +57,11 @@ Result<std::optional<hostapi::ImagePullSecret>> PullSecret(
     kube::Client& client, const std::string& ns, const std::string& where, const std::string& image,
     const std::optional<api::LocalObjectReference>& secret) {
   if (!secret || secret->name.empty()) return std::optional<hostapi::ImagePullSecret>();
+  // Files and staged Artifacts come from no registry.
+  if (image.rfind("file://", 0) == 0 || (!image.empty() && image[0] == '/') ||
+      hostapi::IsObjectUrl(image)) {
+    return std::optional<hostapi::ImagePullSecret>();
+  }
   auto ref = api::ParseImageReference(image);
   if (!ref) return WithReason(ref.error().Wrap(where + ": image " + image), "ImagePullFailed");
   auto creds = ReadPullCredentials(client, ns, secret->name, ref->registry);

@@ -653,7 +653,9 @@ TEST_F(DistributedTest, WcloudDrivesAWasmCloudHost) {
                            R"("systemMemoryTotal":"8000000000","systemMemoryFree":"4000000000",)"
                            R"("componentCount":"0","workloadCount":"0","imports":[{)"
                            R"("namespace":"wasi","package":"http","version":"0.2.0",)"
-                           R"("interfaces":["outgoing-handler"]}],"httpPort":8080,)"
+                           R"("interfaces":["outgoing-handler"]}],"exports":[{)"
+                           R"("namespace":"wasi","package":"http","version":"0.2.0",)"
+                           R"("interfaces":["incoming-handler"]}],"httpPort":8080,)"
                            R"("environment":"default"})";
   RawNats fake(nats_port_);
   fake.Serve("runtime.host." + host_id + ".>",

@@ -35,8 +35,8 @@ TEST(ArtifactTest, RevisionsFollowTheTagAndDeploymentsRollOut) {
   kube::RestClient client(config);
   oci::LocalComponentStore components(dir.path() / "components");
   Operator::Options options;
-  options.artifact_poll = 200ms;
-  options.components = &components;
+  options.artifacts.poll = 200ms;
+  options.artifacts.components = &components;
   Operator op(client, "", options);
   op.Start();
   ASSERT_TRUE(op.WaitForSync(5s));

@@ -34,6 +34,7 @@ TEST(HostRegistryTest, HeartbeatsMakeHostsAndSilenceMakesThemNotReady) {
   hb.http_port = 8080;
   hb.os_name = "linux";
   hb.imports = {{"wasi", "keyvalue", "0.2.0-draft", {"store", "atomics"}, {}, ""}};
+  hb.exports = {{"wasi", "http", "", {"incoming-handler"}, {}, ""}};
   ASSERT_TRUE(registry.Record(hb));
   std::string path = "/apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/hosts/" +
                      HostRegistry::ObjectName(hb.id);
@@ -42,7 +43,8 @@ TEST(HostRegistryTest, HeartbeatsMakeHostsAndSilenceMakesThemNotReady) {
   EXPECT_EQ((*host)["spec"]["hostId"], hb.id);
   EXPECT_EQ((*host)["status"]["os"], "linux");
   EXPECT_EQ((*host)["status"]["interfaces"],
-            Json::array({"wasi:keyvalue/store@0.2.0-draft", "wasi:keyvalue/atomics@0.2.0-draft"}));
+            Json::array({"wasi:keyvalue/store@0.2.0-draft", "wasi:keyvalue/atomics@0.2.0-draft",
+                         "wasi:http/incoming-handler"}));
   EXPECT_EQ((*host)["spec"]["httpPort"], 8080);
   EXPECT_EQ((*host)["metadata"]["labels"]["hostgroup"], "edge");
   EXPECT_EQ((*host)["status"]["conditions"][0]["status"], "True");
