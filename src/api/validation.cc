@@ -6,6 +6,7 @@
 
 #include "api/image_reference.h"
 #include "api/names.h"
+#include "api/object_url.h"
 
 namespace wcloud::api {
 namespace {
@@ -87,6 +88,10 @@ void CheckImage(Errors& errs, const std::string& path, const std::string& image,
     if (image.size() == kFileScheme.size() || image[kFileScheme.size()] != '/') {
       errs.Add(path, "file:// images need an absolute path: file:///path/to/component.wasm");
     }
+    return;
+  }
+  if (IsObjectUrl(image)) {
+    if (auto url = ParseObjectUrl(image); !url) errs.Add(path, url.error().message());
     return;
   }
   auto ref = api::ParseImageReference(image);

@@ -71,7 +71,8 @@ int Host(const HostFlags& flags) {
   auto runtime = HostRuntime::Start({.data_dir = dir,
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
-                                     .labels = labels});
+                                     .labels = labels,
+                                     .nats = nats->get()});
   if (!runtime) {
     std::cerr << "error: " << runtime.error().message() << "\n";
     return 1;

@@ -30,7 +30,8 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   rt->workloads_ =
       std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
   rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");
-  rt->images_ = std::make_unique<host::ComponentImages>(rt->components_.get());
+  if (options.nats) rt->objects_ = std::make_unique<host::NatsObjectSource>(*options.nats);
+  rt->images_ = std::make_unique<host::ComponentImages>(rt->components_.get(), rt->objects_.get());
 
   host::HostService::Identity id;
   id.host_id = rt->host_id_;

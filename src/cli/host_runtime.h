@@ -13,6 +13,7 @@
 #include "host/host_service.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
+#include "host/nats_object_source.h"
 #include "host/worker_pool.h"
 #include "host/workload_host.h"
 #include "hostapi/sealing.h"
@@ -27,6 +28,8 @@ struct HostRuntimeOptions {
   std::string http_listen;
   uint64_t max_memory_mb = 0;  // 0: the module's own limits
   std::map<std::string, std::string> labels;
+  // The host's NATS connection: nats-object:// images (staged Artifacts) are fetched over it.
+  nats::Connection* nats = nullptr;
 };
 
 class HostRuntime {
@@ -55,6 +58,7 @@ class HostRuntime {
   std::unique_ptr<host::HttpRouter> router_;
   std::unique_ptr<host::WorkloadHost> workloads_;
   std::unique_ptr<oci::LocalComponentStore> components_;
+  std::unique_ptr<host::NatsObjectSource> objects_;
   std::unique_ptr<host::ComponentImages> images_;
   std::unique_ptr<host::HostService> service_;
   bool stopped_ = false;

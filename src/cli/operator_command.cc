@@ -17,6 +17,7 @@
 #include "kube/kubeconfig.h"
 #include "kube/leader_election.h"
 #include "kube/rest_client.h"
+#include "operator/nats_artifact_store.h"
 #include "operator/operator.h"
 #include "util/duration.h"
 #include "util/random.h"
@@ -38,6 +39,8 @@ struct OperatorFlags {
   std::string lease_name = "wcloud-operator";
   std::string lease_duration = "15s";
   bool allow_plaintext_secrets = false;
+  std::string artifact_bucket = "wcloud-artifacts";
+  int keep_revisions = 3;
 };
 
 // --kubeconfig, else $KUBECONFIG, else the pod's service account, else ~/.kube/config.
@@ -81,6 +84,9 @@ int RunOperator(const OperatorFlags& flags) {
   options.host_ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
   if (options.host_ttl.count() < 1) options.host_ttl = std::chrono::seconds(1);
   options.dispatch.allow_plaintext_secrets = flags.allow_plaintext_secrets;
+  operator_::NatsArtifactStore artifacts(**nats, flags.artifact_bucket);
+  options.artifacts.store = &artifacts;
+  options.artifacts.keep_revisions = flags.keep_revisions;
   operator_::Operator controllers(client, flags.watch_namespace, options);
 
   // Heartbeats are acted on by the leader only (a follower writes nothing).
@@ -161,6 +167,10 @@ void AddOperatorCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--lease-name", flags->lease_name, "the Lease's name (wcloud-operator)");
   cmd->add_option("--lease-duration", flags->lease_duration,
                   "how long a silent leader keeps the lease (15s)");
+  cmd->add_option("--artifact-bucket", flags->artifact_bucket,
+                  "the Object Store bucket Artifacts are staged in (wcloud-artifacts)");
+  cmd->add_option("--keep-revisions", flags->keep_revisions,
+                  "staged revisions kept per Artifact (3)");
   cmd->add_flag("--allow-plaintext-secrets", flags->allow_plaintext_secrets,
                 "send Secret values in plaintext to hosts without a seal key (wasmCloud's)");
   cmd->callback([flags, &exit_code] {

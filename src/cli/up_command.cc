@@ -23,6 +23,7 @@
 #include "hostapi/nats_transport.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
+#include "operator/nats_artifact_store.h"
 #include "operator/operator.h"
 #include "util/random.h"
 #include "util/tls_certificates.h"
@@ -40,6 +41,8 @@ struct UpFlags {
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
   NatsFlags nats;  // hosts on other machines, when given
   bool no_operator = false;
+  std::string artifact_bucket = "wcloud-artifacts";
+  int keep_revisions = 3;
 };
 
 std::optional<std::string> ReadFile(const fs::path& p) {
@@ -164,7 +167,8 @@ int Up(const UpFlags& flags) {
   auto runtime = HostRuntime::Start({.data_dir = dir,
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
-                                     .labels = {{"hostgroup", "default"}}});
+                                     .labels = {{"hostgroup", "default"}},
+                                     .nats = nats.get()});
   if (!runtime) return fail(runtime.error());
   HostRuntime& runtime_host = **runtime;
 
@@ -172,6 +176,7 @@ int Up(const UpFlags& flags) {
   // Without it (--no-operator: another one drives the cluster), this host serves over NATS.
   hostapi::LocalHosts hosts(remote_hosts.get());
   hosts.Add(runtime_host.host_id(), runtime_host.service());
+  std::unique_ptr<operator_::NatsArtifactStore> artifact_store;
   std::unique_ptr<operator_::Operator> controllers;
   std::unique_ptr<hostapi::NatsHostServer> host_server;
   std::unique_ptr<hostapi::NatsHeartbeatSubscriber> remote_heartbeats;
@@ -179,6 +184,11 @@ int Up(const UpFlags& flags) {
   if (!flags.no_operator) {
     operator_::Operator::Options operator_options;
     operator_options.artifacts.components = &runtime_host.components();
+    if (nats) {
+      artifact_store = std::make_unique<operator_::NatsArtifactStore>(*nats, flags.artifact_bucket);
+      operator_options.artifacts.store = artifact_store.get();
+      operator_options.artifacts.keep_revisions = flags.keep_revisions;
+    }
     operator_options.hosts = &hosts;
     controllers = std::make_unique<operator_::Operator>(client, "", operator_options);
     controllers->Start();
@@ -245,6 +255,11 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   AddNatsFlags(*cmd, flags->nats, /*required=*/false);
+  cmd->add_option(
+      "--artifact-bucket", flags->artifact_bucket,
+      "with --nats: the Object Store bucket Artifacts are staged in (wcloud-artifacts)");
+  cmd->add_option("--keep-revisions", flags->keep_revisions,
+                  "with --nats: staged revisions kept per Artifact (3)");
   cmd->add_flag("--no-operator", flags->no_operator,
                 "run no operator here (`wcloud operator` runs elsewhere); this host then takes "
                 "its Workloads over NATS (needs --nats)");

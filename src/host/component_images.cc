@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "api/image_reference.h"
-#include "hostapi/object_url.h"
+#include "api/object_url.h"
 #include "oci/registry_client.h"
 #include "util/bounded_file.h"
 #include "util/sha256.h"
@@ -35,7 +35,7 @@ Result<ComponentImage> ComponentImages::Resolve(const std::string& image,
     return ReadFile(path);
   }
   if (!image.empty() && image[0] == '/') return ReadFile(image);
-  if (hostapi::IsObjectUrl(image)) return FetchObject(image);
+  if (api::IsObjectUrl(image)) return FetchObject(image);
   return Pull(image, credentials, pull_policy);
 }
 
@@ -70,7 +70,7 @@ Result<ComponentImage> ComponentImages::ReadFile(const std::string& path) {
 
 // Objects are named by their content digest: once here, never fetched again.
 Result<ComponentImage> ComponentImages::FetchObject(const std::string& image) {
-  WCLOUD_ASSIGN_OR_RETURN(hostapi::ObjectUrl url, hostapi::ParseObjectUrl(image));
+  WCLOUD_ASSIGN_OR_RETURN(api::ObjectUrl url, api::ParseObjectUrl(image));
   const std::string& digest = url.object;
   {
     MutexLock lock(mu_);

@@ -5,7 +5,13 @@
 // A bucket is the stream OBJ_<bucket>. An object is its chunks on $O.<bucket>.C.<nuid> (a new
 // nuid per put) and one meta message on $O.<bucket>.M.<base64url(name)>, published after all
 // the chunks with `Nats-Rollup: sub`, so readers see the old object or the new one, never part
-// of one. No libnats type shows above this header.
+// of one. An object's meta is read by a direct get of its subject's last message; chunks,
+// lists and watches through ordered consumers, as both official clients read them. No libnats
+// type shows above this header.
+//
+// Names are encoded as their UTF-8 bytes, as nats.go encodes them; @nats-io/obj 3.4 encodes a
+// name's Latin-1 code units instead (and throws beyond U+00FF), so with the JS client only
+// ASCII names meet.
 #pragma once
 
 #include <chrono>
@@ -50,10 +56,10 @@ struct ObjectInfo {
 
 struct BucketOptions {
   std::string description;
-  int64_t max_bytes = -1;        // the stream's max_bytes; -1: unlimited
-  std::chrono::seconds ttl{0};   // the stream's max_age; 0: objects never expire
+  int64_t max_bytes = -1;       // the stream's max_bytes; -1: unlimited
+  std::chrono::seconds ttl{0};  // the stream's max_age; 0: objects never expire
   int replicas = 1;
-  bool memory_storage = false;   // file storage unless set
+  bool memory_storage = false;  // file storage unless set
 };
 
 struct PutOptions {
@@ -74,9 +80,10 @@ struct PutOptions {
 // data-loss code; kInternal is absl's "invariants of the system broken").
 class ObjectStore {
  public:
-  // Calls a handler for every meta update until destroyed. Destroying it stops the consumer
-  // and waits until the handler is no longer running, so it must not be destroyed from the
-  // handler itself.
+  // Calls a handler for every meta update until destroyed; it goes on after reconnects (libnats
+  // recreates its ordered consumer). Destroying it deletes the consumer — waiting out the 5 s
+  // request timeout while the server is unreachable — and waits until the handler is no longer
+  // running, so it must not be destroyed from the handler itself.
   class Watcher {
    public:
     ~Watcher();
@@ -108,7 +115,9 @@ class ObjectStore {
   // Stores `data` under `name` (any non-empty UTF-8 up to 1024 bytes), replacing what was
   // there; the replaced object's chunks are purged afterwards. If a chunk cannot be stored
   // the chunks already written are purged (best effort) and the previous object stays as it
-  // was. kResourceExhausted when the bucket is full (max_bytes, discard new).
+  // was. kResourceExhausted when the bucket is full (max_bytes, discard new). When the
+  // connection drops while the meta awaits its acknowledgment, the error says that the put may
+  // still take effect (libnats may send the meta after reconnecting).
   Result<ObjectInfo> Put(const std::string& name, std::string_view data,
                          const PutOptions& options = {});
   // The whole object, its chunk count, size and digest checked ("digest mismatch",

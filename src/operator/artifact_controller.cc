@@ -6,7 +6,7 @@
 #include <set>
 
 #include "api/image_reference.h"
-#include "hostapi/object_url.h"
+#include "api/object_url.h"
 #include "oci/registry_client.h"
 #include "operator/object_types.h"
 #include "operator/pull_credentials.h"
@@ -53,16 +53,15 @@ Status ArtifactController::Reconcile(const std::string& key) {
 
   // A staged object deleted behind our back is staged again under the same revision.
   bool restage = false;
-  if (options_.store && hostapi::IsObjectUrl(a->status.artifact_url) &&
-      *digest == a->status.digest) {
-    auto url = hostapi::ParseObjectUrl(a->status.artifact_url);
+  if (options_.store && api::IsObjectUrl(a->status.artifact_url) && *digest == a->status.digest) {
+    auto url = api::ParseObjectUrl(a->status.artifact_url);
     auto has = url ? options_.store->Has(url->object) : Result<bool>(url.error());
     if (!has) return fail("StoreFailed", has.error().message());
     restage = !*has;
   }
   const bool changed =
       *digest != a->status.digest || a->status.observed_generation.value_or(0) != generation;
-  if (changed || restage || (options_.store && !hostapi::IsObjectUrl(a->status.artifact_url))) {
+  if (changed || restage || (options_.store && !api::IsObjectUrl(a->status.artifact_url))) {
     api::ImageReference pinned = *ref;
     pinned.digest = *digest;
     std::string url = pinned.ToString();
@@ -123,7 +122,7 @@ Status ArtifactController::Prune(const std::string& artifact) {
   // revision (one digest may be two Artifacts') still name stays.
   std::set<std::string> used;
   auto use = [&used](const std::string& image) {
-    if (auto url = hostapi::ParseObjectUrl(image)) used.insert(url->object);
+    if (auto url = api::ParseObjectUrl(image)) used.insert(url->object);
   };
   for (const auto& rs : informers_.replica_sets.List()) {
     for (const auto& c : rs->spec.template_.spec.components) use(c.image);

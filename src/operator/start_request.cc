@@ -3,8 +3,8 @@
 #include <set>
 
 #include "api/image_reference.h"
+#include "api/object_url.h"
 #include "hostapi/codec.h"
-#include "hostapi/object_url.h"
 #include "hostapi/sealing.h"
 #include "operator/pull_credentials.h"
 #include "operator/workload_environment.h"
@@ -59,7 +59,7 @@ Result<std::optional<hostapi::ImagePullSecret>> PullSecret(
   if (!secret || secret->name.empty()) return std::optional<hostapi::ImagePullSecret>();
   // Files and staged Artifacts come from no registry.
   if (image.rfind("file://", 0) == 0 || (!image.empty() && image[0] == '/') ||
-      hostapi::IsObjectUrl(image)) {
+      api::IsObjectUrl(image)) {
     return std::optional<hostapi::ImagePullSecret>();
   }
   auto ref = api::ParseImageReference(image);

@@ -12,17 +12,25 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
 #include <thread>
 
+#include "nats/connection.h"
 #include "nats/nkey.h"
+#include "nats/object_store.h"
+#include "oci/registry_client.h"
 #include "support/subprocess.h"
+#include "support/test_registry.h"
 #include "support/wait_for.h"
 #include "test_components.h"
+#include "util/base64.h"
 #include "util/json.h"
 #include "util/random.h"
+#include "util/sha256.h"
 
 namespace wcloud {
 namespace {
@@ -165,10 +173,11 @@ class DistributedTest : public ::testing::Test {
 
   void SetUp() override { ASSERT_TRUE(StartNats()); }
 
+  // With JetStream (the Object Store) and its state kept across restarts.
   bool StartNats() {
     nats_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"nats-server", "-a", "127.0.0.1", "-p",
-                                 std::to_string(nats_port_)},
+        std::vector<std::string>{"nats-server", "-js", "-sd", (dir_.path() / "jetstream").string(),
+                                 "-a", "127.0.0.1", "-p", std::to_string(nats_port_)},
         dir_.path() / ("nats." + std::to_string(++nats_starts_) + ".log"));
     return nats_->WaitForPort(nats_port_);
   }
@@ -753,6 +762,141 @@ spec:
         stopped || (subject.ends_with(".workload.stop") && body.value("workloadId", "") == id);
   }
   EXPECT_TRUE(stopped);
+}
+
+// Artifacts staged in the NATS Object Store: the operator pulls from a private registry once,
+// hosts (which have no registry credentials) fetch the staged object; a new push rolls out; old
+// the registry is not needed afterwards; a tampered object is refused by the host.
+TEST_F(DistributedTest, ArtifactsAreStagedInTheObjectStoreAndHostsNeedNoRegistry) {
+  wcloud::testing::TestRegistry registry("puller", "s3cret");
+  ASSERT_TRUE(registry.ok()) << registry.Log();
+  StartCluster();
+  const std::string image = registry.host() + "/demo/web:1.0";
+  oci::RegistryClient pusher({.credentials = oci::Credentials{"puller", "s3cret"}});
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string hello = read(TestComponentPath("http_hello"));
+  const std::string echo = read(TestComponentPath("http_echo"));
+  ASSERT_TRUE(pusher.Push(*api::ParseImageReference(image), hello));
+  ASSERT_EQ(
+      Kubectl({"create", "secret", "docker-registry", "pull", "--docker-server=" + registry.host(),
+               "--docker-username=puller", "--docker-password=s3cret"})
+          .exit_code,
+      0);
+  const std::string manifests = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Artifact
+metadata:
+  name: web
+spec:
+  image: )" + image + R"(
+  imagePullSecret:
+    name: pull
+---
+apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: WorkloadDeployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  artifacts:
+    - name: web
+      artifactFrom:
+        name: web
+  template:
+    spec:
+      hostSelector:
+        hostgroup: edge
+      components:
+        - name: web
+          image: artifact://web
+      hostInterfaces:
+        - namespace: wasi
+          package: http
+          interfaces: [incoming-handler]
+          config:
+            host: web.example
+)";
+  ASSERT_EQ(Kubectl({"apply", "-f", "-"}, manifests).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return AllReady(2); }))
+      << Kubectl({"get", "artifact,wd,workloads", "-o", "yaml"}).out << Logs();
+  Json artifact = GetJson({"get", "artifact", "web"});
+  const std::string url = artifact["status"].value("artifactURL", "");
+  EXPECT_EQ(url, "nats-object://wcloud-artifacts/" + Sha256Digest(hello)) << artifact.dump(2);
+  for (const auto& [name, p] : Workloads()) {
+    HostProcess* h = HostById(p.host);
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(Get(h->http_port, "web.example"), kHello);
+  }
+
+  // A new push under the same tag is a new revision, staged and rolled out: http_echo answers
+  // a GET with 200 and an empty body.
+  auto echoes = [&](int port) {
+    auto r = RunCommand({"curl", "-s", "-w", "%{http_code}", "-H", "Host: web.example",
+                         "http://127.0.0.1:" + std::to_string(port) + "/"});
+    return r.out == "200";
+  };
+  ASSERT_TRUE(pusher.Push(*api::ParseImageReference(image), echo));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        if (GetJson({"get", "artifact", "web"})["status"].value("revision", 0) != 2) return false;
+        if (!AllReady(2)) return false;
+        for (const auto& [name, p] : Workloads()) {
+          HostProcess* h = HostById(p.host);
+          if (!h || !echoes(h->http_port)) return false;
+        }
+        return true;
+      },
+      90s))
+      << Kubectl({"get", "artifact,wd,workloadreplicasets,workloads", "-o", "yaml"}).out << Logs();
+  EXPECT_EQ(GetJson({"get", "artifact", "web"})["status"].value("artifactURL", ""),
+            "nats-object://wcloud-artifacts/" + Sha256Digest(echo));
+
+  // The registry goes away: the hosts never needed it.
+  registry.Stop();
+  for (const auto& [name, p] : Workloads()) EXPECT_TRUE(echoes(HostById(p.host)->http_port));
+
+  nats::ConnectOptions connect;
+  connect.urls = {NatsUrl()};
+  auto connection = nats::Connection::Connect(connect);
+  ASSERT_TRUE(connection) << connection.error().message();
+  auto bucket = nats::ObjectStore::Open(**connection, "wcloud-artifacts");
+  ASSERT_TRUE(bucket) << bucket.error().message();
+  auto info = (*bucket)->Info(Sha256Digest(echo));
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->metadata.at("artifact"), "default/web");
+  EXPECT_EQ(info->metadata.at("revision"), "2");
+  EXPECT_EQ(info->size, echo.size());
+
+  // A tampered object (bytes that do not match its name) is refused by the host, nothing else.
+  const std::string fake_digest = Sha256Digest("what the name promises");
+  ASSERT_TRUE((*bucket)->Put(fake_digest, "something else"));
+  const std::string tampered = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata:
+  name: tampered
+spec:
+  hostSelector:
+    hostgroup: edge
+  components:
+    - name: web
+      image: nats-object://wcloud-artifacts/)" +
+                               fake_digest + R"(
+  hostInterfaces:
+    - namespace: wasi
+      package: http
+      interfaces: [incoming-handler]
+      config:
+        host: tampered.example
+)";
+  ASSERT_EQ(Kubectl({"apply", "-f", "-"}, tampered).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = Kubectl({"get", "workload", "tampered", "-o",
+                      "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}"});
+    return r.out.find("digest mismatch") != std::string::npos;
+  })) << Kubectl({"get", "workload", "tampered", "-o", "yaml"}).out;
+  ASSERT_EQ(Kubectl({"delete", "workload", "tampered"}).exit_code, 0);
 }
 
 }  // namespace

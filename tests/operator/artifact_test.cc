@@ -2,6 +2,9 @@
 // re-resolved when the tag moves, and a WorkloadDeployment follows the new revision.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -136,6 +139,159 @@ TEST(ArtifactTest, RevisionsFollowTheTagAndDeploymentsRollOut) {
   EXPECT_EQ(denied["conditions"][0]["reason"], "PullSecretError") << denied.dump();
   op.Stop();
   (*server)->Stop();
+}
+
+// Staged revisions in memory, as the NATS store keeps them (one per digest, with labels).
+class MemoryArtifactStore final : public ArtifactStore {
+ public:
+  Result<std::string> Stage(const std::string& digest, std::string_view bytes,
+                            const std::map<std::string, std::string>& labels) override {
+    std::lock_guard lock(mu_);
+    if (!objects_.count(digest)) objects_[digest] = {std::string(bytes), labels};
+    return "nats-object://test/" + digest;
+  }
+  Result<bool> Has(const std::string& digest) override {
+    std::lock_guard lock(mu_);
+    return objects_.count(digest) > 0;
+  }
+  Result<std::vector<StagedArtifact>> List() override {
+    std::lock_guard lock(mu_);
+    std::vector<StagedArtifact> out;
+    for (const auto& [digest, o] : objects_) out.push_back({digest, o.second});
+    return out;
+  }
+  Status Remove(const std::string& digest) override {
+    std::lock_guard lock(mu_);
+    objects_.erase(digest);
+    return Ok();
+  }
+  std::set<std::string> Digests() {
+    std::lock_guard lock(mu_);
+    std::set<std::string> out;
+    for (const auto& [digest, o] : objects_) out.insert(digest);
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::pair<std::string, std::map<std::string, std::string>>> objects_;
+};
+
+// An API server, a registry with one pushed component, and an operator staging into `store`.
+class StagingTest : public ::testing::Test {
+ protected:
+  void Start(ArtifactController::Options artifacts) {
+    ASSERT_TRUE(registry_.ok()) << registry_.Log();
+    auto store = apiserver::ObjectStore::Open(dir_.path() / "state.db", {});
+    ASSERT_TRUE(store);
+    db_ = std::move(*store);
+    apiserver::ApiServer::Options server_options;
+    server_options.listen = "127.0.0.1:0";
+    auto server = apiserver::ApiServer::Start(*db_, server_options);
+    ASSERT_TRUE(server) << server.error().message();
+    server_ = std::move(*server);
+    kube::RestConfig config;
+    config.server = "http://127.0.0.1:" + std::to_string(server_->port());
+    client_ = std::make_unique<kube::RestClient>(config);
+    Operator::Options options;
+    artifacts.poll = 200ms;
+    artifacts.store = &staged_;
+    options.artifacts = artifacts;
+    op_ = std::make_unique<Operator>(*client_, "", options);
+    op_->Start();
+    ASSERT_TRUE(op_->WaitForSync(5s));
+    std::string dockerconfig = R"({"auths":{")" + registry_.host() + R"(":{"auth":")" +
+                               Base64Encode("puller:s3cret") + R"("}}})";
+    Json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", {{"name", "pull"}, {"namespace", "default"}}},
+                   {"type", "kubernetes.io/dockerconfigjson"},
+                   {"data", {{".dockerconfigjson", Base64Encode(dockerconfig)}}}};
+    ASSERT_TRUE(client_->Do("POST", "/api/v1/namespaces/default/secrets", &secret));
+  }
+  ~StagingTest() override {
+    if (op_) op_->Stop();
+    if (server_) server_->Stop();
+  }
+  std::string Push(const std::string& version) {
+    std::string bytes = std::string("\0asm\x0d\0\x01\0", 8) + version;
+    EXPECT_TRUE(pusher_.Push(*api::ParseImageReference(image()), bytes));
+    return Sha256Digest(bytes);
+  }
+  std::string image() const { return registry_.host() + "/demo/staged:1.0"; }
+  Json Status(const std::string& name) {
+    auto got = client_->Get(kube::ObjectPath(kArtifacts, "default", name));
+    return got && got->contains("status") ? (*got)["status"] : Json::object();
+  }
+  bool Wait(const std::function<bool()>& done) {
+    for (int i = 0; i < 500; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return done();
+  }
+
+  wcloud::testing::TestRegistry registry_{"puller", "s3cret"};
+  oci::RegistryClient pusher_{{.credentials = oci::Credentials{"puller", "s3cret"}}};
+  wcloud::testing::TempDir dir_;
+  MemoryArtifactStore staged_;
+  std::unique_ptr<apiserver::ObjectStore> db_;
+  std::unique_ptr<apiserver::ApiServer> server_;
+  std::unique_ptr<kube::RestClient> client_;
+  std::unique_ptr<Operator> op_;
+};
+
+TEST_F(StagingTest, RevisionsAreStagedOnceAndOldOnesNobodyUsesAreDeleted) {
+  Start({.keep_revisions = 1});
+  const std::string d1 = Push("v1");
+  Json artifact = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+                   {"kind", "Artifact"},
+                   {"metadata", {{"name", "staged"}, {"namespace", "default"}}},
+                   {"spec", {{"image", image()}, {"imagePullSecret", {{"name", "pull"}}}}}};
+  ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kArtifacts, "default"), &artifact));
+  ASSERT_TRUE(Wait([&] { return Status("staged").value("revision", 0) == 1; }));
+  EXPECT_EQ(Status("staged")["artifactURL"], "nats-object://test/" + d1);
+  EXPECT_EQ(staged_.Digests(), std::set<std::string>{d1});
+
+  // Deleted behind the controller's back: staged again, same revision.
+  ASSERT_TRUE(staged_.Remove(d1));
+  ASSERT_TRUE(Wait([&] { return staged_.Digests() == std::set<std::string>{d1}; }));
+  EXPECT_EQ(Status("staged").value("revision", 0), 1);
+
+  // A new digest: revision 2; with one revision kept and nothing using v1, v1 goes.
+  const std::string d2 = Push("v2");
+  ASSERT_TRUE(Wait([&] { return Status("staged").value("revision", 0) == 2; }));
+  EXPECT_EQ(Status("staged")["artifactURL"], "nats-object://test/" + d2);
+  EXPECT_TRUE(Wait([&] { return staged_.Digests() == std::set<std::string>{d2}; }));
+
+  // One a Workload still names stays, whatever the limit.
+  Json workload = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+                   {"kind", "Workload"},
+                   {"metadata", {{"name", "pinned"}, {"namespace", "default"}}},
+                   {"spec",
+                    {{"hostSelector", {{"hostgroup", "none"}}},
+                     {"components", {{{"name", "c"}, {"image", "nats-object://test/" + d2}}}}}}};
+  ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kWorkloads, "default"), &workload));
+  const std::string d3 = Push("v3");
+  ASSERT_TRUE(Wait([&] { return Status("staged").value("revision", 0) == 3; }));
+  std::this_thread::sleep_for(600ms);  // three polls
+  EXPECT_EQ(staged_.Digests(), (std::set<std::string>{d2, d3}));
+}
+
+TEST_F(StagingTest, AComponentOverTheLimitIsAConditionNotAnObject) {
+  Start({.max_bytes = 4});
+  Push("too big for four bytes");
+  Json artifact = {{"apiVersion", "runtime.wasmcloud.dev/v1alpha1"},
+                   {"kind", "Artifact"},
+                   {"metadata", {{"name", "big"}, {"namespace", "default"}}},
+                   {"spec", {{"image", image()}, {"imagePullSecret", {{"name", "pull"}}}}}};
+  ASSERT_TRUE(client_->Do("POST", kube::CollectionPath(kArtifacts, "default"), &artifact));
+  ASSERT_TRUE(Wait([&] { return Status("big").contains("conditions"); }));
+  Json s = Status("big");
+  EXPECT_EQ(s["conditions"][0]["reason"], "TooLarge") << s.dump();
+  EXPECT_NE(s["conditions"][0]["message"].get<std::string>().find("4-byte limit"),
+            std::string::npos);
+  EXPECT_TRUE(staged_.Digests().empty());
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
-#include "hostapi/object_url.h"
+#include "api/object_url.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace wcloud::hostapi {
+namespace wcloud::api {
 
 bool IsObjectUrl(std::string_view image) { return image.rfind(kObjectScheme, 0) == 0; }
 
@@ -32,4 +32,4 @@ Result<ObjectUrl> ParseObjectUrl(std::string_view url) {
   return out;
 }
 
-}  // namespace wcloud::hostapi
+}  // namespace wcloud::api

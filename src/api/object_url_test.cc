@@ -1,10 +1,10 @@
-#include "hostapi/object_url.h"
+#include "api/object_url.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace wcloud::hostapi {
+namespace wcloud::api {
 namespace {
 
 const std::string kDigest = "sha256:" + std::string(64, 'a');
@@ -31,4 +31,4 @@ TEST(ObjectUrlTest, RefusesWhatHostsCouldNotFetchSafely) {
 }
 
 }  // namespace
-}  // namespace wcloud::hostapi
+}  // namespace wcloud::api

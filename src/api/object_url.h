@@ -9,7 +9,7 @@
 
 #include "util/result.h"
 
-namespace wcloud::hostapi {
+namespace wcloud::api {
 
 inline constexpr std::string_view kObjectScheme = "nats-object://";
 
@@ -24,4 +24,4 @@ bool IsObjectUrl(std::string_view image);
 // and '_'), or an object that is not a sha256 content digest.
 Result<ObjectUrl> ParseObjectUrl(std::string_view url);
 
-}  // namespace wcloud::hostapi
+}  // namespace wcloud::api
