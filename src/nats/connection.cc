@@ -38,39 +38,12 @@ struct Connection::Subscription::State {
   MessageHandler handler;
   std::string subject;
   natsSubscription* sub = nullptr;
-
-  Mutex mu;
-  CondVar cv;
-  bool done GUARDED_BY(mu) =
-      false;  // libnats' completion callback ran: the handler never runs again
-  std::thread::id delivery_thread GUARDED_BY(mu);
+  AsyncDelivery delivery;
 };
 
 namespace {
 
 constexpr size_t kMaxSeedFileBytes = 4096;
-
-// libnats' words for `s`, with the detail it recorded for this thread when that is about `s`
-// ("Authorization Violation" behind NATS_CONNECTION_AUTH_FAILED), as the rest of a message:
-// "no server available for connection", "authorization violation".
-std::string Describe(natsStatus s) {
-  std::string text = natsStatus_GetText(s);
-  natsStatus last = NATS_OK;
-  const char* detail = nats_GetLastError(&last);
-  if (last == s && detail != nullptr && *detail != '\0') text = detail;
-  // libnats puts where it failed in front: "(conn.c:2088): No server available ...".
-  if (text.starts_with("(")) {
-    if (size_t end = text.find("): "); end != std::string::npos) text.erase(0, end + 3);
-  }
-  // A plain phrase reads in lower case inside our message; anything else (a path, a quoted
-  // name) is left as it is but for its first letter.
-  const bool phrase = std::all_of(text.begin(), text.end(),
-                                  [](unsigned char c) { return std::isalpha(c) || c == ' '; });
-  for (size_t i = 0; i < text.size() && (phrase || i == 0); ++i) {
-    text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-  }
-  return text;
-}
 
 // Subjects we send must not break the protocol line they travel on: no whitespace or control
 // characters, no empty tokens. (libnats checks subscriptions' subjects, not these.)
@@ -176,10 +149,7 @@ natsStatus SignNonce(char** custom_error, unsigned char** signature, int* signat
 
 void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* state = static_cast<Connection::Subscription::State*>(closure);
-  {
-    MutexLock lock(state->mu);
-    state->delivery_thread = std::this_thread::get_id();
-  }
+  state->delivery.Entering();
   const char* subject = natsMsg_GetSubject(msg);
   const char* reply = natsMsg_GetReply(msg);
   const char* data = natsMsg_GetData(msg);
@@ -194,13 +164,6 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) 
     spdlog::error("nats: subscription {}: handler threw: {}", state->subject, e.what());
   }
   natsMsg_Destroy(msg);
-}
-
-void OnSubscriptionComplete(void* closure) {
-  auto* state = static_cast<Connection::Subscription::State*>(closure);
-  MutexLock lock(state->mu);
-  state->done = true;
-  state->cv.notify_all();
 }
 
 struct OptionsDeleter {
@@ -414,7 +377,7 @@ Result<std::unique_ptr<Connection::Subscription>> Connection::Subscribe(const st
   natsStatus s =
       natsConnection_Subscribe(&sub, state_->conn, subject.c_str(), OnMessage, sub_state.get());
   if (s != NATS_OK) return Error(where + ": " + Describe(s), CodeOf(s));
-  s = natsSubscription_SetOnCompleteCB(sub, OnSubscriptionComplete, sub_state.get());
+  s = natsSubscription_SetOnCompleteCB(sub, AsyncDelivery::OnComplete, &sub_state->delivery);
   if (s != NATS_OK) {
     // The connection closed under us. Its delivery thread may still be handing the handler a
     // message, and without the completion callback nothing says when it stops: the state is
@@ -438,19 +401,52 @@ Status Connection::Flush(std::chrono::milliseconds timeout) {
 
 Connection::Subscription::Subscription(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-Connection::Subscription::~Subscription() {
+Connection::Subscription::~Subscription() { state_->delivery.Close(state_->sub); }
+
+std::string Describe(natsStatus s) {
+  std::string text = natsStatus_GetText(s);
+  natsStatus last = NATS_OK;
+  const char* detail = nats_GetLastError(&last);
+  if (last == s && detail != nullptr && *detail != '\0') text = detail;
+  // libnats puts where it failed in front: "(conn.c:2088): No server available ...".
+  if (text.starts_with("(")) {
+    if (size_t end = text.find("): "); end != std::string::npos) text.erase(0, end + 3);
+  }
+  // A plain phrase reads in lower case inside our message; anything else (a path, a quoted
+  // name, a subject) is left as it is but for its first letter.
+  const bool phrase = std::all_of(text.begin(), text.end(),
+                                  [](unsigned char c) { return std::isalpha(c) || c == ' '; });
+  for (size_t i = 0; i < text.size() && (phrase || i == 0); ++i) {
+    text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+  }
+  return text;
+}
+
+void AsyncDelivery::Entering() {
+  MutexLock lock(mu_);
+  thread_ = std::this_thread::get_id();
+}
+
+void AsyncDelivery::OnComplete(void* closure) {
+  auto* delivery = static_cast<AsyncDelivery*>(closure);
+  MutexLock lock(delivery->mu_);
+  delivery->done_ = true;
+  delivery->cv_.notify_all();
+}
+
+void AsyncDelivery::Close(natsSubscription* sub) {
   {
-    MutexLock lock(state_->mu);
+    MutexLock lock(mu_);
     // Waiting below for the handler to return would wait for ourselves.
-    assert(state_->delivery_thread != std::this_thread::get_id());
+    assert(thread_ != std::this_thread::get_id());
   }
   // Fails only when the connection is closed, which closed the subscription already.
-  natsSubscription_Unsubscribe(state_->sub);
+  natsSubscription_Unsubscribe(sub);
   {
-    MutexLock lock(state_->mu);
-    while (!state_->done) state_->cv.Wait(lock);
+    MutexLock lock(mu_);
+    while (!done_) cv_.Wait(lock);
   }
-  natsSubscription_Destroy(state_->sub);
+  natsSubscription_Destroy(sub);
 }
 
 }  // namespace wcloud::nats

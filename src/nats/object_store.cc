@@ -90,11 +90,7 @@ struct ObjectStore::Watcher::State {
   std::function<void(const ObjectInfo&)> on_change;
   std::string where;
   natsSubscription* sub = nullptr;
-
-  Mutex mu;
-  CondVar cv;
-  bool done GUARDED_BY(mu) = false;  // libnats' completion callback ran: no handler call follows
-  std::thread::id delivery_thread GUARDED_BY(mu);
+  AsyncDelivery delivery;
 };
 
 namespace {
@@ -122,27 +118,6 @@ struct SubscriptionDeleter {
   }
 };
 using SubscriptionPtr = std::unique_ptr<natsSubscription, SubscriptionDeleter>;
-
-// libnats' words for `s`, with the detail it recorded for this thread when that is about `s`
-// (the server's description of a JetStream error, "maximum bytes exceeded").
-std::string Describe(natsStatus s) {
-  std::string text = natsStatus_GetText(s);
-  natsStatus last = NATS_OK;
-  const char* detail = nats_GetLastError(&last);
-  if (last == s && detail != nullptr && *detail != '\0') text = detail;
-  // libnats puts where it failed in front: "(js.c:123): ...".
-  if (text.starts_with("(")) {
-    if (size_t end = text.find("): "); end != std::string::npos) text.erase(0, end + 3);
-  }
-  // A plain phrase reads in lower case inside our message ("connection disconnected");
-  // anything else (a subject, a quoted name) is left as it is but for its first letter.
-  const bool phrase = std::all_of(text.begin(), text.end(),
-                                  [](unsigned char c) { return std::isalpha(c) || c == ' '; });
-  for (size_t i = 0; i < text.size() && (phrase || i == 0); ++i) {
-    text[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-  }
-  return text;
-}
 
 ErrorCode CodeOf(natsStatus s, jsErrCode jerr, const std::string& text) {
   switch (jerr) {
@@ -451,10 +426,7 @@ bool IsObjectStoreStream(const jsStreamInfo& si, const std::string& bucket) {
 void OnWatchMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* state = static_cast<ObjectStore::Watcher::State*>(closure);
   MsgPtr owned(msg);
-  {
-    MutexLock lock(state->mu);
-    state->delivery_thread = std::this_thread::get_id();
-  }
+  state->delivery.Entering();
   auto info = DecodeMeta(Payload(msg));
   if (!info) {
     spdlog::warn("{}: skipped {}: {}", state->where, natsMsg_GetSubject(msg),
@@ -472,13 +444,6 @@ void OnWatchMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* clos
     // An exception must not unwind through libnats' C frames.
     spdlog::error("{}: watch handler threw: {}", state->where, e.what());
   }
-}
-
-void OnWatchComplete(void* closure) {
-  auto* state = static_cast<ObjectStore::Watcher::State*>(closure);
-  MutexLock lock(state->mu);
-  state->done = true;
-  state->cv.notify_all();
 }
 
 // The consumer's counts: what it has sent us so far, and what it has still to send.
@@ -1014,7 +979,7 @@ Result<std::unique_ptr<ObjectStore::Watcher>> ObjectStore::Watch(
   natsStatus s = js_Subscribe(&sub, st.js, st.AllMetaSubject().c_str(), OnWatchMessage,
                               watcher.get(), nullptr, &so, &jerr);
   if (s != NATS_OK) return Failure(where + ": consumer", s, jerr);
-  s = natsSubscription_SetOnCompleteCB(sub, OnWatchComplete, watcher.get());
+  s = natsSubscription_SetOnCompleteCB(sub, AsyncDelivery::OnComplete, &watcher->delivery);
   if (s != NATS_OK) {
     // The connection closed under us; without the completion callback nothing says when the
     // delivery thread is done with the state, so it is left to it rather than freed under it.
@@ -1029,19 +994,6 @@ Result<std::unique_ptr<ObjectStore::Watcher>> ObjectStore::Watch(
 
 ObjectStore::Watcher::Watcher(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-ObjectStore::Watcher::~Watcher() {
-  {
-    MutexLock lock(state_->mu);
-    // Waiting below for the handler to return would wait for ourselves.
-    assert(state_->delivery_thread != std::this_thread::get_id());
-  }
-  // Fails only when the connection is closed, which closed the subscription already.
-  natsSubscription_Unsubscribe(state_->sub);
-  {
-    MutexLock lock(state_->mu);
-    while (!state_->done) state_->cv.Wait(lock);
-  }
-  natsSubscription_Destroy(state_->sub);
-}
+ObjectStore::Watcher::~Watcher() { state_->delivery.Close(state_->sub); }
 
 }  // namespace wcloud::nats

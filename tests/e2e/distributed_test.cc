@@ -327,6 +327,24 @@ spec:
     ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().size() == 3; })) << Logs();
   }
 
+  // A cluster with 2 replicas, one of whose hosts is then cut off: paused (SIGSTOP) while
+  // nats-server restarts, so its connection and whatever was queued for it are gone, until its
+  // Workload runs elsewhere. The host, still running it, is returned.
+  HostProcess* CutOffAHost() {
+    StartCluster();
+    Deploy(2);
+    EXPECT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
+    HostProcess* h = HostById(Workloads().begin()->second.host);
+    if (!h) return nullptr;
+    EXPECT_EQ(Get(h->http_port, "hello.example"), kHello);
+    h->process->Kill(SIGSTOP);
+    nats_->Kill(SIGKILL);
+    EXPECT_TRUE(nats_->WaitForExit(10s).has_value());
+    EXPECT_TRUE(StartNats());
+    EXPECT_TRUE(WaitFor([&] { return AllReady(2, h->id); }, 60s)) << Logs();
+    return h;
+  }
+
   TempDir dir_;
   int nats_port_, api_port_, up_http_;
   int nats_starts_ = 0, up_starts_ = 0;
@@ -435,23 +453,12 @@ TEST_F(DistributedTest, AKilledHostsWorkloadsMoveAndItComesBackEmpty) {
   EXPECT_EQ(Get(h->http_port, "hello.example"), "") << "nothing routed on the returned host";
 }
 
-// A host that was only cut off still runs its Workloads when it returns; by then they run
-// elsewhere, and the operator stops them there. The cut: the host is paused (SIGSTOP) and
-// nats-server restarted, so its connection and whatever was queued for it are gone and the
-// operator's stop finds nobody to take it.
+// A host that was only cut off (CutOffAHost) still runs its Workload when it returns; by then it
+// runs elsewhere, and the operator's stop, which found nobody to take it, is sent again.
 TEST_F(DistributedTest, AHostBackFromAPartitionStopsWhatMovedAway) {
-  StartCluster();
-  Deploy(2);
-  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
-  const std::string paused = Workloads().begin()->second.host;
-  HostProcess* h = HostById(paused);
+  HostProcess* h = CutOffAHost();
   ASSERT_NE(h, nullptr);
-  ASSERT_EQ(Get(h->http_port, "hello.example"), kHello);
-  h->process->Kill(SIGSTOP);
-  nats_->Kill(SIGKILL);
-  ASSERT_TRUE(nats_->WaitForExit(10s).has_value());
-  ASSERT_TRUE(StartNats());
-  ASSERT_TRUE(WaitFor([&] { return AllReady(2, paused); }, 60s)) << Logs();
+  const std::string paused = h->id;
   h->process->Kill(SIGCONT);
   ASSERT_TRUE(WaitFor([&] { return ReadyEdgeHosts().count(paused) == 1; })) << Logs();
   EXPECT_TRUE(WaitFor([&] { return Get(h->http_port, "hello.example").empty(); }, 20s))
@@ -464,17 +471,9 @@ TEST_F(DistributedTest, AHostBackFromAPartitionStopsWhatMovedAway) {
 // it owes, but the host's heartbeat counts more workloads than are placed on it, and the IDs it
 // lists (wcloud's workload.list) that no Workload is placed under are stopped.
 TEST_F(DistributedTest, AHostBackFromAPartitionIsSweptByARestartedOperator) {
-  StartCluster();
-  Deploy(2);
-  ASSERT_TRUE(WaitFor([&] { return AllReady(2); })) << Logs();
-  const std::string paused = Workloads().begin()->second.host;
-  HostProcess* h = HostById(paused);
+  HostProcess* h = CutOffAHost();
   ASSERT_NE(h, nullptr);
-  h->process->Kill(SIGSTOP);
-  nats_->Kill(SIGKILL);
-  ASSERT_TRUE(nats_->WaitForExit(10s).has_value());
-  ASSERT_TRUE(StartNats());
-  ASSERT_TRUE(WaitFor([&] { return AllReady(2, paused); }, 60s)) << Logs();
+  const std::string paused = h->id;
   up_->Kill(SIGTERM);
   ASSERT_TRUE(up_->WaitForExit(30s).has_value());
   ASSERT_TRUE(StartUp()) << Logs();
