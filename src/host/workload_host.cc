@@ -269,12 +269,21 @@ int WorkloadHost::component_count() const {
 }
 
 std::vector<std::string> WorkloadHost::Interfaces() const {
-  return {"wasi:cli/environment@0.2.12",       "wasi:clocks/monotonic-clock@0.2.12",
-          "wasi:filesystem/types@0.2.12",      "wasi:http/incoming-handler@0.2.12",
-          "wasi:http/outgoing-handler@0.2.12", "wasi:io/streams@0.2.12",
-          "wasi:random/random@0.2.12",         "wasi:keyvalue/store@0.2.0-draft",
-          "wasi:keyvalue/atomics@0.2.0-draft", "wasi:keyvalue/batch@0.2.0-draft",
-          "wasi:config/store@0.2.0-rc.1",      "wasi:logging/logging@0.1.0-draft"};
+  return {"wasi:cli/environment@0.2.12",
+          "wasi:clocks/monotonic-clock@0.2.12",
+          "wasi:filesystem/types@0.2.12",
+          "wasi:http/incoming-handler@0.2.12",
+          "wasi:http/outgoing-handler@0.2.12",
+          "wasi:io/streams@0.2.12",
+          "wasi:random/random@0.2.12",
+          "wasi:keyvalue/store@0.2.0-draft",
+          "wasi:keyvalue/atomics@0.2.0-draft",
+          "wasi:keyvalue/batch@0.2.0-draft",
+          "wasi:config/store@0.2.0-rc.1",
+          "wasi:logging/logging@0.1.0-draft",
+          "wasi:blobstore/blobstore@0.2.0-draft",
+          "wasi:blobstore/container@0.2.0-draft",
+          "wasi:blobstore/types@0.2.0-draft"};
 }
 
 }  // namespace wcloud::host

@@ -1,6 +1,7 @@
 #include "plugins/bindings.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "api/field_error.h"
 
@@ -47,6 +48,51 @@ bool Declares(const api::HostInterface& entry, std::string_view interface) {
 
 }  // namespace
 
+void WorkloadBindings::AddBlobstoreEntry(WorkloadBindings& b, const api::HostInterface& e,
+                                         const std::string& at, bool& have_default,
+                                         KeyValueConnections& connections,
+                                         api::FieldErrors& errors) {
+  auto config = [&](const char* key) {
+    auto it = e.config.find(key);
+    return it == e.config.end() ? std::string() : it->second;
+  };
+  BlobstoreEntry blob;
+  blob.name = e.name;
+  blob.pinned = config("bucket");
+  if (!blob.pinned.empty() && !IsPinnedBucket(blob.pinned)) {
+    errors.push_back({at + ".config.bucket",
+                      "\"" + blob.pinned + "\" must be 1-255 characters of [A-Za-z0-9_-]"});
+  }
+  if (std::string max = config("max_object_bytes"); !max.empty()) {
+    uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(max.data(), max.data() + max.size(), n);
+    if (ec != std::errc() || ptr != max.data() + max.size() || n < 1 || n > kMaxObjectBytesLimit) {
+      errors.push_back(
+          {at + ".config.max_object_bytes", "\"" + max + "\" must be a number of bytes from 1 to " +
+                                                std::to_string(kMaxObjectBytesLimit)});
+    } else {
+      blob.max_object_bytes = n;
+    }
+  }
+  if (e.name.empty()) {
+    if (have_default) {
+      errors.push_back({at + ".name", "required when two or more entries share wasi:blobstore"});
+    }
+    have_default = true;
+  }
+  std::string backend = config("backend");
+  if (backend.empty()) backend = kMemoryBackend;
+  auto got = connections.GetBlobstore(backend, config("url"));
+  if (!got) {
+    errors.push_back({at + (backend != kNatsBackend && backend != kMemoryBackend ? ".config.backend"
+                                                                                 : ".config.url"),
+                      got.error().message()});
+    return;
+  }
+  blob.backend = std::move(*got);
+  b.blobstore_.push_back(std::move(blob));
+}
+
 bool IsBucketIdentifier(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
@@ -61,8 +107,14 @@ Result<std::shared_ptr<const WorkloadBindings>> WorkloadBindings::Create(
   b->identity_ = std::move(identity);
   api::FieldErrors errors;
   bool have_default = false;
+  bool have_blobstore_default = false;
   for (size_t i = 0; i < entries.size(); ++i) {
     const api::HostInterface& e = entries[i];
+    if (e.namespace_ == "wasi" && e.package == "blobstore") {
+      AddBlobstoreEntry(*b, e, api::IndexPath("hostInterfaces", i), have_blobstore_default,
+                        connections, errors);
+      continue;
+    }
     if (e.namespace_ != "wasi" || e.package != "keyvalue") continue;
     std::string at = api::IndexPath("hostInterfaces", i);
     auto config = [&](const char* key) {
@@ -174,6 +226,43 @@ Result<BucketBinding> WorkloadBindings::Open(std::string_view identifier) const 
   if (identifier.empty()) return bind(*fallback, scoped("default"));
   if (!IsBucketIdentifier(identifier)) return no_such_store;
   return bind(*fallback, scoped(identifier));
+}
+
+Result<ContainerBinding> WorkloadBindings::OpenContainer(std::string_view name) const {
+  auto bind = [&](const BlobstoreEntry& e, std::string bucket) {
+    return ContainerBinding{e.backend, std::move(bucket), std::string(name), e.max_object_bytes};
+  };
+  const BlobstoreEntry* fallback = nullptr;
+  for (const auto& e : blobstore_) {
+    if (e.name.empty()) {
+      fallback = &e;
+    } else if (e.name == name) {
+      return bind(e, e.pinned.empty() ? identity_.namespace_ + "_" + e.name : e.pinned);
+    }
+  }
+  const std::string quoted = "\"" + std::string(name) + "\"";
+  if (fallback == nullptr) {
+    return Error("no wasi:blobstore hostInterfaces entry serves container " + quoted +
+                     (blobstore_.empty() ? "" : " (no entry is named so, and none is unnamed)"),
+                 kNoSuchStore);
+  }
+  if (!fallback->pinned.empty()) {
+    if (name == fallback->pinned) return bind(*fallback, fallback->pinned);
+    return Error("container " + quoted + " is not served: the wasi:blobstore entry serves only \"" +
+                     fallback->pinned + "\"",
+                 kNoSuchStore);
+  }
+  if (!IsBucketIdentifier(name)) {
+    return Error("container name " + quoted + " must be 1-64 characters of [A-Za-z0-9-]",
+                 kNoSuchStore);
+  }
+  return bind(*fallback, identity_.namespace_ + "_" + std::string(name));
+}
+
+uint64_t WorkloadBindings::MaxObjectBytes() const {
+  uint64_t max = 0;
+  for (const auto& e : blobstore_) max = std::max(max, e.max_object_bytes);
+  return max == 0 ? kDefaultMaxObjectBytes : max;
 }
 
 const api::StringMap& WorkloadBindings::ConfigOf(std::string_view namespace_,

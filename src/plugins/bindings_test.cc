@@ -54,13 +54,19 @@ TEST_F(BindingsTest, DeclaredInterfacesMayBeImportedOthersAreNamed) {
 }
 
 TEST_F(BindingsTest, DeclaredButNotProvidedIsNamed) {
-  api::HostInterface blob = Entry("", "blobstore", {"container"});
-  auto b = Make({blob});
-  auto s = b->CheckImportNames({"wasi:blobstore/container@0.2.0-draft"}, linker_);
+  api::HostInterface messaging = Entry("", "messaging", {"producer"});
+  auto b = Make({messaging});
+  auto s = b->CheckImportNames({"wasi:messaging/producer@0.2.0-draft"}, linker_);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message().find("wasi:blobstore/container@0.2.0-draft is not provided"),
+  EXPECT_NE(s.error().message().find("wasi:messaging/producer@0.2.0-draft is not provided"),
             std::string::npos)
       << s.error().message();
+  // wasi:blobstore is provided: declared, it may be imported.
+  auto blob = Make({Entry("", "blobstore", {"blobstore", "container", "types"})});
+  EXPECT_TRUE(blob->CheckImportNames(
+      {"wasi:blobstore/blobstore@0.2.0-draft", "wasi:blobstore/container@0.2.0-draft",
+       "wasi:blobstore/types@0.2.0-draft"},
+      linker_));
 }
 
 TEST_F(BindingsTest, PlatformInterfacesNeedNoEntryButMustBeProvided) {

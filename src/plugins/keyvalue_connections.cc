@@ -1,5 +1,7 @@
 #include "plugins/keyvalue_connections.h"
 
+#include "plugins/blobstore_memory_backend.h"
+#include "plugins/blobstore_nats_backend.h"
 #include "plugins/memory_backend.h"
 #include "plugins/nats_backend.h"
 #include "plugins/redis_backend.h"
@@ -43,10 +45,37 @@ Result<std::shared_ptr<KeyValueBackend>> KeyValueConnections::Get(std::string_vi
   return backend;
 }
 
+Result<std::shared_ptr<BlobstoreBackend>> KeyValueConnections::GetBlobstore(std::string_view kind,
+                                                                            std::string_view url) {
+  if (url.empty() && kind == kNatsBackend) url = kDefaultNatsUrl;
+  std::string id = std::string(kind) + " " + std::string(url);
+  std::lock_guard lock(mu_);
+  if (auto it = blobstores_.find(id); it != blobstores_.end()) {
+    if (auto live = it->second.lock()) return live;
+  }
+  std::shared_ptr<BlobstoreBackend> backend;
+  if (kind == kMemoryBackend) {
+    backend = std::make_shared<MemoryBlobstoreBackend>();
+  } else if (kind == kNatsBackend) {
+    WCLOUD_ASSIGN_OR_RETURN(auto nats, NatsBlobstoreBackend::Create(
+                                           url, {.connect_timeout = options_.connect_timeout,
+                                                 .request_timeout = options_.request_timeout}));
+    backend = std::move(nats);
+  } else {
+    return Error("unsupported value \"" + std::string(kind) +
+                 "\" for wasi:blobstore: supported values: \"" + kNatsBackend + "\", \"" +
+                 kMemoryBackend + "\"");
+  }
+  std::erase_if(blobstores_, [](const auto& entry) { return entry.second.expired(); });
+  blobstores_[id] = backend;
+  return backend;
+}
+
 size_t KeyValueConnections::open() const {
   std::lock_guard lock(mu_);
   size_t n = 0;
   for (const auto& [id, backend] : backends_) n += backend.expired() ? 0 : 1;
+  for (const auto& [id, backend] : blobstores_) n += backend.expired() ? 0 : 1;
   return n;
 }
 

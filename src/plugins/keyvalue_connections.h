@@ -1,7 +1,7 @@
-// The keyvalue backends of one host, shared: every binding with the same backend kind and url
-// gets the same backend object (one NATS connection, one Redis connection pool), created on first
-// use and closed when the last binding that holds it goes away. Owned by main, passed to
-// WorkloadBindings::Create.
+// The keyvalue and blobstore backends of one host, shared: every binding with the same backend
+// kind and url gets the same backend object (one NATS connection, one Redis connection pool),
+// created on first use and closed when the last binding that holds it goes away. Owned by main,
+// passed to WorkloadBindings::Create.
 #pragma once
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "plugins/blobstore_backend.h"
 #include "plugins/keyvalue_backend.h"
 #include "util/result.h"
 
@@ -39,6 +40,9 @@ class KeyValueConnections {
   // The backend `kind` (kNatsBackend, kRedisBackend, kMemoryBackend) at `url` (empty: the kind's
   // default). Fails only for a kind or url that cannot work; connecting happens on first use.
   Result<std::shared_ptr<KeyValueBackend>> Get(std::string_view kind, std::string_view url);
+  // The same for wasi:blobstore: kNatsBackend (JetStream Object Store) or kMemoryBackend.
+  Result<std::shared_ptr<BlobstoreBackend>> GetBlobstore(std::string_view kind,
+                                                         std::string_view url);
 
   // Backends some binding still holds.
   size_t open() const;
@@ -47,6 +51,7 @@ class KeyValueConnections {
   const KeyValueOptions options_;
   mutable std::mutex mu_;
   std::map<std::string, std::weak_ptr<KeyValueBackend>, std::less<>> backends_;  // kind + url
+  std::map<std::string, std::weak_ptr<BlobstoreBackend>, std::less<>> blobstores_;
 };
 
 }  // namespace wcloud::plugins

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "component/linker.h"
 #include "component/value.h"
 #include "plugins/plugins.h"
+#include "wasi/memory_streams.h"
+#include "wasi/wasi.h"
 
 namespace wcloud::plugins {
 
@@ -20,7 +23,17 @@ class PluginCaller {
  public:
   using Value = component::Value;
 
-  PluginCaller() : res_(AddPluginsToLinker(linker_)), cx_(nullptr, &data_) {}
+  // WASI comes first, as in the host: wasi:blobstore's values are wasi:io streams.
+  PluginCaller()
+      : wasi_(wasi::AddWasiToLinker(linker_)),
+        res_(AddPluginsToLinker(linker_)),
+        cx_(nullptr, &data_) {
+    wasi::WasiConfig config;
+    config.stdin_stream = std::make_shared<wasi::MemoryInputStream>(std::vector<uint8_t>());
+    config.stdout_stream = std::make_shared<wasi::MemoryOutputStream>();
+    config.stderr_stream = std::make_shared<wasi::MemoryOutputStream>();
+    EXPECT_TRUE(wasi::AttachWasi(data_, std::move(config)));
+  }
   explicit PluginCaller(ComponentPlugins plugins) : PluginCaller() { Attach(std::move(plugins)); }
 
   void Attach(ComponentPlugins plugins) { AttachPlugins(data_, std::move(plugins)); }
@@ -47,7 +60,8 @@ class PluginCaller {
     WCLOUD_ASSIGN_OR_RETURN(Value r, Call(kStore, "open", {Value::String(identifier)}));
     return Unwrap(r);
   }
-  void Drop(const Value& bucket) { res_.bucket->dtor(cx_, bucket.as_resource().rep); }
+  // Drops an own handle of any host resource, as the guest's resource.drop would.
+  void Drop(const Value& handle) { handle.as_resource().type->dtor(cx_, handle.as_resource().rep); }
 
   // A keyvalue result<T, error>: T, or an Error coded kNoSuchStore, kAccessDenied or (other)
   // kUnknown with the other(...) message.
@@ -79,12 +93,29 @@ class PluginCaller {
     return std::string(bytes.as_bytes().begin(), bytes.as_bytes().end());
   }
 
+  // wasi:blobstore's result<T, error>: T, or an Error carrying the error string.
+  static Result<Value> UnwrapBlob(const Value& r) {
+    const auto& c = r.as_case();
+    if (c.index == 0) return c.payload.empty() ? Value() : c.payload[0];
+    return Error(c.payload.empty() ? std::string() : c.payload[0].as_string());
+  }
+  // A wasi:blobstore function returning result<T, error>, unwrapped; a trap fails the test.
+  Result<Value> Blob(std::string_view interface, std::string_view name, std::vector<Value> args) {
+    auto r = Call(std::string("wasi:blobstore/") + std::string(interface) + "@0.2.0-draft", name,
+                  std::move(args));
+    EXPECT_TRUE(r) << name << " trapped: " << r.error().message();
+    if (!r) return Error("trap: " + r.error().message());
+    return UnwrapBlob(*r);
+  }
+
   const PluginResources& resources() const { return res_; }
+  const wasi::WasiResources& wasi_resources() const { return wasi_; }
   component::InstanceData& data() { return data_; }
   const component::Linker& linker() const { return linker_; }
 
  private:
   component::Linker linker_;
+  wasi::WasiResources wasi_;
   PluginResources res_;
   component::InstanceData data_;
   component::CallContext cx_;

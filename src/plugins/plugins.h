@@ -1,5 +1,6 @@
 // The workload host interfaces of src/plugins as component imports: wasi:keyvalue (store,
-// atomics, batch) @0.2.0-draft, wasi:config/store@0.2.0-rc.1 and wasi:logging/logging@0.1.0-draft.
+// atomics, batch) @0.2.0-draft, wasi:blobstore (blobstore, container, types) @0.2.0-draft,
+// wasi:config/store@0.2.0-rc.1 and wasi:logging/logging@0.1.0-draft.
 //
 // How a host uses it, per workload:
 //   KeyValueConnections connections;                     // one per host, from main
@@ -47,14 +48,24 @@ struct ComponentPlugins {
 };
 
 struct PluginResources {
-  const component::RuntimeResource* bucket = nullptr;  // wasi:keyvalue/store bucket
+  const component::RuntimeResource* bucket = nullptr;     // wasi:keyvalue/store bucket
+  const component::RuntimeResource* container = nullptr;  // wasi:blobstore/container ...
+  const component::RuntimeResource* stream_object_names = nullptr;
+  const component::RuntimeResource* outgoing_value = nullptr;  // wasi:blobstore/types ...
+  const component::RuntimeResource* incoming_value = nullptr;
+  // wasi:io/streams' own resources, which wasi:blobstore's values hand out: found in the Linker,
+  // so AddWasiToLinker must come first (nullptr without it: those calls trap, naming why).
+  const component::RuntimeResource* input_stream = nullptr;
+  const component::RuntimeResource* output_stream = nullptr;
 };
 
-// Defines every function and resource of the three packages. Holds no state: that lives in each
-// instance's InstanceData (AttachPlugins). An instance without it traps when it calls them.
+// Defines every function and resource of the four packages. Holds no state: that lives in each
+// instance's InstanceData (AttachPlugins; wasi:blobstore's streams also in its WASI state, so
+// AttachWasi too). An instance without it traps when it calls them.
 PluginResources AddPluginsToLinker(component::Linker& linker);
 
-// The instance's plugin state: its open buckets and its share of the log rate limit.
+// The instance's plugin state: its open buckets, containers and blobstore values, and its share
+// of the log rate limit.
 void AttachPlugins(component::InstanceData& data, ComponentPlugins plugins);
 
 // A component's plugins: config layered from the workload's wasi:config entry,

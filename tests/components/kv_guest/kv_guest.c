@@ -2,6 +2,7 @@
 // canonical ABI written by hand. Every string and list the host hands over (arguments of `run`,
 // results of imports) is freed here, so a host may call `run` in a loop on one instance.
 #include "cabi.h"
+#include "text.h"
 
 #define STORE(name) IMPORT("wasi:keyvalue/store@0.2.0-draft", name)
 #define ATOMICS(name) IMPORT("wasi:keyvalue/atomics@0.2.0-draft", name)
@@ -116,67 +117,6 @@ LOGGING("log")
 void Log(uint32_t level, const uint8_t* context, uint32_t context_len, const uint8_t* message,
          uint32_t message_len);
 
-// ---- an output buffer
-
-typedef struct Buf {
-  uint8_t* ptr;
-  uint32_t len;
-  uint32_t cap;
-} Buf;
-
-static void Append(Buf* b, const uint8_t* data, uint32_t n) {
-  if (b->len + n > b->cap) {
-    uint32_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + n) cap *= 2;
-    uint8_t* p = CabiAlloc(cap);
-    if (b->len) memcpy(p, b->ptr, b->len);
-    CabiFree(b->ptr);
-    b->ptr = p;
-    b->cap = cap;
-  }
-  if (n) memcpy(b->ptr + b->len, data, n);
-  b->len += n;
-}
-
-static uint32_t Length(const char* s) {
-  uint32_t n = 0;
-  while (s[n]) n++;
-  return n;
-}
-
-static void AppendText(Buf* b, const char* s) { Append(b, (const uint8_t*)s, Length(s)); }
-static void AppendStr(Buf* b, Str s) { Append(b, s.ptr, s.len); }
-
-static void AppendU64(Buf* b, uint64_t v) {
-  char digits[20];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) Append(b, (const uint8_t*)&digits[--n], 1);
-}
-
-static int Equals(Str s, const char* text) {
-  uint32_t n = Length(text);
-  if (s.len != n) return 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (s.ptr[i] != (uint8_t)text[i]) return 0;
-  }
-  return 1;
-}
-
-// Decimal u64; 0 on success.
-static int ParseU64(Str s, uint64_t* out) {
-  if (s.len == 0 || s.len > 20) return 1;
-  uint64_t v = 0;
-  for (uint32_t i = 0; i < s.len; i++) {
-    if (s.ptr[i] < '0' || s.ptr[i] > '9') return 1;
-    v = v * 10 + (s.ptr[i] - '0');
-  }
-  *out = v;
-  return 0;
-}
 
 // `s` split at '\n' into a fresh array of views into `s` (no copies); *count pieces.
 static Str* Split(Str s, uint32_t* count) {
