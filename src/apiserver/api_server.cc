@@ -7,6 +7,7 @@
 #include "api/label_selector.h"
 #include "apiserver/openapi.h"
 #include "apiserver/protobuf_body.h"
+#include "apiserver/reviews.h"
 #include "apiserver/table.h"
 #include "apiserver/watch_task.h"
 #include "util/json_depth.h"
@@ -222,9 +223,16 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   if (path == "/api") {
     return JsonResponse(200, {{"kind", "APIVersions"}, {"versions", {"v1"}}});
   }
+  if (auto review = ServeReview(req.method, path, req.body)) {
+    return JsonResponse(review->status, review->body);
+  }
   if (path == "/apis") {
     Json groups = Json::array();
     for (const auto& g : Groups()) groups.push_back(GroupOf(g));
+    for (const auto& g : ReviewGroups()) {
+      Json gv = {{"groupVersion", g + "/v1"}, {"version", "v1"}};
+      groups.push_back({{"name", g}, {"versions", Json::array({gv})}, {"preferredVersion", gv}});
+    }
     return JsonResponse(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   }
   auto parts = Split(path);
@@ -246,6 +254,15 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
           return JsonResponse(200, doc);
         }
       }
+      for (const auto& g : ReviewGroups()) {
+        if (g != parts[1]) continue;
+        Json gv = {{"groupVersion", g + "/v1"}, {"version", "v1"}};
+        return JsonResponse(200, {{"kind", "APIGroup"},
+                                  {"apiVersion", "v1"},
+                                  {"name", g},
+                                  {"versions", Json::array({gv})},
+                                  {"preferredVersion", gv}});
+      }
       return NotFoundPath();
     }
     if (parts.size() < 3) return NotFoundPath();
@@ -257,6 +274,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   }
   if (i == parts.size()) {
     Json list = ResourceList(group, version);
+    for (auto& r : ReviewResources(group, version)) list["resources"].push_back(std::move(r));
     if (list["resources"].empty()) return NotFoundPath();
     return JsonResponse(200, list);
   }

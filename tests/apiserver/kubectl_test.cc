@@ -319,6 +319,25 @@ TEST_F(KubectlTest, CustomResourcesRefuseStrategicPatchesAndUnconditionalUpdates
   EXPECT_EQ(Ok({"get", "cm", "patched", "-o", "jsonpath={.data.k}"}).out, "x");
 }
 
+TEST_F(KubectlTest, AuthCanIAndWhoamiAnswerForTheTokensUser) {
+  // Issue #16 item 10: the self reviews, for the one credential `wcloud up` has.
+  EXPECT_EQ(Ok({"auth", "can-i", "create", "workloads.runtime.wasmcloud.dev"}).out, "yes\n");
+  EXPECT_EQ(Ok({"auth", "can-i", "delete", "secrets", "-n", "kube-system"}).out, "yes\n");
+  auto list = Ok({"auth", "can-i", "--list"});
+  EXPECT_NE(list.out.find("*.*"), std::string::npos) << list.out;
+  auto whoami = Ok({"auth", "whoami", "-o", "json"});
+  Json review = Json::parse(whoami.out);
+  EXPECT_EQ(review["kind"], "SelfSubjectReview") << whoami.out;
+  EXPECT_EQ(review["status"]["userInfo"]["username"], "wcloud-admin") << whoami.out;
+  // Discoverable, create-only, never stored.
+  EXPECT_NE(Ok({"api-resources", "--api-group=authorization.k8s.io"})
+                .out.find("selfsubjectaccessreviews"),
+            std::string::npos);
+  auto get =
+      up_.Kubectl({"get", "--raw", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"});
+  EXPECT_NE(get.exit_code, 0);
+}
+
 TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
   // Issue #16 item 1: kubectl sends a delete's dry run in the DeleteOptions body.
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
