@@ -23,6 +23,7 @@
 #include "hostapi/nats_transport.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
+#include "operator/local_artifact_store.h"
 #include "operator/nats_artifact_store.h"
 #include "operator/operator.h"
 #include "util/random.h"
@@ -176,19 +177,20 @@ int Up(const UpFlags& flags) {
   // Without it (--no-operator: another one drives the cluster), this host serves over NATS.
   hostapi::LocalHosts hosts(remote_hosts.get());
   hosts.Add(runtime_host.host_id(), runtime_host.service());
-  std::unique_ptr<operator_::NatsArtifactStore> artifact_store;
+  std::unique_ptr<operator_::ArtifactStore> artifact_store;
   std::unique_ptr<operator_::Operator> controllers;
   std::unique_ptr<hostapi::NatsHostServer> host_server;
   std::unique_ptr<hostapi::NatsHeartbeatSubscriber> remote_heartbeats;
   host::HeartbeatSender::Sink send;
   if (!flags.no_operator) {
     operator_::Operator::Options operator_options;
-    operator_options.artifacts.components = &runtime_host.components();
     if (nats) {
       artifact_store = std::make_unique<operator_::NatsArtifactStore>(*nats, flags.artifact_bucket);
-      operator_options.artifacts.store = artifact_store.get();
       operator_options.artifacts.keep_revisions = flags.keep_revisions;
+    } else {
+      artifact_store = std::make_unique<operator_::LocalArtifactStore>(runtime_host.components());
     }
+    operator_options.artifacts.store = artifact_store.get();
     operator_options.hosts = &hosts;
     controllers = std::make_unique<operator_::Operator>(client, "", operator_options);
     controllers->Start();

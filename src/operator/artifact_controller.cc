@@ -51,22 +51,26 @@ Status ArtifactController::Reconcile(const std::string& key) {
   auto digest = registry.ResolveDigest(*ref);
   if (!digest) return fail("ResolveFailed", digest.error().message());
 
-  // A staged object deleted behind our back is staged again under the same revision.
+  // A staged object deleted behind our back is staged again under the same revision, and one
+  // staged elsewhere (before a move to NATS) is staged here.
   bool restage = false;
-  if (options_.store && api::IsObjectUrl(a->status.artifact_url) && *digest == a->status.digest) {
-    auto url = api::ParseObjectUrl(a->status.artifact_url);
-    auto has = url ? options_.store->Has(url->object) : Result<bool>(url.error());
-    if (!has) return fail("StoreFailed", has.error().message());
-    restage = !*has;
+  if (options_.store && *digest == a->status.digest) {
+    if (!options_.store->Serves(a->status.artifact_url)) {
+      restage = true;
+    } else if (auto url = api::ParseObjectUrl(a->status.artifact_url)) {
+      auto has = options_.store->Has(url->object);
+      if (!has) return fail("StoreFailed", has.error().message());
+      restage = !*has;
+    }
   }
   const bool changed =
       *digest != a->status.digest || a->status.observed_generation.value_or(0) != generation;
-  if (changed || restage || (options_.store && !api::IsObjectUrl(a->status.artifact_url))) {
+  if (changed || restage) {
     api::ImageReference pinned = *ref;
     pinned.digest = *digest;
     std::string url = pinned.ToString();
     const int64_t revision = status.revision.value_or(0) + (changed ? 1 : 0);
-    if (options_.components || options_.store) {
+    if (options_.store) {
       auto pulled = registry.Pull(pinned);
       if (!pulled) return fail("PullFailed", pulled.error().message());
       if (pulled->bytes.size() > options_.max_bytes) {
@@ -74,17 +78,11 @@ Status ArtifactController::Reconcile(const std::string& key) {
                                     std::to_string(pulled->bytes.size()) + " bytes, over the " +
                                     std::to_string(options_.max_bytes) + "-byte limit");
       }
-      if (options_.components) {
-        auto stored = options_.components->Put(pulled->bytes);
-        if (!stored) return fail("StoreFailed", stored.error().message());
-      }
-      if (options_.store) {
-        auto staged = options_.store->Stage(
-            pulled->layer_digest, pulled->bytes,
-            {{"artifact", key}, {"revision", std::to_string(revision)}, {"image", url}});
-        if (!staged) return fail("StoreFailed", staged.error().message());
-        url = *staged;
-      }
+      auto staged = options_.store->Stage(
+          pulled->layer_digest, pulled->bytes,
+          {{"artifact", key}, {"revision", std::to_string(revision)}, {"image", url}});
+      if (!staged) return fail("StoreFailed", staged.error().message());
+      url = *staged;
     }
     status.digest = *digest;
     status.revision = revision;

@@ -1,17 +1,16 @@
 // Artifact: resolves spec.image to a manifest digest through its registry (with the pull
-// secret), keeps the component bytes in the content-addressed store, and publishes a new
+// secret), stages the component bytes in an ArtifactStore once per digest, and publishes a new
 // revision whenever the digest behind the reference changes: polled, so a re-pushed tag rolls
-// out. With an ArtifactStore (NATS), each revision's bytes are staged there once per digest and
-// status.artifactURL names the staged object (nats-object://…), so hosts need no registry; the
-// last `keep_revisions` of each Artifact are kept, older ones deleted unless a
-// WorkloadReplicaSet still uses them.
+// out. status.artifactURL is what the store answers: the pinned OCI reference for this
+// machine's store, the staged object (nats-object://…) for NATS, so hosts need no registry.
+// The last `keep_revisions` of each Artifact are kept, older ones deleted unless a
+// WorkloadReplicaSet, a Workload or another Artifact still uses them.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "kube/client.h"
-#include "oci/component_store.h"
 #include "operator/artifact_store.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
@@ -23,9 +22,8 @@ class ArtifactController {
   struct Options {
     // How often an Artifact's tag is checked for a new digest.
     std::chrono::milliseconds poll{30000};
-    // Where pulled component bytes are kept (by digest); none: resolve only.
-    oci::ComponentStore* components = nullptr;
-    // Where revisions are staged for hosts; none: artifactURL is the pinned OCI reference.
+    // Where revisions are staged for hosts (the local store, or NATS); none: resolve only, and
+    // artifactURL is the pinned OCI reference.
     ArtifactStore* store = nullptr;
     int keep_revisions = 3;
     // A component bigger than this is refused (condition TooLarge), not staged.

@@ -1,6 +1,7 @@
 // Where the Artifact controller stages pulled components for hosts, once per content digest:
 // a NATS JetStream Object Store in distributed mode (nats_artifact_store.h), so hosts fetch
-// inside the cluster without registry access or credentials.
+// inside the cluster without registry access or credentials; this machine's content-addressed
+// store in `wcloud up` alone (local_artifact_store.h).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ class ArtifactStore {
                                     const std::map<std::string, std::string>& labels) = 0;
   // Whether the object for `digest` is there (it may have been deleted behind our back).
   virtual Result<bool> Has(const std::string& digest) = 0;
+  // Whether `url` (an Artifact's artifactURL) is one this store hands out; one that is not was
+  // staged elsewhere (or nowhere) and is staged here again.
+  virtual bool Serves(const std::string& url) const = 0;
   virtual Result<std::vector<StagedArtifact>> List() = 0;
   virtual Status Remove(const std::string& digest) = 0;
 };

@@ -44,6 +44,11 @@ Result<bool> NatsArtifactStore::Has(const std::string& digest) {
   return info.error();
 }
 
+bool NatsArtifactStore::Serves(const std::string& url) const {
+  auto parsed = api::ParseObjectUrl(url);
+  return parsed && parsed->bucket == bucket_;
+}
+
 Result<std::vector<StagedArtifact>> NatsArtifactStore::List() {
   WCLOUD_ASSIGN_OR_RETURN(nats::ObjectStore * store, Bucket());
   WCLOUD_ASSIGN_OR_RETURN(std::vector<nats::ObjectInfo> objects, store->List());

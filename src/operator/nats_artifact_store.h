@@ -23,6 +23,7 @@ class NatsArtifactStore final : public ArtifactStore {
   Result<std::string> Stage(const std::string& digest, std::string_view bytes,
                             const std::map<std::string, std::string>& labels) override;
   Result<bool> Has(const std::string& digest) override;
+  bool Serves(const std::string& url) const override;
   Result<std::vector<StagedArtifact>> List() override;
   Status Remove(const std::string& digest) override;
 

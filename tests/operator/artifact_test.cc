@@ -8,10 +8,12 @@
 #include <set>
 #include <thread>
 
+#include "api/object_url.h"
 #include "apiserver/api_server.h"
 #include "kube/rest_client.h"
 #include "oci/registry_client.h"
 #include "operator/host_registry.h"
+#include "operator/local_artifact_store.h"
 #include "operator/object_types.h"
 #include "operator/operator.h"
 #include "support/test_registry.h"
@@ -39,7 +41,8 @@ TEST(ArtifactTest, RevisionsFollowTheTagAndDeploymentsRollOut) {
   oci::LocalComponentStore components(dir.path() / "components");
   Operator::Options options;
   options.artifacts.poll = 200ms;
-  options.artifacts.components = &components;
+  LocalArtifactStore local(components);
+  options.artifacts.store = &local;
   Operator op(client, "", options);
   op.Start();
   ASSERT_TRUE(op.WaitForSync(5s));
@@ -154,6 +157,7 @@ class MemoryArtifactStore final : public ArtifactStore {
     std::lock_guard lock(mu_);
     return objects_.count(digest) > 0;
   }
+  bool Serves(const std::string& url) const override { return api::IsObjectUrl(url); }
   Result<std::vector<StagedArtifact>> List() override {
     std::lock_guard lock(mu_);
     std::vector<StagedArtifact> out;
