@@ -574,7 +574,8 @@ struct Describe<Component> {
           {.required = true,
            .description =
                "OCI image reference, artifact://NAME for an Artifact, file:///PATH on the host, or "
-               "nats-object://BUCKET/sha256:DIGEST for a component staged in the NATS Object Store.",
+               "nats-object://BUCKET/sha256:DIGEST for a component staged in the NATS Object "
+               "Store.",
            .max_length = 4096}),
         F("imagePullSecret", &Component::image_pull_secret),
         F("imagePullPolicy", &Component::image_pull_policy,

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "api/names.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
 #include "cli/host_runtime.h"
@@ -52,6 +53,13 @@ int Host(const HostFlags& flags) {
     const size_t eq = label.find('=');
     if (eq == std::string::npos || eq == 0) return usage("--label " + label + ": expected K=V");
     labels[label.substr(0, eq)] = label.substr(eq + 1);
+  }
+  // They become the Host object's labels: one the API refuses would refuse every heartbeat.
+  for (const auto& [key, value] : labels) {
+    if (auto why = api::CheckLabelKey(key)) return usage("label key \"" + key + "\": " + *why);
+    if (auto why = api::CheckLabelValue(value)) {
+      return usage("label " + key + " value \"" + value + "\": " + *why);
+    }
   }
 
   fs::path dir = flags.data_dir;

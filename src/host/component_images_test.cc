@@ -122,8 +122,8 @@ TEST_F(ComponentImagesTest, ObjectStoreImagesAreFetchedOnceAndCheckedAgainstThei
   EXPECT_NE(tampered.error().message().find("digest mismatch"), std::string::npos)
       << tampered.error().message();
 
-  auto missing = images.Resolve("nats-object://wcloud-artifacts/" + Sha256Digest("x"),
-                                std::nullopt, "");
+  auto missing =
+      images.Resolve("nats-object://wcloud-artifacts/" + Sha256Digest("x"), std::nullopt, "");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
 

@@ -187,7 +187,6 @@ STREAMS("[resource-drop]input-stream") void InputDrop(uint32_t self);
 IO_ERROR("[method]error.to-debug-string") void ErrorDebugString(uint32_t self, Str* ret);
 IO_ERROR("[resource-drop]error") void ErrorDrop(uint32_t self);
 
-
 // The part of `s` before the first `sep` (all of it when there is none); *rest is what follows.
 static Str Cut(Str s, uint8_t sep, Str* rest) {
   for (uint32_t i = 0; i < s.len; i++) {
@@ -198,22 +197,6 @@ static Str Cut(Str s, uint8_t sep, Str* rest) {
   }
   *rest = (Str){s.ptr + s.len, 0};
   return s;
-}
-
-// `s` split at '\n' into a fresh array of views into `s` (no copies); *count pieces.
-static Str* Split(Str s, uint32_t* count) {
-  uint32_t n = 1;
-  for (uint32_t i = 0; i < s.len; i++) n += s.ptr[i] == '\n';
-  Str* parts = CabiAlloc(n * sizeof(Str));
-  uint32_t k = 0, start = 0;
-  for (uint32_t i = 0; i <= s.len; i++) {
-    if (i == s.len || s.ptr[i] == '\n') {
-      parts[k++] = (Str){s.ptr + start, i - start};
-      start = i + 1;
-    }
-  }
-  *count = n;
-  return parts;
 }
 
 // ---- run

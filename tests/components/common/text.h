@@ -66,4 +66,20 @@ static inline int ParseU64(Str s, uint64_t* out) {
   return 0;
 }
 
+// `s` split at '\n' into a fresh array of views into `s` (no copies); *count pieces.
+static inline Str* Split(Str s, uint32_t* count) {
+  uint32_t n = 1;
+  for (uint32_t i = 0; i < s.len; i++) n += s.ptr[i] == '\n';
+  Str* parts = CabiAlloc(n * sizeof(Str));
+  uint32_t k = 0, start = 0;
+  for (uint32_t i = 0; i <= s.len; i++) {
+    if (i == s.len || s.ptr[i] == '\n') {
+      parts[k++] = (Str){s.ptr + start, i - start};
+      start = i + 1;
+    }
+  }
+  *count = n;
+  return parts;
+}
+
 #endif  // WCLOUD_TESTS_COMPONENTS_COMMON_TEXT_H_

@@ -117,23 +117,6 @@ LOGGING("log")
 void Log(uint32_t level, const uint8_t* context, uint32_t context_len, const uint8_t* message,
          uint32_t message_len);
 
-
-// `s` split at '\n' into a fresh array of views into `s` (no copies); *count pieces.
-static Str* Split(Str s, uint32_t* count) {
-  uint32_t n = 1;
-  for (uint32_t i = 0; i < s.len; i++) n += s.ptr[i] == '\n';
-  Str* parts = CabiAlloc(n * sizeof(Str));
-  uint32_t k = 0, start = 0;
-  for (uint32_t i = 0; i <= s.len; i++) {
-    if (i == s.len || s.ptr[i] == '\n') {
-      parts[k++] = (Str){s.ptr + start, i - start};
-      start = i + 1;
-    }
-  }
-  *count = n;
-  return parts;
-}
-
 // ---- run
 
 static struct {
