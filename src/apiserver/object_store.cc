@@ -61,8 +61,10 @@ void SetResourceVersion(Json& object, int64_t revision) {
 // ---- WatchStream ----
 
 std::optional<WatchEvent> WatchStream::Next(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return closed_ || !queue_.empty(); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!closed_ && queue_.empty() && cv_.WaitUntil(lock, deadline)) {
+  }
   if (queue_.empty()) return std::nullopt;
   WatchEvent e = std::move(queue_.front());
   queue_.pop_front();
@@ -70,18 +72,18 @@ std::optional<WatchEvent> WatchStream::Next(std::chrono::milliseconds timeout) {
 }
 
 bool WatchStream::closed() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return closed_ && queue_.empty();
 }
 
 std::string WatchStream::close_reason() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return close_reason_;
 }
 
 void WatchStream::Close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
   }
   cv_.notify_all();
@@ -89,14 +91,14 @@ void WatchStream::Close() {
 }
 
 void WatchStream::SetListener(std::function<void()> listener) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   listener_ = std::move(listener);
 }
 
 void WatchStream::Notify() {
   std::function<void()> listener;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     listener = listener_;
   }
   if (listener) listener();
@@ -104,7 +106,7 @@ void WatchStream::Notify() {
 
 void WatchStream::Push(WatchEvent event) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (closed_ || event.revision <= last_revision_) return;
     if (queue_.size() >= capacity_) {
       // Dropping would leave a gap; closing makes the client relist.
@@ -143,7 +145,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::filesystem::pa
 
 ObjectStore::~ObjectStore() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& w : watchers_) {
       if (auto s = w.lock()) s->Close();
     }
@@ -163,6 +165,7 @@ Status ObjectStore::Exec(const char* sql) {
 }
 
 Status ObjectStore::Init() {
+  MutexLock lock(mu_);
   sqlite3_busy_timeout(db_, 5000);
   // WAL with FULL sync: a commit is on disk when it returns, so an acknowledged write survives
   // kill -9 and power loss.
@@ -187,7 +190,7 @@ Status ObjectStore::Init() {
 }
 
 int64_t ObjectStore::revision() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return revision_;
 }
 
@@ -208,7 +211,7 @@ Result<std::optional<std::pair<int64_t, Json>>> ObjectStore::Read(const ObjectKe
 
 Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
                                 const std::function<Result<Json>(int64_t revision)>& body) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   WCLOUD_TRY_STATUS(Exec("BEGIN IMMEDIATE"));
   // However the body ends (an error, an exception), the transaction does not outlive it: one
   // left open made every later write fail (issue #18).
@@ -216,6 +219,7 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
     ObjectStore* store;
     bool done = false;
     ~Transaction() {
+      store->mu_.AssertHeld();
       if (!done) (void)store->Exec("ROLLBACK");
     }
   } transaction{this};
@@ -275,6 +279,7 @@ Status ObjectStore::Compact() {
 
 Result<Json> ObjectStore::Create(const ObjectKey& key, Json object) {
   return Write(key, "ADDED", [&](int64_t rev) -> Result<Json> {
+    mu_.AssertHeld();
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
     if (existing) {
       return Error("AlreadyExists: " + Describe(key) + " already exists", ErrorCode::kAlreadyExists,
@@ -292,7 +297,7 @@ Result<Json> ObjectStore::Create(const ObjectKey& key, Json object) {
 }
 
 Result<Json> ObjectStore::Get(const ObjectKey& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   WCLOUD_ASSIGN_OR_RETURN(auto found, Read(key));
   if (!found)
     return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
@@ -302,6 +307,7 @@ Result<Json> ObjectStore::Get(const ObjectKey& key) {
 
 Result<Json> ObjectStore::Update(const ObjectKey& key, Json object, int64_t expected_revision) {
   return Write(key, "MODIFIED", [&](int64_t rev) -> Result<Json> {
+    mu_.AssertHeld();
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
     if (!existing)
       return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
@@ -325,6 +331,7 @@ Result<Json> ObjectStore::Update(const ObjectKey& key, Json object, int64_t expe
 
 Result<Json> ObjectStore::Delete(const ObjectKey& key, int64_t expected_revision) {
   return Write(key, "DELETED", [&](int64_t rev) -> Result<Json> {
+    mu_.AssertHeld();
     WCLOUD_ASSIGN_OR_RETURN(auto existing, Read(key));
     if (!existing)
       return Error("NotFound: " + Describe(key) + " not found", ErrorCode::kNotFound,
@@ -347,7 +354,7 @@ Result<ObjectStore::ListResult> ObjectStore::List(const std::string& resource,
                                                   const std::string& ns, const std::string& after,
                                                   size_t limit,
                                                   const std::function<bool(const Json&)>& keep) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string after_ns, after_name;
   if (!after.empty()) {
     size_t slash = after.find('/');
@@ -387,7 +394,7 @@ Result<ObjectStore::ListResult> ObjectStore::List(const std::string& resource,
 Result<std::shared_ptr<WatchStream>> ObjectStore::Watch(const std::string& resource,
                                                         const std::string& ns,
                                                         int64_t from_revision) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (from_revision > revision_) from_revision = revision_;
   if (from_revision < oldest_ - 1) {
     return Error("Expired: too old resource version: " + std::to_string(from_revision) + " (" +
@@ -397,7 +404,10 @@ Result<std::shared_ptr<WatchStream>> ObjectStore::Watch(const std::string& resou
   auto stream = std::make_shared<WatchStream>();
   stream->resource_ = resource;
   stream->namespace_ = ns;
-  stream->last_revision_ = from_revision;
+  {
+    MutexLock stream_lock(stream->mu_);
+    stream->last_revision_ = from_revision;
+  }
   // Writes wait for the lock, so the replay below and the live events that follow meet
   // exactly at the current revision: no gap, no repeat.
   Statement q(db_,

@@ -3,18 +3,17 @@
 // Generic over resources; what an object may contain is the layer above's business.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "util/json.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 struct sqlite3;
@@ -58,16 +57,16 @@ class WatchStream {
   void Push(WatchEvent event);  // called with the store's lock held
   void Notify();
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<WatchEvent> queue_;
-  bool closed_ = false;
-  std::string close_reason_;
-  size_t capacity_ = 0;
-  int64_t last_revision_ = 0;  // replay and live events are merged on this
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<WatchEvent> queue_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
+  std::string close_reason_ GUARDED_BY(mu_);
+  size_t capacity_ = 0;                        // set before the stream is shared
+  int64_t last_revision_ GUARDED_BY(mu_) = 0;  // replay and live events are merged on this
   std::string resource_;
-  std::string namespace_;           // empty: all namespaces
-  std::function<void()> listener_;  // guarded by mu_
+  std::string namespace_;  // empty: all namespaces
+  std::function<void()> listener_ GUARDED_BY(mu_);
 };
 
 class ObjectStore {
@@ -116,22 +115,22 @@ class ObjectStore {
  private:
   ObjectStore(sqlite3* db, Options options) : db_(db), options_(options) {}
   Status Init();
-  Result<std::optional<std::pair<int64_t, Json>>> Read(const ObjectKey& key);
-  // Runs `body` in one IMMEDIATE transaction with the next revision; commits (durably) on
-  // success and publishes `type` for the written object.
+  Result<std::optional<std::pair<int64_t, Json>>> Read(const ObjectKey& key) REQUIRES(mu_);
+  // Runs `body` in one IMMEDIATE transaction with the next revision, under mu_; commits
+  // (durably) on success and publishes `type` for the written object.
   Result<Json> Write(const ObjectKey& key, const std::string& type,
-                     const std::function<Result<Json>(int64_t revision)>& body);
-  Status Exec(const char* sql);
+                     const std::function<Result<Json>(int64_t revision)>& body) EXCLUDES(mu_);
+  Status Exec(const char* sql) REQUIRES(mu_);
   void Publish(const std::string& type, int64_t revision, const Json& object,
-               const std::string& resource, const std::string& ns);
-  Status Compact();
+               const std::string& resource, const std::string& ns) REQUIRES(mu_);
+  Status Compact() REQUIRES(mu_);
 
   sqlite3* db_;
   Options options_;
-  std::mutex mu_;  // one writer; SQLite's connection is used under it
-  int64_t revision_ = 0;
-  int64_t oldest_ = 0;  // lowest revision still in the change log
-  std::vector<std::weak_ptr<WatchStream>> watchers_;
+  Mutex mu_;  // one writer; SQLite's connection is used under it
+  int64_t revision_ GUARDED_BY(mu_) = 0;
+  int64_t oldest_ GUARDED_BY(mu_) = 0;  // lowest revision still in the change log
+  std::vector<std::weak_ptr<WatchStream>> watchers_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::apiserver

@@ -16,9 +16,9 @@ WatchHub::WatchHub(int threads) {
 WatchHub::~WatchHub() { Stop(); }
 
 void WatchHub::Add(std::shared_ptr<Task> task) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (stopping_) {
-    lock.unlock();
+    lock.Unlock();
     task->Run(true);  // finishes it; its destructor runs outside the lock
     return;
   }
@@ -29,7 +29,7 @@ void WatchHub::Add(std::shared_ptr<Task> task) {
 }
 
 void WatchHub::Wake(const Task* task) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(task);
   if (it == entries_.end()) return;  // finished already
   if (it->second.running) {
@@ -47,7 +47,7 @@ void WatchHub::QueueLocked(Entry& entry, const Task* key) {
 }
 
 void WatchHub::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
     const auto now = Clock::now();
     while (!timers_.empty() && timers_.begin()->first <= now) {
@@ -68,9 +68,9 @@ void WatchHub::Loop() {
       it->second.running = true;
       std::shared_ptr<Task> task = it->second.task;
       const bool stopping = stopping_;
-      lock.unlock();
+      lock.Unlock();
       std::optional<Clock::time_point> next = task->Run(stopping);
-      lock.lock();
+      lock.Lock();
       it = entries_.find(key);  // only the thread running an entry erases it
       Entry& entry = it->second;
       entry.running = false;
@@ -78,9 +78,9 @@ void WatchHub::Loop() {
         // Dropped outside the lock: a task's destructor closes streams whose listeners Wake.
         entries_.erase(it);
         cv_.notify_all();
-        lock.unlock();
+        lock.Unlock();
         task.reset();
-        lock.lock();
+        lock.Lock();
         continue;
       }
       if (entry.rerun || stopping_) {  // stopping_: once more, told to finish
@@ -94,16 +94,16 @@ void WatchHub::Loop() {
     }
     if (stopping_ && entries_.empty()) return;
     if (timers_.empty()) {
-      cv_.wait(lock);
+      cv_.Wait(lock);
     } else {
-      cv_.wait_until(lock, timers_.begin()->first);
+      cv_.WaitUntil(lock, timers_.begin()->first);
     }
   }
 }
 
 void WatchHub::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
     for (auto& [key, entry] : entries_) {
@@ -120,7 +120,7 @@ void WatchHub::Stop() {
 }
 
 size_t WatchHub::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return entries_.size();
 }
 

@@ -5,14 +5,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
+
+#include "util/mutex.h"
 
 namespace wcloud::apiserver {
 
@@ -52,14 +52,14 @@ class WatchHub {
     std::optional<Clock::time_point> due;
   };
   void Loop();
-  void QueueLocked(Entry& entry, const Task* key);
+  void QueueLocked(Entry& entry, const Task* key) REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<const Task*, Entry> entries_;                  // guarded by mu_
-  std::deque<const Task*> ready_;                         // guarded by mu_
-  std::multimap<Clock::time_point, const Task*> timers_;  // guarded by mu_; stale ones skipped
-  bool stopping_ = false;                                 // guarded by mu_
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::map<const Task*, Entry> entries_ GUARDED_BY(mu_);
+  std::deque<const Task*> ready_ GUARDED_BY(mu_);
+  std::multimap<Clock::time_point, const Task*> timers_ GUARDED_BY(mu_);  // stale ones skipped
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 

@@ -158,15 +158,15 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
 
 }  // namespace
 
-class ExchangeState::Guard {
+class SCOPED_CAPABILITY ExchangeState::Guard {
  public:
-  explicit Guard(ExchangeState& state) : state_(state), lock_(state.mu_) {}
-  ~Guard() {
+  explicit Guard(ExchangeState& state) ACQUIRE(state.mu_) : state_(state), lock_(state.mu_) {}
+  ~Guard() RELEASE() {
     if (!state_.wake_owed_) return;
     state_.wake_owed_ = false;
     ExchangeOwner* owner = state_.owner_;
     state_.wakes_under_way_.fetch_add(1, std::memory_order_relaxed);
-    lock_.unlock();
+    lock_.Unlock();
     owner->Wake();
     state_.wakes_under_way_.fetch_sub(1, std::memory_order_release);
   }
@@ -175,7 +175,7 @@ class ExchangeState::Guard {
 
  private:
   ExchangeState& state_;
-  std::unique_lock<std::mutex> lock_;
+  MutexLock lock_;
 };
 
 ExchangeState::ExchangeState(size_t body_buffer_bytes, size_t response_buffer_bytes, HttpDate* date,

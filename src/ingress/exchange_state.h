@@ -6,13 +6,13 @@
 #pragma once
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "ingress/exchange.h"
 #include "ingress/http_date.h"
 #include "ingress/readiness_fd.h"
+#include "util/mutex.h"
 
 namespace wcloud::ingress {
 
@@ -75,7 +75,10 @@ class ExchangeState {
   Progress Poll(std::string* out);
   // The output last taken by Poll has been written.
   void OutputWritten();
-  Deadline deadline() const { return deadline_; }
+  Deadline deadline() const {
+    MutexLock lock(mu_);
+    return deadline_;
+  }
 
   // ---- The handler's side (any thread): RequestBody and ResponseWriter forward here.
 
@@ -103,29 +106,29 @@ class ExchangeState {
 
  private:
   // `deferrable`: response progress, held back while deferring.
-  void WakeLocked(bool deferrable = false);
-  void FlushWakesLocked();
-  bool BodyReadyLocked() const;
-  bool WriteReadyLocked() const;
-  void UpdateFdsLocked();
-  size_t CapacityLocked() const;
-  void MaybeSendContinueLocked();
+  void WakeLocked(bool deferrable = false) REQUIRES(mu_);
+  void FlushWakesLocked() REQUIRES(mu_);
+  bool BodyReadyLocked() const REQUIRES(mu_);
+  bool WriteReadyLocked() const REQUIRES(mu_);
+  void UpdateFdsLocked() REQUIRES(mu_);
+  size_t CapacityLocked() const REQUIRES(mu_);
+  void MaybeSendContinueLocked() REQUIRES(mu_);
   // A complete response of our own (errors), ending with the connection.
-  void AppendSimpleResponseLocked(int status, std::string_view text);
-  void AppendStatusLineLocked(int status);
+  void AppendSimpleResponseLocked(int status, std::string_view text) REQUIRES(mu_);
+  void AppendStatusLineLocked(int status) REQUIRES(mu_);
 
   // Holds mu_ and, releasing it, makes the wake-up WakeLocked decided on.
   class Guard;
 
-  std::mutex mu_;
-  ExchangeOwner* owner_ = nullptr;  // null once detached
-  bool wake_owed_ = false;
+  mutable Mutex mu_;
+  ExchangeOwner* owner_ GUARDED_BY(mu_) = nullptr;  // null once detached
+  bool wake_owed_ GUARDED_BY(mu_) = false;
   std::atomic<int> wakes_under_way_{0};
-  bool wake_pending_ = false;
-  bool in_handler_ = false;
-  int handler_refs_ = 0;
-  bool defer_wakes_ = false;
-  bool wake_deferred_ = false;  // a deferrable wake-up was held back
+  bool wake_pending_ GUARDED_BY(mu_) = false;
+  bool in_handler_ GUARDED_BY(mu_) = false;
+  int handler_refs_ GUARDED_BY(mu_) = 0;
+  bool defer_wakes_ GUARDED_BY(mu_) = false;
+  bool wake_deferred_ GUARDED_BY(mu_) = false;  // a deferrable wake-up was held back
   const size_t body_buffer_bytes_;
   const size_t response_buffer_bytes_;
   HttpDate* const date_;
@@ -133,36 +136,36 @@ class ExchangeState {
   // before the connection's loop has drained.
   const std::atomic<bool>* const server_draining_;
 
-  Request request_;
-  Deadline deadline_{};
-  bool head_method_ = false;
-  bool keep_alive_ = true;
-  bool expect_continue_ = false;
-  bool continue_sent_ = false;
-  std::string error_;  // set once the exchange failed; both streams report it
+  Request request_ GUARDED_BY(mu_);
+  Deadline deadline_ GUARDED_BY(mu_){};
+  bool head_method_ GUARDED_BY(mu_) = false;
+  bool keep_alive_ GUARDED_BY(mu_) = true;
+  bool expect_continue_ GUARDED_BY(mu_) = false;
+  bool continue_sent_ GUARDED_BY(mu_) = false;
+  std::string error_ GUARDED_BY(mu_);  // set once the exchange failed; both streams report it
 
   // Request body.
-  std::string body_;
-  size_t body_offset_ = 0;
-  bool body_end_ = false;
-  bool discarded_ = false;
-  bool read_paused_ = false;
-  HeaderList trailers_;
-  ReadinessFd body_ready_;
+  std::string body_ GUARDED_BY(mu_);
+  size_t body_offset_ GUARDED_BY(mu_) = 0;
+  bool body_end_ GUARDED_BY(mu_) = false;
+  bool discarded_ GUARDED_BY(mu_) = false;
+  bool read_paused_ GUARDED_BY(mu_) = false;
+  HeaderList trailers_ GUARDED_BY(mu_);
+  ReadinessFd body_ready_ GUARDED_BY(mu_);
 
   // Response.
-  bool started_ = false;
-  bool finished_ = false;
-  bool aborted_ = false;
-  bool close_ = false;
-  bool chunked_ = false;
-  bool no_body_ = false;
-  bool has_length_ = false;
-  uint64_t content_length_ = 0;
-  uint64_t body_written_ = 0;
-  std::string pending_;       // queued, not yet taken by the connection
-  size_t writing_bytes_ = 0;  // taken, not yet written
-  ReadinessFd write_ready_;
+  bool started_ GUARDED_BY(mu_) = false;
+  bool finished_ GUARDED_BY(mu_) = false;
+  bool aborted_ GUARDED_BY(mu_) = false;
+  bool close_ GUARDED_BY(mu_) = false;
+  bool chunked_ GUARDED_BY(mu_) = false;
+  bool no_body_ GUARDED_BY(mu_) = false;
+  bool has_length_ GUARDED_BY(mu_) = false;
+  uint64_t content_length_ GUARDED_BY(mu_) = 0;
+  uint64_t body_written_ GUARDED_BY(mu_) = 0;
+  std::string pending_ GUARDED_BY(mu_);       // queued, not yet taken by the connection
+  size_t writing_bytes_ GUARDED_BY(mu_) = 0;  // taken, not yet written
+  ReadinessFd write_ready_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::ingress

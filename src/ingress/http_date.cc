@@ -8,7 +8,7 @@ void HttpDate::AppendTo(std::string& out) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   time_t now = time(nullptr);
   if (now != second_) {
     struct tm tm;

@@ -3,8 +3,9 @@
 #pragma once
 
 #include <ctime>
-#include <mutex>
 #include <string>
+
+#include "util/mutex.h"
 
 namespace wcloud::ingress {
 
@@ -14,10 +15,10 @@ class HttpDate {
   void AppendTo(std::string& out);
 
  private:
-  std::mutex mu_;
-  time_t second_ = -1;
-  char text_[32] = {};
-  size_t size_ = 0;
+  Mutex mu_;
+  time_t second_ GUARDED_BY(mu_) = -1;
+  char text_[32] GUARDED_BY(mu_) = {};
+  size_t size_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wcloud::ingress

@@ -15,7 +15,7 @@ Result<std::shared_ptr<KeyValueBackend>> KeyValueConnections::Get(std::string_vi
     if (kind == kRedisBackend) url = kDefaultRedisUrl;
   }
   std::string id = std::string(kind) + " " + std::string(url);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = backends_.find(id); it != backends_.end()) {
     if (auto live = it->second.lock()) return live;
   }
@@ -49,7 +49,7 @@ Result<std::shared_ptr<BlobstoreBackend>> KeyValueConnections::GetBlobstore(std:
                                                                             std::string_view url) {
   if (url.empty() && kind == kNatsBackend) url = kDefaultNatsUrl;
   std::string id = std::string(kind) + " " + std::string(url);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = blobstores_.find(id); it != blobstores_.end()) {
     if (auto live = it->second.lock()) return live;
   }
@@ -72,7 +72,7 @@ Result<std::shared_ptr<BlobstoreBackend>> KeyValueConnections::GetBlobstore(std:
 }
 
 size_t KeyValueConnections::open() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   size_t n = 0;
   for (const auto& [id, backend] : backends_) n += backend.expired() ? 0 : 1;
   for (const auto& [id, backend] : blobstores_) n += backend.expired() ? 0 : 1;

@@ -8,12 +8,12 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "plugins/blobstore_backend.h"
 #include "plugins/keyvalue_backend.h"
+#include "util/mutex.h"
 #include "util/result.h"
 
 namespace wcloud::plugins {
@@ -49,9 +49,10 @@ class KeyValueConnections {
 
  private:
   const KeyValueOptions options_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::weak_ptr<KeyValueBackend>, std::less<>> backends_;  // kind + url
-  std::map<std::string, std::weak_ptr<BlobstoreBackend>, std::less<>> blobstores_;
+  mutable Mutex mu_;
+  // kind + url
+  std::map<std::string, std::weak_ptr<KeyValueBackend>, std::less<>> backends_ GUARDED_BY(mu_);
+  std::map<std::string, std::weak_ptr<BlobstoreBackend>, std::less<>> blobstores_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::plugins

@@ -5,7 +5,7 @@
 namespace wcloud::plugins {
 
 Result<std::optional<Bytes>> MemoryBackend::Get(const std::string& bucket, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return std::optional<Bytes>();
   auto it = b->second.find(key);
@@ -14,19 +14,19 @@ Result<std::optional<Bytes>> MemoryBackend::Get(const std::string& bucket, const
 }
 
 Status MemoryBackend::Set(const std::string& bucket, const std::string& key, const Bytes& value) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   buckets_[bucket][key] = value;
   return Ok();
 }
 
 Status MemoryBackend::Delete(const std::string& bucket, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto b = buckets_.find(bucket); b != buckets_.end()) b->second.erase(key);
   return Ok();
 }
 
 Result<bool> MemoryBackend::Exists(const std::string& bucket, const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto b = buckets_.find(bucket);
   return b != buckets_.end() && b->second.count(key) != 0;
 }
@@ -34,7 +34,7 @@ Result<bool> MemoryBackend::Exists(const std::string& bucket, const std::string&
 // The cursor is an offset into the keys in order: a page may miss or repeat keys written
 // between calls, which the interface allows.
 Result<KeyPage> MemoryBackend::ListKeys(const std::string& bucket, std::optional<uint64_t> cursor) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   KeyPage page;
   auto b = buckets_.find(bucket);
   if (b == buckets_.end()) return page;
@@ -49,7 +49,7 @@ Result<KeyPage> MemoryBackend::ListKeys(const std::string& bucket, std::optional
 
 Result<uint64_t> MemoryBackend::Increment(const std::string& bucket, const std::string& key,
                                           uint64_t delta) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& entries = buckets_[bucket];
   uint64_t current = 0;
   if (auto it = entries.find(key); it != entries.end()) {
@@ -62,7 +62,7 @@ Result<uint64_t> MemoryBackend::Increment(const std::string& bucket, const std::
 
 Result<std::vector<std::optional<Bytes>>> MemoryBackend::GetMany(
     const std::string& bucket, const std::vector<std::string>& keys) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::optional<Bytes>> out;
   auto b = buckets_.find(bucket);
   for (const auto& key : keys) {
@@ -78,14 +78,14 @@ Result<std::vector<std::optional<Bytes>>> MemoryBackend::GetMany(
 
 Status MemoryBackend::SetMany(const std::string& bucket,
                               const std::vector<std::pair<std::string, Bytes>>& entries) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& b = buckets_[bucket];
   for (const auto& [key, value] : entries) b[key] = value;
   return Ok();
 }
 
 Status MemoryBackend::DeleteMany(const std::string& bucket, const std::vector<std::string>& keys) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto b = buckets_.find(bucket); b != buckets_.end()) {
     for (const auto& key : keys) b->second.erase(key);
   }

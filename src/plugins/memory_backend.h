@@ -4,10 +4,10 @@
 
 #include <cstddef>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "plugins/keyvalue_backend.h"
+#include "util/mutex.h"
 
 namespace wcloud::plugins {
 
@@ -30,8 +30,8 @@ class MemoryBackend final : public KeyValueBackend {
 
  private:
   const size_t page_size_;
-  std::mutex mu_;
-  std::map<std::string, std::map<std::string, Bytes>> buckets_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::map<std::string, Bytes>> buckets_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::plugins

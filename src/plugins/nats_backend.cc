@@ -92,7 +92,7 @@ Error NatsBackend::Failure(const std::string& bucket, const char* what, int stat
 }
 
 Result<NatsBackend::KvStore> NatsBackend::Store(const std::string& bucket) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // While libnats reconnects it would buffer a request and wait out its timeout; a guest is
   // better served by an error now.
   if (connection_ != nullptr && natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) {
@@ -143,7 +143,7 @@ Result<NatsBackend::KvStore> NatsBackend::Store(const std::string& bucket) {
 }
 
 void NatsBackend::Forget(const std::string& bucket) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   stores_.erase(bucket);
 }
 

@@ -12,11 +12,11 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "plugins/backend_url.h"
 #include "plugins/keyvalue_backend.h"
+#include "util/mutex.h"
 
 struct __natsConnection;
 struct __jsCtx;
@@ -73,10 +73,10 @@ class NatsBackend final : public KeyValueBackend {
   const std::string url_;
   const BackendUrl parsed_;
   const NatsOptions options_;
-  std::mutex mu_;
-  __natsConnection* connection_ = nullptr;  // guarded by mu_ until set, then immutable
-  __jsCtx* js_ = nullptr;
-  std::map<std::string, KvStore> stores_;  // guarded by mu_
+  Mutex mu_;
+  __natsConnection* connection_ GUARDED_BY(mu_) = nullptr;  // made on first use
+  __jsCtx* js_ GUARDED_BY(mu_) = nullptr;
+  std::map<std::string, KvStore> stores_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::plugins

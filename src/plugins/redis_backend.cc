@@ -93,8 +93,8 @@ Result<redisContext*> RedisBackend::Connect() {
 
 Result<redisContext*> RedisBackend::Acquire() {
   {
-    std::unique_lock lock(mu_);
-    idle_cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
+    MutexLock lock(mu_);
+    while (idle_.empty() && open_ >= options_.max_connections) idle_cv_.Wait(lock);
     if (!idle_.empty()) {
       redisContext* c = idle_.back();
       idle_.pop_back();
@@ -109,7 +109,7 @@ Result<redisContext*> RedisBackend::Acquire() {
 
 void RedisBackend::Release(redisContext* context, bool broken) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (broken) {
       --open_;
     } else {

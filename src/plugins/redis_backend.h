@@ -8,15 +8,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "plugins/backend_url.h"
 #include "plugins/keyvalue_backend.h"
+#include "util/mutex.h"
 
 struct redisContext;
 struct redisReply;
@@ -66,10 +65,10 @@ class RedisBackend final : public KeyValueBackend {
 
   const BackendUrl url_;
   const RedisOptions options_;
-  std::mutex mu_;
-  std::condition_variable idle_cv_;
-  std::vector<redisContext*> idle_;  // guarded by mu_
-  size_t open_ = 0;                  // contexts idle or in use; guarded by mu_
+  Mutex mu_;
+  CondVar idle_cv_;
+  std::vector<redisContext*> idle_ GUARDED_BY(mu_);
+  size_t open_ GUARDED_BY(mu_) = 0;  // contexts idle or in use
 };
 
 }  // namespace wcloud::plugins

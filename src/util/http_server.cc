@@ -8,9 +8,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <deque>
-#include <mutex>
 #include <set>
 #include <thread>
+
+#include "util/mutex.h"
 
 namespace wcloud {
 namespace {
@@ -29,8 +30,9 @@ class SessionBase {
 };
 
 struct SessionRegistry {
-  std::mutex mu;
-  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions;
+  Mutex mu;
+  std::set<std::weak_ptr<SessionBase>, std::owner_less<std::weak_ptr<SessionBase>>> sessions
+      GUARDED_BY(mu);
 };
 
 bool ParseTarget(const std::string& target, HttpRequest& req) {
@@ -108,7 +110,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     bool closed() const override { return closed_ || session_.expired(); }
     size_t pending_bytes() const override { return pending_; }
     void SetListener(std::function<void()> listener) override {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       listener_ = std::move(listener);
     }
 
@@ -127,7 +129,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     void Notify() {
       std::function<void()> listener;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         listener = listener_;
       }
       if (listener) listener();
@@ -137,8 +139,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const size_t max_pending_;
     std::atomic<bool> closed_{false};
     std::atomic<size_t> pending_{0};
-    std::mutex mu_;
-    std::function<void()> listener_;  // guarded by mu_
+    Mutex mu_;
+    std::function<void()> listener_ GUARDED_BY(mu_);
   };
 
   void Read() {
@@ -402,7 +404,7 @@ class BeastHttpServer : public HttpServer {
       retry_.cancel();
     });
     {
-      std::lock_guard lock(registry_.mu);
+      MutexLock lock(registry_.mu);
       for (auto& weak : registry_.sessions) {
         if (auto s = weak.lock()) s->Shutdown();
       }
@@ -420,7 +422,7 @@ class BeastHttpServer : public HttpServer {
 
  private:
   size_t LiveSessions() {
-    std::lock_guard lock(registry_.mu);
+    MutexLock lock(registry_.mu);
     for (auto it = registry_.sessions.begin(); it != registry_.sessions.end();) {
       it = it->expired() ? registry_.sessions.erase(it) : std::next(it);
     }
@@ -461,7 +463,7 @@ class BeastHttpServer : public HttpServer {
         session = s;
       }
       {
-        std::lock_guard lock(registry_.mu);
+        MutexLock lock(registry_.mu);
         if (++accepted_ % 256 == 0) {
           std::erase_if(registry_.sessions, [](const auto& w) { return w.expired(); });
         }
@@ -488,7 +490,7 @@ class BeastHttpServer : public HttpServer {
   std::vector<std::thread> threads_;
   SessionRegistry registry_;
   uint16_t port_ = 0;
-  uint64_t accepted_ = 0;
+  uint64_t accepted_ GUARDED_BY(registry_.mu) = 0;
   std::atomic<bool> stopped_{false};
 };
 

@@ -19,23 +19,38 @@ class CAPABILITY("mutex") Mutex {
   void lock() ACQUIRE() { mu_.lock(); }
   void unlock() RELEASE() { mu_.unlock(); }
   bool try_lock() TRY_ACQUIRE(true) { return mu_.try_lock(); }
+  // Tells the analysis the caller holds it where it cannot see so (a callback run under it).
+  void AssertHeld() const ASSERT_CAPABILITY(this) {}
 
  private:
   friend class CondVar;
   std::mutex mu_;
 };
 
-// Holds `mu` for its scope.
+// Holds `mu` for its scope. Unlock/Lock let a scope run a callback or drop an object outside
+// the lock and take it back; the analysis tracks which lines hold it.
 class SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
-  ~MutexLock() RELEASE() { mu_.unlock(); }
+  ~MutexLock() RELEASE() {
+    if (held_) mu_.unlock();
+  }
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
+
+  void Unlock() RELEASE() {
+    mu_.unlock();
+    held_ = false;
+  }
+  void Lock() ACQUIRE() {
+    mu_.lock();
+    held_ = true;
+  }
 
  private:
   friend class CondVar;
   Mutex& mu_;
+  bool held_ = true;
 };
 
 // std::condition_variable over a held MutexLock: waiting releases the mutex and takes it back

@@ -18,5 +18,6 @@
 #define ACQUIRE(...) WCLOUD_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) WCLOUD_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define TRY_ACQUIRE(...) WCLOUD_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
+#define ASSERT_CAPABILITY(x) WCLOUD_THREAD_ANNOTATION(assert_capability(x))
 #define EXCLUDES(...) WCLOUD_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define NO_THREAD_SAFETY_ANALYSIS WCLOUD_THREAD_ANNOTATION(no_thread_safety_analysis)

@@ -19,7 +19,7 @@ std::shared_ptr<Pollable> MemoryInputStream::Subscribe() {
 }
 
 StreamResult<uint64_t> MemoryOutputStream::CheckWrite() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (closed_) {
     return StreamError::Closed();
   }
@@ -27,7 +27,7 @@ StreamResult<uint64_t> MemoryOutputStream::CheckWrite() {
 }
 
 StreamStatus MemoryOutputStream::Write(std::span<const uint8_t> bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (closed_) {
     return StreamError::Closed();
   }
@@ -36,7 +36,7 @@ StreamStatus MemoryOutputStream::Write(std::span<const uint8_t> bytes) {
 }
 
 StreamStatus MemoryOutputStream::Flush() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (closed_) {
     return StreamError::Closed();
   }
@@ -48,12 +48,12 @@ std::shared_ptr<Pollable> MemoryOutputStream::Subscribe() {
 }
 
 std::string MemoryOutputStream::contents() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return contents_;
 }
 
 void MemoryOutputStream::Close() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   closed_ = true;
 }
 

@@ -4,10 +4,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "util/mutex.h"
 #include "wasi/streams.h"
 
 namespace wcloud::wasi {
@@ -40,9 +40,9 @@ class MemoryOutputStream : public OutputStream {
   void Close();
 
  private:
-  mutable std::mutex mu_;
-  std::string contents_;
-  bool closed_ = false;
+  mutable Mutex mu_;
+  std::string contents_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace wcloud::wasi

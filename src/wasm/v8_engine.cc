@@ -4,8 +4,8 @@
 #include <v8.h>
 
 #include <atomic>
-#include <mutex>
 
+#include "util/mutex.h"
 #include "wasm/module_info.h"
 #include "wasm/v8_module.h"
 #include "wasm/v8_store.h"
@@ -79,7 +79,7 @@ class V8Engine final : public Engine, private V8Compiler {
  private:
   Result<std::shared_ptr<v8::CompiledWasmModule>> CompileBytes(std::span<const uint8_t> bytes,
                                                                bool lazy) override {
-    std::lock_guard lock(compile_mu_);
+    MutexLock lock(compile_mu_);
     // Lazy compilation is a V8 flag read when a module is compiled; compiles are serialized
     // here, so each one sees the setting it asked for.
     if (lazy != lazy_) {
@@ -108,8 +108,8 @@ class V8Engine final : public Engine, private V8Compiler {
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   Watchdog watchdog_;
   V8Runtime runtime_;
-  std::mutex compile_mu_;
-  bool lazy_ = true;  // as kFlags sets it
+  Mutex compile_mu_;
+  bool lazy_ GUARDED_BY(compile_mu_) = true;  // as kFlags sets it
   v8::Isolate* compile_isolate_ = nullptr;
   v8::Global<v8::Context> compile_context_;
   std::atomic<uint64_t> next_module_id_{1};

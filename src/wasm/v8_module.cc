@@ -5,7 +5,7 @@ namespace wcloud::wasm {
 Result<std::shared_ptr<v8::CompiledWasmModule>> V8Module::CompiledFor(
     std::optional<uint64_t> max_pages) const {
   if (!max_pages || info_.memories.empty()) return compiled_;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = limited_.find(*max_pages); it != limited_.end()) return it->second;
   const v8::MemorySpan<const uint8_t> wire = compiled_->GetWireBytesRef();
   const std::span<const uint8_t> bytes(wire.data(), wire.size());

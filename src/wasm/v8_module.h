@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 
+#include "util/mutex.h"
 #include "util/result.h"
 #include "wasm/engine.h"
 #include "wasm/module_info.h"
@@ -55,8 +55,8 @@ class V8Module final : public Module, public std::enable_shared_from_this<V8Modu
   const std::shared_ptr<v8::CompiledWasmModule> compiled_;
   const bool lazy_;
   V8Compiler& compiler_;
-  mutable std::mutex mu_;
-  mutable std::map<uint64_t, std::shared_ptr<v8::CompiledWasmModule>> limited_;
+  mutable Mutex mu_;
+  mutable std::map<uint64_t, std::shared_ptr<v8::CompiledWasmModule>> limited_ GUARDED_BY(mu_);
 };
 
 }  // namespace wcloud::wasm

@@ -6,7 +6,7 @@ Watchdog::Watchdog() : thread_([this] { Run(); }) {}
 
 Watchdog::~Watchdog() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   wake_.notify_one();
@@ -16,7 +16,7 @@ Watchdog::~Watchdog() {
 void Watchdog::Arm(DeadlineTarget* target, Clock::time_point deadline) {
   bool earliest;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     EraseLocked(target);
     armed_.emplace(target, deadline);
     queue_.emplace(deadline, target);
@@ -26,7 +26,7 @@ void Watchdog::Arm(DeadlineTarget* target, Clock::time_point deadline) {
 }
 
 void Watchdog::Disarm(DeadlineTarget* target) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   EraseLocked(target);
 }
 
@@ -38,17 +38,17 @@ void Watchdog::EraseLocked(DeadlineTarget* target) {
 }
 
 void Watchdog::Run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_) {
     if (queue_.empty()) {
       waking_at_ = Clock::time_point::max();
-      wake_.wait(lock);
+      wake_.Wait(lock);
       continue;
     }
     const auto [deadline, target] = *queue_.begin();
     if (Clock::now() < deadline) {
       waking_at_ = deadline;
-      wake_.wait_until(lock, deadline);
+      wake_.WaitUntil(lock, deadline);
       continue;
     }
     queue_.erase(queue_.begin());

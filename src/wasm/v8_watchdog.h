@@ -2,12 +2,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
+
+#include "util/mutex.h"
 
 namespace wcloud::wasm {
 
@@ -38,16 +38,16 @@ class Watchdog {
 
  private:
   void Run();
-  void EraseLocked(DeadlineTarget* target);
+  void EraseLocked(DeadlineTarget* target) REQUIRES(mu_);
 
-  std::mutex mu_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar wake_;
+  bool stop_ GUARDED_BY(mu_) = false;
   // When the thread wakes by itself next (max: not until notified). A deadline no earlier than
   // this needs no notify, so arming per request does not wake the thread per request.
-  Clock::time_point waking_at_ = Clock::time_point::max();
-  std::set<std::pair<Clock::time_point, DeadlineTarget*>> queue_;
-  std::unordered_map<DeadlineTarget*, Clock::time_point> armed_;
+  Clock::time_point waking_at_ GUARDED_BY(mu_) = Clock::time_point::max();
+  std::set<std::pair<Clock::time_point, DeadlineTarget*>> queue_ GUARDED_BY(mu_);
+  std::unordered_map<DeadlineTarget*, Clock::time_point> armed_ GUARDED_BY(mu_);
   std::thread thread_;  // last: starts after the state above exists
 };
 

@@ -13,7 +13,7 @@ class BodyPipe::DataPollable : public Pollable {
  public:
   explicit DataPollable(std::shared_ptr<BodyPipe> pipe) : pipe_(std::move(pipe)) {}
   bool Ready() override {
-    std::lock_guard lock(pipe_->mu_);
+    MutexLock lock(pipe_->mu_);
     if (pipe_->DataReadyLocked()) return true;
     pipe_->data_waker_->Clear();
     return false;
@@ -28,7 +28,7 @@ class BodyPipe::SpacePollable : public Pollable {
  public:
   explicit SpacePollable(std::shared_ptr<BodyPipe> pipe) : pipe_(std::move(pipe)) {}
   bool Ready() override {
-    std::lock_guard lock(pipe_->mu_);
+    MutexLock lock(pipe_->mu_);
     if (pipe_->SpaceReadyLocked()) return true;
     pipe_->space_waker_->Clear();
     return false;
@@ -46,12 +46,12 @@ Result<std::shared_ptr<BodyPipe>> BodyPipe::Create(size_t capacity) {
 }
 
 void BodyPipe::SetResumeProducer(std::function<void()> fn) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   resume_producer_ = std::move(fn);
 }
 
 void BodyPipe::SetResumeConsumer(std::function<void()> fn) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   resume_consumer_ = std::move(fn);
 }
 
@@ -62,7 +62,7 @@ bool BodyPipe::SpaceReadyLocked() const {
 }
 
 StreamResult<uint64_t> BodyPipe::Space() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (consumer_closed_) {
     return close_reason_ ? HttpStreamError(*close_reason_) : StreamError::Closed();
   }
@@ -74,7 +74,7 @@ StreamResult<uint64_t> BodyPipe::Space() {
 StreamStatus BodyPipe::Write(std::span<const uint8_t> bytes) {
   std::function<void()> resume;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (consumer_closed_) {
       return close_reason_ ? HttpStreamError(*close_reason_) : StreamError::Closed();
     }
@@ -94,7 +94,7 @@ StreamStatus BodyPipe::Write(std::span<const uint8_t> bytes) {
 }
 
 bool BodyPipe::Offer(std::span<const uint8_t> bytes) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (queued_ > 0 && queued_ + bytes.size() > capacity_) {
     producer_paused_ = true;
     return false;
@@ -109,7 +109,7 @@ bool BodyPipe::Offer(std::span<const uint8_t> bytes) {
 void BodyPipe::End(FieldList trailers) {
   std::function<void()> resume;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (ended_ || error_) return;
     ended_ = true;
     trailers_ = std::move(trailers);
@@ -126,7 +126,7 @@ void BodyPipe::End(FieldList trailers) {
 void BodyPipe::Fail(ErrorCode error) {
   std::function<void()> resume;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (ended_ || error_) return;
     error_ = std::move(error);
     data_waker_->Notify();
@@ -140,7 +140,7 @@ void BodyPipe::Fail(ErrorCode error) {
 }
 
 bool BodyPipe::ConsumerClosed() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return consumer_closed_;
 }
 
@@ -169,7 +169,7 @@ BodyPipe::ReadResult BodyPipe::Read(size_t max) {
   ReadResult result;
   std::function<void()> resume;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (queued_ == 0) {
       if (error_) {
         result.error = error_;
@@ -197,7 +197,7 @@ size_t BodyPipe::ReadInto(uint8_t* out, size_t max, bool* paused, std::optional<
   std::function<void()> resume;
   size_t n = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     *paused = false;
     if (queued_ == 0) {
       if (error_) {
@@ -222,7 +222,7 @@ size_t BodyPipe::ReadInto(uint8_t* out, size_t max, bool* paused, std::optional<
 void BodyPipe::CloseConsumer(std::optional<ErrorCode> error) {
   std::function<void()> resume;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (consumer_closed_) return;
     consumer_closed_ = true;
     close_reason_ = std::move(error);
@@ -239,12 +239,12 @@ void BodyPipe::CloseConsumer(std::optional<ErrorCode> error) {
 }
 
 FieldList BodyPipe::Trailers() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return trailers_;
 }
 
 bool BodyPipe::Ended() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return ended_;
 }
 
@@ -253,7 +253,7 @@ std::shared_ptr<Pollable> BodyPipe::SubscribeData() {
 }
 
 uint64_t BodyPipe::total_written() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return total_written_;
 }
 

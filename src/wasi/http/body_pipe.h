@@ -10,12 +10,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/fields.h"
 #include "wasi/http/http_error.h"
@@ -80,28 +80,28 @@ class BodyPipe : public std::enable_shared_from_this<BodyPipe> {
       : capacity_(capacity), data_waker_(std::move(data)), space_waker_(std::move(space)) {}
   class DataPollable;
   class SpacePollable;
-  bool DataReadyLocked() const;
-  bool SpaceReadyLocked() const;
-  size_t TakeLocked(uint8_t* out, size_t max);
+  bool DataReadyLocked() const REQUIRES(mu_);
+  bool SpaceReadyLocked() const REQUIRES(mu_);
+  size_t TakeLocked(uint8_t* out, size_t max) REQUIRES(mu_);
 
   const size_t capacity_;
   std::shared_ptr<Waker> data_waker_;   // readable: bytes, end or failure
   std::shared_ptr<Waker> space_waker_;  // writable: room, or the consumer is gone
 
-  std::mutex mu_;
-  std::deque<std::vector<uint8_t>> chunks_;
-  size_t head_offset_ = 0;  // bytes of chunks_.front() already read
-  size_t queued_ = 0;
-  bool ended_ = false;
-  std::optional<ErrorCode> error_;
-  bool consumer_closed_ = false;
-  std::optional<ErrorCode> close_reason_;
-  bool producer_paused_ = false;
-  bool consumer_paused_ = false;
-  FieldList trailers_;
-  uint64_t total_written_ = 0;
-  std::function<void()> resume_producer_;
-  std::function<void()> resume_consumer_;
+  Mutex mu_;
+  std::deque<std::vector<uint8_t>> chunks_ GUARDED_BY(mu_);
+  size_t head_offset_ GUARDED_BY(mu_) = 0;  // bytes of chunks_.front() already read
+  size_t queued_ GUARDED_BY(mu_) = 0;
+  bool ended_ GUARDED_BY(mu_) = false;
+  std::optional<ErrorCode> error_ GUARDED_BY(mu_);
+  bool consumer_closed_ GUARDED_BY(mu_) = false;
+  std::optional<ErrorCode> close_reason_ GUARDED_BY(mu_);
+  bool producer_paused_ GUARDED_BY(mu_) = false;
+  bool consumer_paused_ GUARDED_BY(mu_) = false;
+  FieldList trailers_ GUARDED_BY(mu_);
+  uint64_t total_written_ GUARDED_BY(mu_) = 0;
+  std::function<void()> resume_producer_ GUARDED_BY(mu_);
+  std::function<void()> resume_consumer_ GUARDED_BY(mu_);
 };
 
 // The guest's input-stream over a pipe's consumer side. Destroying it (the guest dropped the

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
 #include <deque>
 #include <thread>
 #include <unordered_map>
@@ -33,7 +32,7 @@ Result<std::shared_ptr<ResponseFuture>> ResponseFuture::Create() {
 }
 
 bool ResponseFuture::Ready() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (resolved_) return true;
   waker_->Clear();
   return false;
@@ -44,7 +43,7 @@ std::shared_ptr<Pollable> ResponseFuture::Subscribe() {
 }
 
 std::optional<Expected<ClientResponse, ErrorCode>> ResponseFuture::Take() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!result_) return std::nullopt;
   auto out = std::move(result_);
   result_.reset();
@@ -52,7 +51,7 @@ std::optional<Expected<ClientResponse, ErrorCode>> ResponseFuture::Take() {
 }
 
 void ResponseFuture::Resolve(Expected<ClientResponse, ErrorCode> result) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (resolved_) return;
   resolved_ = true;
   result_ = std::move(result);
@@ -169,7 +168,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
 
   void Stop() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     curl_multi_wakeup(multi_);
@@ -196,7 +195,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
 
   void Post(std::shared_ptr<Transfer> t, bool add) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       (add ? adds_ : resumes_).push_back(std::move(t));
     }
     curl_multi_wakeup(multi_);
@@ -204,7 +203,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
 
   void Cancel(const std::shared_ptr<Transfer>& t) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       cancels_.push_back(t);
     }
     curl_multi_wakeup(multi_);
@@ -353,7 +352,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
     while (true) {
       std::vector<std::shared_ptr<Transfer>> adds, resumes, cancels;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (stopping_) return;
         adds.swap(adds_);
         resumes.swap(resumes_);
@@ -469,9 +468,11 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
   Options options_;
   CURLM* multi_ = nullptr;
   std::thread thread_;
-  std::mutex mu_;
-  bool stopping_ = false;
-  std::vector<std::shared_ptr<Transfer>> adds_, resumes_, cancels_;
+  Mutex mu_;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::vector<std::shared_ptr<Transfer>> adds_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Transfer>> resumes_ GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Transfer>> cancels_ GUARDED_BY(mu_);
   // Only the client's thread touches these (and Stop, after joining it).
   std::unordered_map<CURL*, std::shared_ptr<Transfer>> transfers_;
   std::atomic<uint64_t> connections_opened_{0};

@@ -8,10 +8,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/expected.h"
 #include "wasi/http/body_pipe.h"
@@ -60,9 +60,9 @@ class ResponseFuture : public std::enable_shared_from_this<ResponseFuture> {
   class FuturePollable;
   explicit ResponseFuture(std::shared_ptr<Waker> waker) : waker_(std::move(waker)) {}
   std::shared_ptr<Waker> waker_;
-  std::mutex mu_;
-  std::optional<Expected<ClientResponse, ErrorCode>> result_;
-  bool resolved_ = false;
+  Mutex mu_;
+  std::optional<Expected<ClientResponse, ErrorCode>> result_ GUARDED_BY(mu_);
+  bool resolved_ GUARDED_BY(mu_) = false;
 };
 
 class HttpClient {
