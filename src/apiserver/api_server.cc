@@ -6,6 +6,7 @@
 
 #include "api/label_selector.h"
 #include "apiserver/openapi.h"
+#include "apiserver/openapi_v2.h"
 #include "apiserver/protobuf_body.h"
 #include "apiserver/reviews.h"
 #include "apiserver/table.h"
@@ -214,6 +215,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
                               {"gitCommit", std::string(GitCommit())},
                               {"platform", "linux/amd64"}});
   }
+  if (path == "/openapi/v2") return ServeOpenApiV2(req);
   if (path == "/openapi/v3") return JsonResponse(200, OpenApiIndex());
   if (path.rfind("/openapi/v3/", 0) == 0) {
     Json doc = OpenApiGroupVersion(path.substr(std::string("/openapi/v3/").size()));
