@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "api/label_selector.h"
+#include "apiserver/crd_resource.h"
 #include "apiserver/openapi.h"
+#include "apiserver/openapi_v2.h"
 #include "apiserver/protobuf_body.h"
 #include "apiserver/reviews.h"
 #include "apiserver/table.h"
@@ -93,6 +95,14 @@ std::vector<std::string> Groups() {
       groups.push_back(d.group);
     }
   }
+  return groups;
+}
+
+// Groups served at v1 beside our resources' (which come from AllResources): the self reviews
+// and apiextensions.k8s.io for the built-in CRDs.
+std::vector<std::string> V1OnlyGroups() {
+  std::vector<std::string> groups = ReviewGroups();
+  groups.push_back(kApiExtensionsGroup);
   return groups;
 }
 
@@ -214,6 +224,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
                               {"gitCommit", std::string(GitCommit())},
                               {"platform", "linux/amd64"}});
   }
+  if (path == "/openapi/v2") return ServeOpenApiV2(req);
   if (path == "/openapi/v3") return JsonResponse(200, OpenApiIndex());
   if (path.rfind("/openapi/v3/", 0) == 0) {
     Json doc = OpenApiGroupVersion(path.substr(std::string("/openapi/v3/").size()));
@@ -229,7 +240,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   if (path == "/apis") {
     Json groups = Json::array();
     for (const auto& g : Groups()) groups.push_back(GroupOf(g));
-    for (const auto& g : ReviewGroups()) {
+    for (const auto& g : V1OnlyGroups()) {
       Json gv = {{"groupVersion", g + "/v1"}, {"version", "v1"}};
       groups.push_back({{"name", g}, {"versions", Json::array({gv})}, {"preferredVersion", gv}});
     }
@@ -254,7 +265,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
           return JsonResponse(200, doc);
         }
       }
-      for (const auto& g : ReviewGroups()) {
+      for (const auto& g : V1OnlyGroups()) {
         if (g != parts[1]) continue;
         Json gv = {{"groupVersion", g + "/v1"}, {"version", "v1"}};
         return JsonResponse(200, {{"kind", "APIGroup"},
@@ -275,6 +286,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   if (i == parts.size()) {
     Json list = ResourceList(group, version);
     for (auto& r : ReviewResources(group, version)) list["resources"].push_back(std::move(r));
+    for (auto& r : CrdDiscoveryResources(group, version)) list["resources"].push_back(std::move(r));
     if (list["resources"].empty()) return NotFoundPath();
     return JsonResponse(200, list);
   }
@@ -287,6 +299,12 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     rest.erase(rest.begin(), rest.begin() + 2);
   }
   scope.def = FindResource(group, version, rest[0]);
+  if (!scope.def && group == CrdResource().group && version == CrdResource().version &&
+      rest[0] == CrdResource().plural && scope.ns.empty() && rest.size() <= 2) {
+    scope.def = &CrdResource();
+    if (rest.size() > 1) scope.name = rest[1];
+    return ServeCrds(req, scope);
+  }
   if (!scope.def) return NotFoundPath();
   if (rest.size() > 1) scope.name = rest[1];
   if (rest.size() > 2) scope.subresource = rest[2];
@@ -399,6 +417,42 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   return FromResult(StatusResult(405, "MethodNotAllowed", "method not allowed"));
 }
 
+HttpResponse ApiServer::ServeCrds(const HttpRequest& req, const RequestScope& scope) {
+  const std::string& method = req.method;
+  const bool table = WantsTable(req.Header("accept"));
+  if (method == "GET" && scope.name.empty()) {
+    auto watch = BoolQuery(req, "watch");
+    if (!watch) return FromResult(StatusResult(400, "BadRequest", watch.error().message()));
+    if (*watch) return Watch(req, scope);
+    ApiResult r =
+        crds_.List(req.Query("labelSelector"), req.Query("fieldSelector"), store_.revision());
+    if (!r.ok() || !table) return FromResult(r);
+    std::vector<Json> items(r.body["items"].begin(), r.body["items"].end());
+    return JsonResponse(200, ToTable(*scope.def, items, req.Query("includeObject"),
+                                     r.body["metadata"]["resourceVersion"], ""));
+  }
+  if (method == "GET") {
+    ApiResult r = crds_.Get(scope.name);
+    if (!r.ok() || !table) return FromResult(r);
+    return JsonResponse(200, ToTable(*scope.def, {r.body}, req.Query("includeObject"),
+                                     r.body["metadata"].value("resourceVersion", ""), ""));
+  }
+  std::string name = scope.name;
+  if (method == "POST") {  // the name a create asked for, when the body says
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_object() && body.contains("metadata") && body["metadata"].is_object()) {
+      name = body["metadata"].value("name", "");
+    }
+  }
+  const std::string verb = method == "POST"     ? "create"
+                           : method == "PUT"    ? "update"
+                           : method == "PATCH"  ? "patch"
+                           : method == "DELETE" ? (name.empty() ? "deletecollection" : "delete")
+                                                : "";
+  if (verb.empty()) return FromResult(StatusResult(405, "MethodNotAllowed", "method not allowed"));
+  return FromResult(BuiltInCrds::RefuseWrite(verb, name));
+}
+
 HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope) {
   const ResourceDef& def = *scope.def;
   std::string rv = req.Query("resourceVersion");
@@ -428,7 +482,9 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
     Registry::ListQuery q;
     q.label_selector = req.Query("labelSelector");
     q.field_selector = field_selector;
-    ApiResult listed = registry_.List(def, scope.ns, q);
+    ApiResult listed = &def == &CrdResource()
+                           ? crds_.List(q.label_selector, q.field_selector, store_.revision())
+                           : registry_.List(def, scope.ns, q);
     if (!listed.ok()) return FromResult(listed);
     initial.assign(listed.body["items"].begin(), listed.body["items"].end());
     from = std::stoll(listed.body["metadata"]["resourceVersion"].get<std::string>());
@@ -439,6 +495,8 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
       return FromResult(StatusResult(400, "BadRequest", "invalid resourceVersion"));
     }
   }
+  // The built-in CRDs never change, so no revision is too old to watch them from.
+  if (&def == &CrdResource()) from = store_.revision();
   auto stream = store_.Watch(def.StoreKey(), def.namespaced ? scope.ns : "", from);
 
   HttpResponse r;

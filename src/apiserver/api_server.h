@@ -5,11 +5,13 @@
 #include <memory>
 #include <string>
 
+#include "apiserver/crd_resource.h"
 #include "apiserver/object_store.h"
 #include "apiserver/registry.h"
 #include "apiserver/watch_hub.h"
 #include "util/http_server.h"
 #include "util/result.h"
+#include "util/timestamp.h"
 
 namespace wcloud::apiserver {
 
@@ -31,14 +33,16 @@ class ApiServer {
 
  private:
   ApiServer(ObjectStore& store, Options options)
-      : store_(store), registry_(store), options_(std::move(options)) {}
+      : store_(store), registry_(store), options_(std::move(options)), crds_(NowTime()) {}
   HttpResponse Handle(const HttpRequest& req);
   HttpResponse Serve(const HttpRequest& req);
   HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
+  HttpResponse ServeCrds(const HttpRequest& req, const RequestScope& scope);
 
   ObjectStore& store_;
   Registry registry_;
   Options options_;
+  const BuiltInCrds crds_;  // established when this server starts
   std::unique_ptr<HttpServer> http_;
   WatchHub watches_;  // every open watch response
 };

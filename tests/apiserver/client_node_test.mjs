@@ -1,5 +1,5 @@
 // A second, independent client against `wcloud up`: the official JavaScript Kubernetes client
-// (@kubernetes/client-node) lists, creates, watches and deletes our objects.
+// (@kubernetes/client-node) lists, creates, watches and deletes our objects, and lists the CRDs.
 // Usage: node client_node_test.mjs WCLOUD_BINARY NODE_MODULES_DIR
 import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
@@ -33,6 +33,20 @@ try {
 
   const namespaces = await core.listNamespace();
   check(namespaces.items.some((n) => n.metadata.name === 'default'), 'lists namespaces');
+
+  // The built-in CRDs (issue #16 item 7): listed and established, not deletable.
+  const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const crds = await extensions.listCustomResourceDefinition();
+  check(crds.items.length === 5 && crds.items.every((c) => c.spec.group === 'runtime.wasmcloud.dev' &&
+    c.status.conditions.some((x) => x.type === 'Established' && x.status === 'True')),
+  `lists the five established CRDs (${crds.items.map((c) => c.metadata.name).join(', ')})`);
+  let refused = false;
+  try {
+    await extensions.deleteCustomResourceDefinition({ name: 'workloads.runtime.wasmcloud.dev' });
+  } catch (e) {
+    refused = e.code === 405;
+  }
+  check(refused, 'a CRD delete is refused with 405');
 
   const events = [];
   const watch = new k8s.Watch(kc);
