@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "api/field_error.h"
 #include "util/json.h"
 
 namespace wcloud::apiserver {
@@ -15,6 +16,11 @@ namespace wcloud::apiserver {
 // and returns anything else unchanged.
 Json CoreEventToEventsV1(Json event);
 Json EventsV1ToCoreEvent(Json event);
+
+// What the real server requires of an Event created through events.k8s.io/v1 (the core API keeps
+// its legacy leniency): eventTime, reportingController, reportingInstance, action and reason set,
+// type Normal or Warning, a note of at most 1 KiB, and a series with count >= 2.
+api::FieldErrors ValidateEventsV1(const Json& event);
 
 // The core Event field an events.k8s.io/v1 field selector's field reads ("regarding.name":
 // "involvedObject.name"), or nullopt when events.k8s.io/v1 Events cannot be selected by it.

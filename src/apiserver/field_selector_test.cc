@@ -113,6 +113,20 @@ TEST(EventConversion, EventsV1IsTheCoreEventInAnotherShape) {
       "regarding.kind=Workload,regarding.name=w,reportingController=wcloud-operator", CoreEvent()));
 }
 
+TEST(EventConversion, EventsV1WritesNeedWhatTheRealServerRequires) {
+  Json complete = CoreEventToEventsV1(CoreEvent());
+  complete["eventTime"] = "2026-01-01T00:00:00.000000Z";
+  complete["action"] = "Place";
+  EXPECT_TRUE(ValidateEventsV1(complete).empty());
+  Json bare = {{"apiVersion", "events.k8s.io/v1"}, {"kind", "Event"}, {"type", "Info"}};
+  std::string all;
+  for (const auto& e : ValidateEventsV1(bare)) all += e.ToString() + "\n";
+  EXPECT_EQ(all,
+            "eventTime: Required value\nreportingController: Required value\n"
+            "reportingInstance: Required value\naction: Required value\nreason: Required value\n"
+            "type: Unsupported value: \"Info\": supported values: \"Normal\", \"Warning\"\n");
+}
+
 TEST(WatchFilter, ObjectsEnteringAndLeavingTheSelection) {
   WatchFilter filter([](const Json& o) { return o.value("reason", "") == "X"; }, {"default/held"});
   auto object = [](const std::string& name, const std::string& reason) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "api/codec.h"
+#include "apiserver/event_conversion.h"
 #include "apiserver/field_ownership.h"
 #include "apiserver/field_selector.h"
 #include "util/random.h"
@@ -350,6 +351,10 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
 
   ApiResult admitted = Admit(scope, body);
   if (!admitted.ok()) return admitted;
+  // Created through events.k8s.io/v1, an Event must be complete (core v1 keeps its leniency).
+  if (def.storage_group && def.kind == "Event") {
+    if (auto errors = ValidateEventsV1(body); !errors.empty()) return Invalid(def, name, errors);
+  }
   if (def.namespaced) {
     ApiResult ns = EnsureNamespace(scope.ns);
     if (!ns.ok()) return ns;

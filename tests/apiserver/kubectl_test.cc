@@ -511,6 +511,15 @@ type: Normal
             "probed it");
   auto resources = Ok({"api-resources", "--api-group=events.k8s.io", "-o", "name"});
   EXPECT_EQ(resources.out, "events.events.k8s.io\n");
+  // Created there, an Event must be complete, as on a real server.
+  auto incomplete = up_.Kubectl({"create", "-f", "-"}, R"(apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: incomplete}
+reason: Probed
+type: Normal
+)");
+  EXPECT_NE(incomplete.exit_code, 0);
+  EXPECT_NE(incomplete.err.find("eventTime: Required value"), std::string::npos) << incomplete.err;
 }
 
 TEST_F(KubectlTest, KubectlFindsTheCoreResourcesItExpects) {
