@@ -39,7 +39,7 @@ std::vector<Json> GenerateCrds() {
                     {"plural", k.plural},
                     {"singular", k.singular},
                     {"shortNames", k.short_names},
-                    {"categories", Json::array({kCategory})}}},
+                    {"categories", k.categories}}},
                   {"scope", "Namespaced"},
                   {"versions", Json::array({version})}}}};
     crds.push_back(std::move(crd));

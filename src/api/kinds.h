@@ -25,6 +25,9 @@ struct KindInfo {
   std::vector<std::string> short_names;
   bool scale = false;  // has /scale (spec.replicas, status.replicas, status.selector)
   std::vector<PrinterColumn> columns;
+  // kubectl get <category>: every kind is in kCategory; the workload-like ones (what users run
+  // and scale, as Deployments and Pods are) also in "all".
+  std::vector<std::string> categories;
 };
 
 inline constexpr char kCategory[] = "wasmcloud";

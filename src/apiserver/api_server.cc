@@ -1,11 +1,12 @@
 #include "apiserver/api_server.h"
 
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
-#include "api/label_selector.h"
 #include "apiserver/crd_resource.h"
+#include "apiserver/field_selector.h"
 #include "apiserver/openapi.h"
 #include "apiserver/openapi_v2.h"
 #include "apiserver/protobuf_body.h"
@@ -20,6 +21,7 @@ namespace {
 
 const std::vector<std::string> kVerbs = {"create", "delete", "deletecollection", "get",
                                          "list",   "patch",  "update",           "watch"};
+const std::vector<std::string> kReadVerbs = {"get", "list", "watch"};
 
 HttpResponse JsonResponse(int status, const Json& body,
                           const std::vector<std::string>& warnings = {}) {
@@ -51,7 +53,7 @@ Json ResourceList(const std::string& group, const std::string& version) {
               {"singularName", d.singular},
               {"namespaced", d.namespaced},
               {"kind", d.kind},
-              {"verbs", kVerbs},
+              {"verbs", d.absent ? kReadVerbs : kVerbs},
               {"storageVersionHash", ""}};
     if (!d.short_names.empty()) r["shortNames"] = d.short_names;
     if (!d.categories.empty()) r["categories"] = d.categories;
@@ -314,6 +316,7 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
     return NotFoundPath();
   }
   if (scope.def->namespaced && scope.ns.empty() && !scope.name.empty()) return NotFoundPath();
+  if (scope.def->absent && req.method != "GET") return FromResult(RefuseAbsent(*scope.def));
   // Everything after this recurses per level of a body's nesting (parse, patch, compare, dump).
   if (!req.body.empty() && req.Header("content-type").find("protobuf") == std::string::npos) {
     if (auto deep = CheckJsonDepth(req.body); !deep) {
@@ -456,9 +459,8 @@ HttpResponse ApiServer::ServeCrds(const HttpRequest& req, const RequestScope& sc
 HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope) {
   const ResourceDef& def = *scope.def;
   std::string rv = req.Query("resourceVersion");
-  auto selector = api::LabelSelector::Parse(req.Query("labelSelector"));
-  if (!selector) return FromResult(StatusResult(400, "BadRequest", selector.error().message()));
-  std::string field_selector = req.Query("fieldSelector");
+  auto selection = Selection::Parse(def, req.Query("labelSelector"), req.Query("fieldSelector"));
+  if (!selection) return FromResult(StatusResult(400, "BadRequest", selection.error().message()));
   bool table = WantsTable(req.Header("accept"));
   auto bookmarks_query = BoolQuery(req, "allowWatchBookmarks");
   if (!bookmarks_query) {
@@ -478,60 +480,51 @@ HttpResponse ApiServer::Watch(const HttpRequest& req, const RequestScope& scope)
   // Without a resourceVersion (or "0"), a watch starts with the current objects as ADDED.
   std::vector<Json> initial;
   int64_t from = 0;
-  if (rv.empty() || rv == "0") {
-    Registry::ListQuery q;
-    q.label_selector = req.Query("labelSelector");
-    q.field_selector = field_selector;
-    ApiResult listed = &def == &CrdResource()
-                           ? crds_.List(q.label_selector, q.field_selector, store_.revision())
-                           : registry_.List(def, scope.ns, q);
-    if (!listed.ok()) return FromResult(listed);
-    initial.assign(listed.body["items"].begin(), listed.body["items"].end());
-    from = std::stoll(listed.body["metadata"]["resourceVersion"].get<std::string>());
-  } else {
+  Registry::ListQuery q;
+  q.label_selector = req.Query("labelSelector");
+  q.field_selector = req.Query("fieldSelector");
+  const bool initial_list = rv.empty() || rv == "0";
+  if (!initial_list) {
     try {
       from = std::stoll(rv);
     } catch (...) {
       return FromResult(StatusResult(400, "BadRequest", "invalid resourceVersion"));
     }
   }
+  // A selective watch tells apart objects that stop matching (sent as DELETED) from ones the
+  // client never held: those it holds are the initial list's, or else the ones matching now.
+  const bool crds = &def == &CrdResource();
+  std::set<std::string> held;
+  if (initial_list || !selection->empty()) {
+    ApiResult listed = crds ? crds_.List(q.label_selector, q.field_selector, store_.revision())
+                            : registry_.List(def, scope.ns, q);
+    if (!listed.ok()) return FromResult(listed);
+    for (const auto& item : listed.body["items"]) held.insert(WatchFilter::KeyOf(item));
+    if (initial_list) {
+      initial.assign(listed.body["items"].begin(), listed.body["items"].end());
+      from = std::stoll(listed.body["metadata"]["resourceVersion"].get<std::string>());
+    }
+  }
   // The built-in CRDs never change, so no revision is too old to watch them from.
-  if (&def == &CrdResource()) from = store_.revision();
+  if (crds) from = store_.revision();
   auto stream = store_.Watch(def.StoreKey(), def.namespaced ? scope.ns : "", from);
 
   HttpResponse r;
   r.headers.emplace_back("Content-Type", "application/json");
   r.headers.emplace_back("Cache-Control", "no-cache, private");
   auto encode = [=, &def](const std::string& type, const Json& object) {
-    Json o = object;
+    Json o = type == "ERROR" || type == "BOOKMARK" ? object : FromStorage(def, object);
     if (table && type != "ERROR" && type != "BOOKMARK") {
-      o = ToTable(def, {object}, include_object, object["metadata"].value("resourceVersion", ""),
-                  "");
+      o = ToTable(def, {o}, include_object, object["metadata"].value("resourceVersion", ""), "");
     }
     return Json({{"type", type}, {"object", o}}).dump() + "\n";
   };
-  auto matches = [=](const Json& o) {
-    api::Labels labels;
-    if (o.contains("metadata") && o["metadata"].contains("labels")) {
-      for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {
-        if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
-      }
-    }
-    if (!selector->Matches(labels)) return false;
-    if (field_selector.empty()) return true;
-    for (const char* field : {"metadata.name", "metadata.namespace"}) {
-      std::string key = std::string(field) + "=";
-      if (field_selector.rfind(key, 0) == 0) {
-        std::string want = field_selector.substr(key.size());
-        std::string have = o["metadata"].value(std::string(field).substr(9), "");
-        return want == have;
-      }
-    }
-    return true;
-  };
   WatchPlan plan;
   plan.encode = encode;
-  plan.matches = matches;
+  if (!selection->empty()) {
+    plan.filter.emplace([selection = *selection](const Json& o) { return selection.Matches(o); },
+                        std::move(held));
+  }
   plan.initial = std::move(initial);
   if (!stream) {
     // Too old: answer like Kubernetes, with an ERROR event carrying 410 Gone.

@@ -5,8 +5,9 @@
 #include <algorithm>
 
 #include "api/codec.h"
-#include "api/label_selector.h"
+#include "apiserver/event_conversion.h"
 #include "apiserver/field_ownership.h"
+#include "apiserver/field_selector.h"
 #include "util/random.h"
 #include "util/timestamp.h"
 #include "util/yaml.h"
@@ -209,42 +210,6 @@ Json ScaleOf(const ResourceDef& def, const Json& o) {
   (void)def;
 }
 
-// metadata.name=x, metadata.namespace!=y, comma-separated.
-bool MatchesFieldSelector(const Json& o, const std::string& selector, std::string* error) {
-  size_t start = 0;
-  while (start < selector.size()) {
-    size_t comma = selector.find(',', start);
-    std::string term = selector.substr(start, comma == std::string::npos ? comma : comma - start);
-    start = comma == std::string::npos ? selector.size() : comma + 1;
-    if (term.empty()) continue;
-    bool negate = false;
-    size_t op = term.find("!=");
-    size_t len = 2;
-    if (op != std::string::npos) {
-      negate = true;
-    } else if ((op = term.find("==")) == std::string::npos) {
-      op = term.find('=');
-      len = 1;
-    }
-    if (op == std::string::npos) {
-      *error = "invalid field selector \"" + term + "\"";
-      return false;
-    }
-    std::string field = term.substr(0, op), value = term.substr(op + len);
-    std::string actual;
-    if (field == "metadata.name") {
-      actual = MetaString(o, "name");
-    } else if (field == "metadata.namespace") {
-      actual = MetaString(o, "namespace");
-    } else {
-      *error = "field label not supported: " + field;
-      return false;
-    }
-    if ((actual == value) == negate) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Json StatusBody(int code, const std::string& reason, const std::string& message, Json details) {
@@ -262,6 +227,14 @@ Json StatusBody(int code, const std::string& reason, const std::string& message,
 ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
                        Json details) {
   return {code, StatusBody(code, reason, message, std::move(details)), {}};
+}
+
+ApiResult RefuseAbsent(const ResourceDef& def) {
+  return StatusResult(405, "MethodNotAllowed",
+                      "this API server runs no " + def.plural + ": " + Qualified(def) +
+                          " are served only as an empty list (wcloud runs WebAssembly "
+                          "workloads: see kubectl get wasmcloud)",
+                      {{"group", def.group}, {"kind", def.plural}});
 }
 
 ObjectKey KeyOf(const ResourceDef& def, const std::string& ns, const std::string& name) {
@@ -378,12 +351,16 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
 
   ApiResult admitted = Admit(scope, body);
   if (!admitted.ok()) return admitted;
+  // Created through events.k8s.io/v1, an Event must be complete (core v1 keeps its leniency).
+  if (def.storage_group && def.kind == "Event") {
+    if (auto errors = ValidateEventsV1(body); !errors.empty()) return Invalid(def, name, errors);
+  }
   if (def.namespaced) {
     ApiResult ns = EnsureNamespace(scope.ns);
     if (!ns.ok()) return ns;
   }
   if (scope.dry_run) return {201, body, admitted.warnings};
-  auto created = store_.Create(KeyOf(def, scope.ns, name), body);
+  auto created = store_.Create(KeyOf(def, scope.ns, name), ToStorage(def, body));
   if (!created) return FromStoreError(created.error(), def, name);
   // Checked after the write, so an owner deleted concurrently is seen either here or by its own
   // garbage collection.
@@ -391,7 +368,7 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
     Delete(RequestScope{&def, scope.ns, name, "", "", "", false},
            {{"propagationPolicy", "Background"}});
   }
-  return {201, *created, admitted.warnings};
+  return {201, FromStorage(def, std::move(*created)), admitted.warnings};
 }
 
 // Like Kubernetes' garbage collector: a dependent whose every owner is gone (or going in the
@@ -434,7 +411,7 @@ ApiResult Registry::Get(const RequestScope& scope) {
   auto got = store_.Get(KeyOf(*scope.def, scope.ns, scope.name));
   if (!got) return FromStoreError(got.error(), *scope.def, scope.name);
   if (scope.subresource == "scale") return {200, ScaleOf(*scope.def, *got), {}};
-  return {200, *got, {}};
+  return {200, FromStorage(*scope.def, std::move(*got)), {}};
 }
 
 // Stores `updated` over `existing`: keeps what clients may not change, counts generations,
@@ -475,12 +452,12 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
     if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
     CollectGarbage(MetaString(*deleted, "uid"), "Background");
     ReleaseOwners(*deleted);
-    return {200, *deleted, admitted.warnings};
+    return {200, FromStorage(def, std::move(*deleted)), admitted.warnings};
   }
-  auto stored = store_.Update(key, updated, RevisionOf(existing));
+  auto stored = store_.Update(key, ToStorage(def, updated), RevisionOf(existing));
   if (!stored) return FromStoreError(stored.error(), def, scope.name);
   if (scope.subresource == "scale") return {200, ScaleOf(def, *stored), admitted.warnings};
-  return {200, *stored, admitted.warnings};
+  return {200, FromStorage(def, std::move(*stored)), admitted.warnings};
 }
 
 ApiResult Registry::Update(const RequestScope& scope, Json body) {
@@ -490,7 +467,7 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
   if (auto bad = CheckMetadataTypes(def, body)) return *bad;
   auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
   if (!got) return FromStoreError(got.error(), def, scope.name);
-  const Json& existing = *got;
+  const Json existing = FromStorage(def, std::move(*got));
   std::string body_name = MetaString(body, "name");
   if (scope.subresource != "scale" && !body_name.empty() && body_name != scope.name) {
     return StatusResult(400, "BadRequest",
@@ -624,7 +601,7 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
     }
     return FromStoreError(got.error(), def, scope.name);
   }
-  Json existing = *got;
+  Json existing = FromStorage(def, std::move(*got));
   RequestScope update_scope = scope;
   Json patched;
   if (apply) {
@@ -694,7 +671,7 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   auto key = KeyOf(def, scope.ns, scope.name);
   auto got = store_.Get(key);
   if (!got) return FromStoreError(got.error(), def, scope.name);
-  Json existing = *got;
+  Json existing = FromStorage(def, *got);
   std::string policy = "Background";
   if (options.is_object()) {
     policy = options.value("propagationPolicy", policy);
@@ -723,7 +700,7 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   if (def.kind == "Namespace") {
     // Everything in the namespace goes with it.
     for (const auto& r : AllResources()) {
-      if (!r.namespaced) continue;
+      if (!r.namespaced || !r.OwnsStorage()) continue;
       auto items = store_.List(r.StoreKey(), scope.name, "", 0);
       if (!items) continue;
       for (const auto& item : items->items) {
@@ -753,26 +730,27 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
       Meta(existing)["deletionTimestamp"] = NowTime();
       Meta(existing)["deletionGracePeriodSeconds"] = 0;
     }
-    auto stored = store_.Update(key, existing, RevisionOf(*got));
+    auto stored = store_.Update(key, ToStorage(def, existing), RevisionOf(*got));
     if (!stored) return FromStoreError(stored.error(), def, scope.name);
     if (policy == "Foreground") {
       CollectGarbage(uid, "Foreground");
       // Dependents that went at once may already have released it.
       auto now = store_.Get(key);
-      return now ? ApiResult{200, *now, {}} : ApiResult{200, *stored, {}};
+      return {200, FromStorage(def, now ? *now : *stored), {}};
     }
-    return {200, *stored, {}};
+    return {200, FromStorage(def, std::move(*stored)), {}};
   }
   auto deleted = store_.Delete(key, RevisionOf(existing));
   if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
   CollectGarbage(uid, policy == "Foreground" ? "Background" : policy);
   ReleaseOwners(*deleted);
-  return {200, *deleted, {}};
+  return {200, FromStorage(def, std::move(*deleted)), {}};
 }
 
 bool Registry::HasDependents(const std::string& owner_uid) {
   if (owner_uid.empty()) return false;
   for (const auto& r : AllResources()) {
+    if (!r.OwnsStorage()) continue;
     auto items = store_.List(r.StoreKey(), "", "", 1, [&](const Json& o) {
       if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
       for (const auto& ref : o["metadata"]["ownerReferences"]) {
@@ -794,6 +772,7 @@ void Registry::ReleaseOwners(const Json& deleted) {
     std::string owner_uid = ref.value("uid", "");
     if (owner_uid.empty() || HasDependents(owner_uid)) continue;
     for (const auto& r : AllResources()) {
+      if (!r.OwnsStorage()) continue;
       auto owners = store_.List(r.StoreKey(), "", "", 0,
                                 [&](const Json& o) { return MetaString(o, "uid") == owner_uid; });
       if (!owners || owners->items.empty()) continue;
@@ -815,6 +794,7 @@ void Registry::ReleaseOwners(const Json& deleted) {
 void Registry::CollectGarbage(const std::string& owner_uid, const std::string& policy) {
   if (owner_uid.empty()) return;
   for (const auto& r : AllResources()) {
+    if (!r.OwnsStorage()) continue;
     auto items = store_.List(r.StoreKey(), "", "", 0, [&](const Json& o) {
       if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
       for (const auto& ref : o["metadata"]["ownerReferences"]) {
@@ -843,9 +823,8 @@ void Registry::CollectGarbage(const std::string& owner_uid, const std::string& p
 }
 
 ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const ListQuery& query) {
-  auto selector = api::LabelSelector::Parse(query.label_selector);
-  if (!selector) return StatusResult(400, "BadRequest", selector.error().message());
-  std::string field_error;
+  auto selection = Selection::Parse(def, query.label_selector, query.field_selector);
+  if (!selection) return StatusResult(400, "BadRequest", selection.error().message());
   std::string after;
   int64_t list_rv = 0;
   if (!query.continue_token.empty()) {
@@ -857,20 +836,8 @@ ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const Li
     after = token["k"].get<std::string>();
     list_rv = token["rv"].get<int64_t>();
   }
-  auto keep = [&](const Json& o) {
-    api::Labels labels;
-    if (o.contains("metadata") && o["metadata"].contains("labels") &&
-        o["metadata"]["labels"].is_object()) {
-      for (auto it = o["metadata"]["labels"].begin(); it != o["metadata"]["labels"].end(); ++it) {
-        if (it.value().is_string()) labels[it.key()] = it.value().get<std::string>();
-      }
-    }
-    if (!selector->Matches(labels)) return false;
-    return query.field_selector.empty() ||
-           MatchesFieldSelector(o, query.field_selector, &field_error);
-  };
+  auto keep = [&](const Json& o) { return selection->Matches(o); };
   auto listed = store_.List(def.StoreKey(), def.namespaced ? ns : "", after, query.limit, keep);
-  if (!field_error.empty()) return StatusResult(400, "BadRequest", field_error);
   if (!listed) return FromStoreError(listed.error(), def, "");
   if (list_rv == 0) list_rv = listed->revision;
   Json meta = {{"resourceVersion", std::to_string(list_rv)}};
@@ -878,7 +845,7 @@ ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const Li
     meta["continue"] = Hex(Json({{"k", listed->next_key}, {"rv", list_rv}}).dump());
   }
   Json items = Json::array();
-  for (auto& item : listed->items) items.push_back(std::move(item));
+  for (auto& item : listed->items) items.push_back(FromStorage(def, std::move(item)));
   return {200,
           {{"kind", def.list_kind},
            {"apiVersion", def.GroupVersion()},

@@ -26,6 +26,10 @@ Json StatusBody(int code, const std::string& reason, const std::string& message,
 ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
                        Json details = nullptr);
 
+// The answer to any write to an absent resource (ResourceDef::absent): 405, as a real server
+// answers a verb a resource does not support (discovery lists only get, list and watch).
+ApiResult RefuseAbsent(const ResourceDef& def);
+
 struct RequestScope {
   const ResourceDef* def = nullptr;
   std::string ns;

@@ -46,8 +46,10 @@ std::optional<WatchHub::Clock::time_point> WatchTask::Run(bool stopping) {
     auto event = plan_.events->TryNext();
     if (!event) break;
     last_revision_ = event->revision;
-    if (!plan_.matches(*event->object)) continue;
-    if (!out_->Write(plan_.encode(event->type, *event->object))) return Finish();
+    std::optional<std::string> type = event->type;
+    if (plan_.filter) type = plan_.filter->TypeFor(event->type, *event->object);
+    if (!type) continue;
+    if (!out_->Write(plan_.encode(*type, *event->object))) return Finish();
   }
   if (!Backlogged() && plan_.events->closed()) {
     out_->Write(plan_.encode("ERROR", StatusBody(410, "Expired", plan_.events->close_reason())));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apiserver/object_store.h"
+#include "apiserver/watch_filter.h"
 #include "apiserver/watch_hub.h"
 #include "util/http_server.h"
 #include "util/json.h"
@@ -19,9 +20,9 @@ namespace wcloud::apiserver {
 
 struct WatchPlan {
   std::function<std::string(const std::string& type, const Json& object)> encode;
-  std::function<bool(const Json& object)> matches;
-  std::vector<Json> initial;  // sent first as ADDED
-  std::optional<Json> gone;   // when set: the only event, an ERROR with this Status
+  std::optional<WatchFilter> filter;  // set when the watch has a selector
+  std::vector<Json> initial;          // sent first as ADDED
+  std::optional<Json> gone;           // when set: the only event, an ERROR with this Status
   std::shared_ptr<WatchStream> events;
   int64_t from_revision = 0;
   std::optional<Json> bookmark;  // kind and apiVersion of BOOKMARK objects, when asked for

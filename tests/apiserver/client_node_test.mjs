@@ -1,5 +1,6 @@
 // A second, independent client against `wcloud up`: the official JavaScript Kubernetes client
-// (@kubernetes/client-node) lists, creates, watches and deletes our objects, and lists the CRDs.
+// (@kubernetes/client-node) lists, creates, watches and deletes our objects, lists the CRDs, and
+// reads and writes Events in both of their API groups.
 // Usage: node client_node_test.mjs WCLOUD_BINARY NODE_MODULES_DIR
 import { spawn } from 'node:child_process';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
@@ -71,6 +72,21 @@ try {
   }
   check(rejected, 'invalid objects are rejected');
   await custom.deleteNamespacedCustomObject({ ...gv, name: 'from-js' });
+
+  // events.k8s.io/v1 Events are core Events in another shape (issue #16 item 12).
+  const eventsV1 = kc.makeApiClient(k8s.EventsV1Api);
+  await eventsV1.createNamespacedEvent({ namespace: 'default', body: {
+    apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'from-js-event' },
+    eventTime: new Date(), reportingController: 'example.com/js', reportingInstance: 'js-1',
+    action: 'Test', reason: 'Tested', note: 'tested from JavaScript', type: 'Normal',
+    regarding: { apiVersion: 'v1', kind: 'ConfigMap', name: 'cm', namespace: 'default' },
+  } });
+  const asCore = await core.readNamespacedEvent({ namespace: 'default', name: 'from-js-event' });
+  check(asCore.message === 'tested from JavaScript' && asCore.involvedObject.name === 'cm' &&
+    asCore.reportingComponent === 'example.com/js', 'an events.k8s.io/v1 Event reads as a core Event');
+  const selected = await eventsV1.listNamespacedEvent({ namespace: 'default', fieldSelector: 'regarding.name=cm' });
+  check(selected.items.length === 1 && selected.items[0].note === 'tested from JavaScript' &&
+    selected.items[0].regarding.kind === 'ConfigMap', 'lists events.k8s.io/v1 Events by regarding.name');
   await sleep(500);
   request.abort();
   check(events.includes('ADDED from-js') && events.includes('DELETED from-js'),

@@ -424,6 +424,136 @@ stringData:
       "--docker-username=u", "--docker-password=p"});
 }
 
+// An Event about `kind`/`name` (with the given uid), as a controller records one.
+std::string EventFor(const std::string& event_name, const std::string& api_version,
+                     const std::string& kind, const std::string& name, const std::string& uid,
+                     const std::string& reason) {
+  return "apiVersion: v1\nkind: Event\nmetadata: {name: " + event_name +
+         "}\ninvolvedObject: {apiVersion: " + api_version + ", kind: " + kind + ", name: " + name +
+         ", namespace: default, uid: " + uid + "}\nreason: " + reason + "\nmessage: " + reason +
+         " happened to " + name +
+         "\ntype: Warning\nsource: {component: kubectl-test}\n"
+         "firstTimestamp: '2026-01-01T00:00:00Z'\nlastTimestamp: '2026-01-01T00:00:00Z'\n"
+         "count: 1\n";
+}
+
+TEST_F(KubectlTest, EventsAreSelectedByFieldsAndShownForTheirObjects) {
+  // Issue #16 item 4: describe, `kubectl events --for` and --field-selector query events by
+  // their involvedObject, reason or type.
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  std::string uid = Ok({"get", "ww", "hello-world", "-o", "jsonpath={.metadata.uid}"}).out;
+  ASSERT_FALSE(uid.empty());
+  Ok({"create", "-f", "-"}, EventFor("about-workload", "runtime.wasmcloud.dev/v1alpha1", "Workload",
+                                     "hello-world", uid, "ProbeFailed"));
+  Ok({"create", "-f", "-"},
+     EventFor("about-configmap", "v1", "ConfigMap", "hello-world", "cm-uid", "Unrelated"));
+
+  EXPECT_EQ(Ok({"get", "events", "--field-selector", "reason=ProbeFailed", "-o", "name"}).out,
+            "event/about-workload\n");
+  EXPECT_EQ(Ok({"get", "events", "--field-selector",
+                "involvedObject.kind!=Workload,type=Warning,source=kubectl-test", "-o", "name"})
+                .out,
+            "event/about-configmap\n");
+  auto unsupported = up_.Kubectl({"get", "events", "--field-selector", "message=x"});
+  EXPECT_NE(unsupported.exit_code, 0);
+  EXPECT_NE(unsupported.err.find("field label not supported: message"), std::string::npos)
+      << unsupported.err;
+
+  auto described = Ok({"describe", "ww", "hello-world"});
+  EXPECT_NE(described.out.find("ProbeFailed happened to hello-world"), std::string::npos)
+      << described.out;
+  EXPECT_EQ(described.out.find("Unrelated"), std::string::npos) << described.out;
+  auto events = Ok({"events", "--for", "workload/hello-world"});
+  EXPECT_NE(events.out.find("ProbeFailed"), std::string::npos) << events.out;
+  EXPECT_EQ(events.out.find("Unrelated"), std::string::npos) << events.out;
+}
+
+TEST_F(KubectlTest, AWatchWithAFieldSelectorSendsOnlyWhatMatches) {
+  CommandResult watched;
+  std::thread watcher([&] {
+    watched = up_.Kubectl({"get", "events", "--field-selector", "reason=Watched", "-w",
+                           "--output-watch-events", "--request-timeout=5s"});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Ok({"create", "-f", "-"}, EventFor("watched-event", "v1", "ConfigMap", "a", "u-a", "Watched"));
+  Ok({"create", "-f", "-"}, EventFor("other-event", "v1", "ConfigMap", "b", "u-b", "Other"));
+  // No longer matching: the watcher sees it go, as from a real server.
+  Ok({"patch", "event", "watched-event", "--type=merge", "-p", R"({"reason":"Moved"})"});
+  watcher.join();
+  EXPECT_NE(watched.out.find("ADDED"), std::string::npos) << watched.out << watched.err;
+  EXPECT_NE(watched.out.find("watched-event"), std::string::npos) << watched.out;
+  EXPECT_NE(watched.out.find("DELETED"), std::string::npos) << watched.out;
+  EXPECT_EQ(watched.out.find("other-event"), std::string::npos) << watched.out;
+}
+
+TEST_F(KubectlTest, EventsAreServedInEventsK8sIoToo) {
+  // Issue #16 item 12: one store, two representations.
+  Ok({"create", "-f", "-"}, R"(apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: new-style}
+eventTime: '2026-01-01T00:00:00.000000Z'
+reportingController: example.com/test
+reportingInstance: test-1
+action: Probe
+reason: Probed
+regarding: {apiVersion: v1, kind: ConfigMap, name: probed, namespace: default}
+note: probed it
+type: Normal
+)");
+  EXPECT_EQ(Ok({"get", "event", "new-style", "-o",
+                "jsonpath={.message} {.involvedObject.name} {.reportingComponent}"})
+                .out,
+            "probed it probed example.com/test");
+  EXPECT_EQ(Ok({"get", "events.v1.events.k8s.io", "--field-selector",
+                "regarding.name=probed,reportingController=example.com/test", "-o",
+                "jsonpath={.items[*].note}"})
+                .out,
+            "probed it");
+  auto resources = Ok({"api-resources", "--api-group=events.k8s.io", "-o", "name"});
+  EXPECT_EQ(resources.out, "events.events.k8s.io\n");
+  // Created there, an Event must be complete, as on a real server.
+  auto incomplete = up_.Kubectl({"create", "-f", "-"}, R"(apiVersion: events.k8s.io/v1
+kind: Event
+metadata: {name: incomplete}
+reason: Probed
+type: Normal
+)");
+  EXPECT_NE(incomplete.exit_code, 0);
+  EXPECT_NE(incomplete.err.find("eventTime: Required value"), std::string::npos) << incomplete.err;
+}
+
+TEST_F(KubectlTest, KubectlFindsTheCoreResourcesItExpects) {
+  // Issue #16 item 9: get all, cluster-info and apply --prune ask for Pods, Services and the
+  // rest of kubectl's default prune list; this server runs none and says so.
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  auto all = Ok({"get", "all"});
+  EXPECT_NE(all.out.find("workload.runtime.wasmcloud.dev/hello-world"), std::string::npos)
+      << all.out;
+  EXPECT_EQ(all.out.find("artifact.runtime.wasmcloud.dev"), std::string::npos) << all.out;
+  auto ours = Ok({"get", "wasmcloud"});
+  EXPECT_NE(ours.out.find("artifact.runtime.wasmcloud.dev/http-hello-world"), std::string::npos)
+      << ours.out;
+  EXPECT_NE(Ok({"cluster-info"}).out.find("is running at"), std::string::npos);
+  EXPECT_EQ(Ok({"get", "pods,services,deployments.apps", "-A", "-o", "name"}).out, "");
+
+  auto refused = up_.Kubectl({"run", "nginx", "--image=nginx"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("this API server runs no pods"), std::string::npos) << refused.err;
+
+  auto configmaps = [](bool with_b) {
+    std::string out = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: x}}\n";
+    if (with_b)
+      out += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, labels: {app: x}}\n";
+    return out;
+  };
+  Ok({"apply", "--prune", "-l", "app=x", "-f", "-"}, configmaps(true));
+  auto pruned = Ok({"apply", "--prune", "-l", "app=x", "-f", "-"}, configmaps(false));
+  EXPECT_NE(pruned.out.find("configmap/b pruned"), std::string::npos) << pruned.out;
+  EXPECT_NE(up_.Kubectl({"get", "cm", "b"}).exit_code, 0);
+  EXPECT_EQ(Ok({"get", "cm", "a", "-o", "name"}).out, "configmap/a\n");
+}
+
 TEST_F(KubectlTest, ForegroundDeletionWaitsForDependents) {
   Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
