@@ -1,5 +1,7 @@
 #include "apiserver/field_ownership.h"
 
+#include <optional>
+
 #include "util/timestamp.h"
 
 namespace wcloud::apiserver {
@@ -97,6 +99,116 @@ Json WithEntry(const Json& managed, const Json& entry) {
   return out;
 }
 
+constexpr char kKubectl[] = "kubectl";
+constexpr char kLastApplied[] = "kubectl.kubernetes.io/last-applied-configuration";
+
+struct Conflict {
+  std::string manager;
+  FieldPath path;  // the other manager's field
+};
+
+struct Merged {
+  Json object;
+  std::vector<Conflict> conflicts;
+};
+
+// Server-side apply proper: conflicts, or the merged object with its new managedFields.
+Merged Merge(const Json& live, const Json& applied, const Json& values, const std::string& manager,
+             bool force, const std::string& api_version) {
+  Merged out;
+  FieldSet intent = FieldsOf(applied);
+  FieldSet previously;
+  Json kept = Json::array();
+  for (auto e : ManagedFields(live)) {
+    FieldSet owned = FromFieldsV1(e.value("fieldsV1", Json::object()));
+    std::string owner = e.value("manager", "");
+    if (owner == manager && e.value("operation", "") == "Apply") {
+      previously = owned;
+      continue;
+    }
+    FieldSet taken;
+    for (const auto& path : intent) {
+      // A field owned by someone else may be applied only with the value it has, or by force.
+      for (const auto& o : owned) {
+        bool overlaps = o == path || o.rfind(path + "/", 0) == 0 || path.rfind(o + "/", 0) == 0;
+        if (!overlaps || SameValue(live, values, path)) continue;
+        if (force) {
+          taken.insert(o);
+        } else {
+          out.conflicts.push_back({owner, o});
+        }
+        break;
+      }
+    }
+    for (const auto& o : taken) owned.erase(o);
+    e["fieldsV1"] = ToFieldsV1(owned);
+    kept.push_back(e);
+  }
+  if (!out.conflicts.empty()) return out;
+
+  out.object = live;
+  for (const auto& path : intent) {
+    const Json* v = At(values, path);
+    if (v) SetAt(out.object, path, *v);
+  }
+  for (const auto& path : previously) {
+    if (intent.count(path)) continue;
+    bool shared = false;
+    for (const auto& e : kept) {
+      if (FromFieldsV1(e.value("fieldsV1", Json::object())).count(path)) shared = true;
+    }
+    if (!shared) RemoveAt(out.object, path);
+  }
+  out.object["metadata"]["managedFields"] =
+      WithEntry(kept, Entry(manager, "Apply", api_version, intent));
+  return out;
+}
+
+// kubectl's client-side apply annotation, when the object has one.
+std::optional<std::string> LastApplied(const Json& object) {
+  const Json* v = At(object, "/metadata/annotations/" + Escape(kLastApplied));
+  if (!v || !v->is_string() || v->get<std::string>().empty()) return std::nullopt;
+  return v->get<std::string>();
+}
+
+// The fields client-side apply last set (per its annotation) that still hold the value it set.
+FieldSet FieldsFromLastApplied(const Json& live, const std::string& api_version) {
+  FieldSet out;
+  auto annotation = LastApplied(live);
+  if (!annotation) return out;
+  Json last = Json::parse(*annotation, nullptr, false);
+  // Written for another version, its paths may not mean the same fields.
+  if (!last.is_object() || !last.contains("apiVersion") || last["apiVersion"] != api_version) {
+    return out;
+  }
+  for (const auto& path : FieldsOf(last)) {
+    if (SameValue(last, live, path)) out.insert(path);
+  }
+  return out;
+}
+
+// As Kubernetes does after kubectl's server-side applies: the client-side apply annotation, where
+// there is one, becomes what was applied, so a later client-side apply or diff starts from there.
+void SyncLastApplied(Json& object, const Json& applied) {
+  if (!LastApplied(object)) return;
+  Json config = applied;
+  if (config.contains("metadata") && config["metadata"].is_object() &&
+      config["metadata"].contains("annotations") && config["metadata"]["annotations"].is_object()) {
+    config["metadata"]["annotations"].erase(kLastApplied);
+  }
+  // Keys sorted and a final newline, as Go's JSON encoder writes it.
+  object["metadata"]["annotations"][kLastApplied] =
+      nlohmann::json::parse(config.dump()).dump() + "\n";
+}
+
+// A write may set managedFields itself (kubectl moves client-side apply's fields to its
+// server-side apply manager with a JSON patch); one that sends none, or an empty list, keeps the
+// stored ones, so clients unaware of them cannot drop them.
+Json ManagedFieldsOfWrite(const Json& live, const Json& updated) {
+  Json sent = ManagedFields(updated);
+  return sent.empty() ? ManagedFields(live) : sent;
+}
+
 }  // namespace
 
 FieldSet FieldsOf(const Json& object) {
@@ -156,54 +268,61 @@ FieldSet FromFieldsV1(const Json& fields_v1) {
 ApplyOutcome ApplyConfiguration(const Json& live, const Json& applied, const Json& values,
                                 const std::string& manager, bool force,
                                 const std::string& api_version) {
+  Merged merged = Merge(live, applied, values, manager, force, api_version);
+  if (manager == kKubectl && !merged.conflicts.empty()) {
+    // Kubernetes' upgrade from client-side apply: kubectl's server-side apply takes over, as if
+    // forced, the fields the annotation says kubectl applied before and that still hold that
+    // value. Any other conflict is reported alone.
+    FieldSet allowed = FieldsFromLastApplied(live, api_version);
+    std::vector<Conflict> others;
+    for (const auto& c : merged.conflicts) {
+      if (!allowed.count(c.path)) others.push_back(c);
+    }
+    merged = others.empty() ? Merge(live, applied, values, manager, true, api_version)
+                            : Merged{Json(), others};
+  }
   ApplyOutcome out;
-  FieldSet intent = FieldsOf(applied);
-  Json managed = ManagedFields(live);
-  FieldSet previously;
-  Json kept = Json::array();
-  for (auto e : managed) {
-    FieldSet owned = FromFieldsV1(e.value("fieldsV1", Json::object()));
-    std::string owner = e.value("manager", "");
-    if (owner == manager && e.value("operation", "") == "Apply") {
-      previously = owned;
-      continue;
-    }
-    FieldSet taken;
-    for (const auto& path : intent) {
-      // A field owned by someone else may be applied only with the value it has, or by force.
-      for (const auto& o : owned) {
-        bool overlaps = o == path || o.rfind(path + "/", 0) == 0 || path.rfind(o + "/", 0) == 0;
-        if (!overlaps || SameValue(live, values, path)) continue;
-        if (force) {
-          taken.insert(o);
-        } else {
-          out.conflicts.push_back("conflict with \"" + owner + "\": " + Dotted(o));
-        }
-        break;
-      }
-    }
-    for (const auto& o : taken) owned.erase(o);
-    e["fieldsV1"] = ToFieldsV1(owned);
-    kept.push_back(e);
+  for (const auto& c : merged.conflicts) {
+    out.conflicts.push_back("conflict with \"" + c.manager + "\": " + Dotted(c.path));
   }
   if (!out.conflicts.empty()) return out;
-
-  out.object = live;
-  for (const auto& path : intent) {
-    const Json* v = At(values, path);
-    if (v) SetAt(out.object, path, *v);
-  }
-  for (const auto& path : previously) {
-    if (intent.count(path)) continue;
-    bool shared = false;
-    for (const auto& e : kept) {
-      if (FromFieldsV1(e.value("fieldsV1", Json::object())).count(path)) shared = true;
-    }
-    if (!shared) RemoveAt(out.object, path);
-  }
-  out.object["metadata"]["managedFields"] =
-      WithEntry(kept, Entry(manager, "Apply", api_version, intent));
+  out.object = std::move(merged.object);
+  if (manager == kKubectl) SyncLastApplied(out.object, applied);
   return out;
+}
+
+api::FieldErrors CheckManagedFields(const Json& object) {
+  api::FieldErrors errors;
+  const Json* managed = At(object, "/metadata/managedFields");
+  if (!managed || managed->is_null()) return errors;
+  if (!managed->is_array()) return {{"metadata.managedFields", "expected list"}};
+  for (size_t i = 0; i < managed->size(); ++i) {
+    const Json& e = (*managed)[i];
+    std::string at = "metadata.managedFields[" + std::to_string(i) + "]";
+    if (!e.is_object()) {
+      errors.push_back({at, "expected object"});
+      continue;
+    }
+    for (const char* field : {"manager", "apiVersion", "time", "subresource"}) {
+      if (e.contains(field) && !e[field].is_string()) {
+        errors.push_back({at + "." + field, "expected string"});
+      }
+    }
+    Json operation = e.value("operation", Json());
+    if (operation != "Apply" && operation != "Update") {
+      errors.push_back({at + ".operation", "Unsupported value: " + operation.dump() +
+                                               ": supported values: \"Apply\", \"Update\""});
+    }
+    Json type = e.value("fieldsType", Json());
+    if (type != "FieldsV1") {
+      errors.push_back(
+          {at + ".fieldsType", "Invalid value: " + type.dump() + ": must be `FieldsV1`"});
+    }
+    if (e.contains("fieldsV1") && !e["fieldsV1"].is_object()) {
+      errors.push_back({at + ".fieldsV1", "expected object"});
+    }
+  }
+  return errors;
 }
 
 void RecordUpdate(const Json& live, Json& updated, const std::string& manager,
@@ -214,10 +333,9 @@ void RecordUpdate(const Json& live, Json& updated, const std::string& manager,
   for (const auto& path : now) {
     if (!SameValue(live, updated, path)) changed.insert(path);
   }
-  Json managed = ManagedFields(live);
   Json result = Json::array();
   FieldSet mine;
-  for (auto e : managed) {
+  for (auto e : ManagedFieldsOfWrite(live, updated)) {
     FieldSet owned = FromFieldsV1(e.value("fieldsV1", Json::object()));
     bool is_mine = e.value("manager", "") == manager && e.value("operation", "") == "Update";
     FieldSet still;

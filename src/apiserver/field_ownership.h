@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/field_error.h"
 #include "util/json.h"
 
 namespace wcloud::apiserver {
@@ -28,7 +29,10 @@ struct ApplyOutcome {
 };
 
 // `applied` is the manager's whole intent: fields it applied before and omits now are removed
-// unless another manager also owns them. With `force`, conflicting fields change owner.
+// unless another manager also owns them. With `force`, conflicting fields change owner. As in
+// Kubernetes, the manager "kubectl" also takes over without a conflict the fields kubectl's
+// client-side apply annotation says it set (the upgrade from client-side apply), and keeps that
+// annotation, where there is one, equal to what it applied.
 // `values` is `applied` with server defaults filled in where it could be defaulted (equal to
 // `applied` otherwise): values are compared and written from it, while ownership follows only
 // the fields the manager actually wrote.
@@ -36,8 +40,13 @@ ApplyOutcome ApplyConfiguration(const Json& live, const Json& applied, const Jso
                                 const std::string& manager, bool force,
                                 const std::string& api_version);
 
+// Checks the managedFields a writer sent: a list of entries with an Apply or Update operation
+// and FieldsV1 fields. None, null or an empty list is fine.
+api::FieldErrors CheckManagedFields(const Json& object);
+
 // Records an Update-operation write by `manager`: it owns the fields it changed, and other
-// managers lose them.
+// managers lose them. The managedFields `updated` carries (checked by CheckManagedFields) are
+// taken as written when it carries any; otherwise those of `live` are kept.
 void RecordUpdate(const Json& live, Json& updated, const std::string& manager,
                   const std::string& api_version);
 

@@ -524,14 +524,11 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
         updated.erase("status");
       }
     }
-    // Ownership is the server's record: a writer gains the fields it changed. Internal writes
-    // (server-side apply) arrive with their managedFields already computed.
+    // Ownership is the server's record: a writer gains the fields it changed, and may rewrite
+    // managedFields. Internal writes (server-side apply) arrive with them already computed.
     if (!scope.field_manager.empty()) {
-      Json& meta = Meta(updated);
-      if (existing["metadata"].contains("managedFields")) {
-        meta["managedFields"] = existing["metadata"]["managedFields"];
-      } else {
-        meta.erase("managedFields");
+      if (auto errors = CheckManagedFields(updated); !errors.empty()) {
+        return Invalid(def, scope.name, errors);
       }
       RecordUpdate(existing, updated, scope.field_manager, def.GroupVersion());
     }
@@ -648,10 +645,14 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
                           std::string("the patch could not be applied: ") + e.what());
     }
   }
-  // A patch is conditional on a resourceVersion only when it names one.
+  // A patch is conditional on a resourceVersion only when it names one (kubectl's upgrade from
+  // client-side apply replaces it in a JSON patch).
   bool names_version = !apply && patch.is_object() && patch.contains("metadata") &&
                        patch["metadata"].is_object() &&
                        patch["metadata"].contains("resourceVersion");
+  if (patch.is_array()) {  // applied above, so every operation is an object with a path
+    for (const auto& op : patch) names_version |= op["path"] == "/metadata/resourceVersion";
+  }
   if (!names_version) Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
   return Update(update_scope, std::move(patched));
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <thread>
 
 #include "support/wcloud_up.h"
@@ -256,6 +257,63 @@ TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
                       "jsonpath={.metadata.managedFields[*].manager}"});
   EXPECT_NE(managers.out.find("kubectl"), std::string::npos) << managers.out;
   EXPECT_NE(managers.out.find("scaler"), std::string::npos) << managers.out;
+}
+
+TEST_F(KubectlTest, ServerSideApplyTakesOverFromClientSideApply) {
+  // Issue #16 item 5: kubectl's first server-side apply after client-side ones changes and drops
+  // fields client-side apply set, without a conflict (kubectl then moves the
+  // kubectl-client-side-apply fields to its own manager with a JSON patch of managedFields).
+  auto artifact = [](const std::string& spec) {
+    return "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: Artifact\nmetadata: {name: csa}\n"
+           "spec: " +
+           spec + "\n";
+  };
+  Ok({"apply", "-f", "-"}, artifact("{image: ghcr.io/x/a:1, imagePullSecret: {name: pull}}"));
+  Ok({"apply", "-f", "-"}, artifact("{image: ghcr.io/x/a:2, imagePullSecret: {name: pull}}"));
+  auto applied = Ok({"apply", "--server-side", "-f", "-"}, artifact("{image: ghcr.io/x/a:3}"));
+  EXPECT_NE(applied.out.find("serverside-applied"), std::string::npos) << applied.out;
+  EXPECT_EQ(applied.err, "") << "no migration warning";
+  Json object = Json::parse(Ok({"get", "art", "csa", "--show-managed-fields", "-o", "json"}).out);
+  EXPECT_EQ(object["spec"]["image"], "ghcr.io/x/a:3");
+  EXPECT_FALSE(object["spec"].contains("imagePullSecret")) << "dropped from the configuration";
+  std::map<std::string, Json> managers;
+  for (const auto& e : object["metadata"]["managedFields"]) {
+    managers[e["manager"].get<std::string>()] = e;
+  }
+  EXPECT_EQ(managers.count("kubectl-client-side-apply"), 0u) << object.dump(2);
+  EXPECT_EQ(managers["kubectl"]["operation"], "Apply");
+  EXPECT_TRUE(managers["kubectl"]["fieldsV1"]["f:spec"].contains("f:image")) << object.dump(2);
+  // The annotation follows the server-side apply, so client-side diffs start from it.
+  Json last = Json::parse(
+      object["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+          .get<std::string>());
+  EXPECT_EQ(last["spec"], Json::parse(R"({"image": "ghcr.io/x/a:3"})")) << last.dump();
+
+  // Diffs, server-side (a dry-run apply) and client-side: 0 when the same, 1 with a diff.
+  for (const char* mode : {"--server-side=true", "--server-side=false"}) {
+    EXPECT_EQ(up_.Kubectl({"diff", mode, "-f", "-"}, artifact("{image: ghcr.io/x/a:3}")).exit_code,
+              0)
+        << mode;
+    auto changed = up_.Kubectl({"diff", mode, "-f", "-"}, artifact("{image: ghcr.io/x/a:4}"));
+    EXPECT_EQ(changed.exit_code, 1) << mode << changed.err;
+    EXPECT_NE(changed.out.find("+  image: ghcr.io/x/a:4"), std::string::npos) << changed.out;
+  }
+  EXPECT_EQ(Ok({"get", "art", "csa", "-o", "jsonpath={.spec.image}"}).out, "ghcr.io/x/a:3");
+
+  // A field changed by another writer since is still a conflict.
+  Ok({"patch", "art", "csa", "--type=merge", "-p", R"({"spec":{"image":"ghcr.io/x/a:9"}})"});
+  auto conflict = up_.Kubectl({"apply", "--server-side", "-f", "-"}, artifact("{image: x:5}"));
+  EXPECT_NE(conflict.exit_code, 0);
+  EXPECT_NE(conflict.err.find("conflict with \"kubectl-patch\": .spec.image"), std::string::npos)
+      << conflict.err;
+  // managedFields written by a client are checked.
+  auto bad = up_.Kubectl({"patch", "art", "csa", "--type=json", "-p",
+                          R"([{"op": "replace", "path": "/metadata/managedFields",
+                               "value": [{"manager": "m", "operation": "Delete"}]}])"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("metadata.managedFields[0].operation: Unsupported value: \"Delete\""),
+            std::string::npos)
+      << bad.err;
 }
 
 TEST_F(KubectlTest, EverydayCommands) {
