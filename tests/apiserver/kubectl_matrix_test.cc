@@ -168,11 +168,6 @@ class Script {
 
   void Fail(const std::string& step, std::string why) {
     if (failure_) return;
-    // kubectl before 1.29 validates an apply with the server's OpenAPI v2 document.
-    if (kubectl_.minor != 0 && kubectl_.minor < 29 &&
-        why.find("the server could not find the requested resource") != std::string::npos) {
-      why += "\n(kubectl " + kubectl_.name + " needs /openapi/v2, which the server does not serve)";
-    }
     failure_ = step + ": " + why;
   }
 
