@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "apiserver/garbage_collector.h"
 #include "apiserver/object_store.h"
 #include "apiserver/registry.h"
 #include "apiserver/watch_hub.h"
@@ -31,13 +32,14 @@ class ApiServer {
 
  private:
   ApiServer(ObjectStore& store, Options options)
-      : store_(store), registry_(store), options_(std::move(options)) {}
+      : store_(store), registry_(store), collector_(registry_), options_(std::move(options)) {}
   HttpResponse Handle(const HttpRequest& req);
   HttpResponse Serve(const HttpRequest& req);
   HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
 
   ObjectStore& store_;
   Registry registry_;
+  GarbageCollector collector_;  // deletes and releases dependents after a request wrote the owner
   Options options_;
   std::unique_ptr<HttpServer> http_;
   WatchHub watches_;  // every open watch response
