@@ -13,6 +13,13 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = GarbageCollector::Clock;
 
+// A string field of an owner reference; admission has checked their types, but a thread of its
+// own must not throw on one it did not.
+std::string Field(const Json& ref, const char* field) {
+  auto it = ref.find(field);
+  return it != ref.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 std::string MetaString(const Json& o, const char* field) {
   if (!o.is_object() || !o.contains("metadata") || !o["metadata"].is_object()) return "";
   const Json& m = o["metadata"];
@@ -44,12 +51,12 @@ std::string Describe(const ResourceDef& def, const std::string& ns, const std::s
 
 // The resource an owner reference names, if this server serves it.
 const ResourceDef* ResourceOf(const Json& ref) {
-  const std::string api_version = ref.value("apiVersion", "");
+  const std::string api_version = Field(ref, "apiVersion");
   const size_t slash = api_version.find('/');
   const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
   const std::string version =
       slash == std::string::npos ? api_version : api_version.substr(slash + 1);
-  const std::string kind = ref.value("kind", "");
+  const std::string kind = Field(ref, "kind");
   for (const auto& def : AllResources()) {
     if (def.group == group && def.version == version && def.kind == kind) return &def;
   }
@@ -215,9 +222,10 @@ void GarbageCollector::Observe(const ResourceDef& def, const Json& object) {
   if (uid.empty()) return;
   std::vector<Owner> owners;
   for (const auto& ref : OwnerReferences(object)) {
-    if (ref.is_object() && ref.contains("uid") && ref["uid"].is_string()) {
-      owners.push_back({ref["uid"].get<std::string>(), ref.value("blockOwnerDeletion", false)});
-    }
+    if (!ref.is_object() || Field(ref, "uid").empty()) continue;
+    auto block = ref.find("blockOwnerDeletion");
+    owners.push_back(
+        {Field(ref, "uid"), block != ref.end() && block->is_boolean() && block->get<bool>()});
   }
   Node& node = nodes_[uid];
   node.def = &def;
@@ -363,7 +371,7 @@ Status GarbageCollector::AttemptToDelete(const std::string& uid) {
   for (const auto& ref : refs) {
     if (!ref.is_object()) continue;
     WCLOUD_ASSIGN_OR_RETURN(OwnerState state, StateOf(node, ref));
-    const std::string owner_uid = ref.value("uid", "");
+    const std::string owner_uid = Field(ref, "uid");
     switch (state) {
       case OwnerState::kSolid:
         solid.insert(owner_uid);
@@ -454,7 +462,7 @@ Result<GarbageCollector::OwnerState> GarbageCollector::StateOf(const Node& depen
   // A kind this server does not serve, or (as Kubernetes has it) a namespaced owner of a
   // cluster-scoped object, cannot be resolved: never a reason to collect.
   if (def == nullptr || (def->namespaced && !dependent.def->namespaced)) return OwnerState::kSolid;
-  const std::string name = ref.value("name", "");
+  const std::string name = Field(ref, "name");
   auto owner = store_.Get(KeyOf(*def, dependent.ns, name));
   if (!owner) {
     if (owner.error().code() == ErrorCode::kNotFound) return OwnerState::kDangling;
@@ -462,7 +470,7 @@ Result<GarbageCollector::OwnerState> GarbageCollector::StateOf(const Node& depen
                  Describe(*def, def->namespaced ? dependent.ns : "", name) + ": " +
                  owner.error().message());
   }
-  if (MetaString(*owner, "uid") != ref.value("uid", "")) return OwnerState::kDangling;
+  if (MetaString(*owner, "uid") != Field(ref, "uid")) return OwnerState::kDangling;
   if (BeingDeleted(*owner) && HasFinalizer(*owner, kForegroundFinalizer)) {
     return OwnerState::kWaiting;
   }
@@ -487,7 +495,7 @@ Status GarbageCollector::RemoveOwnerReferences(const Node& node, const std::stri
     const size_t before = refs.size();
     refs.erase(std::remove_if(refs.begin(), refs.end(),
                               [&](const Json& ref) {
-                                return ref.is_object() && owner_uids.contains(ref.value("uid", ""));
+                                return ref.is_object() && owner_uids.contains(Field(ref, "uid"));
                               }),
                refs.end());
     if (refs.size() == before) return Ok();
