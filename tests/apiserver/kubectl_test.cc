@@ -157,8 +157,8 @@ spec:
   components: [{name: c, image: ghcr.io/x/c:1}]
 )");
   Ok({"delete", "wrs", "hello-world-v1"});
-  // As on Kubernetes, the owner goes at once and the garbage collector takes its dependents
-  // after. The set's own Workloads run on the local host, whose agent finalizes them shortly
+  // As on Kubernetes, the owner goes at once and the garbage collector deletes its dependents
+  // next. The set's own Workloads run on the local host, whose agent finalizes them shortly
   // after: wait until they are gone, so the orphaning below looks at the new set's Workloads only.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
