@@ -118,10 +118,14 @@ void GarbageCollector::WaitUntil(Clock::time_point deadline) {
 
 Clock::time_point GarbageCollector::NextWake() const {
   Clock::time_point next = Clock::now() + 1h;
+  bool listed = true;
   for (const auto& feed : feeds_) {
-    if (!feed.events) next = std::min(next, feed.list_at);
+    if (feed.events) continue;
+    listed = false;
+    next = std::min(next, feed.list_at);
   }
-  if (synced_ && !schedule_.empty()) next = std::min(next, schedule_.begin()->first);
+  // Work waits while a resource is unlisted (see Loop), so its due time is no reason to wake.
+  if (listed && !schedule_.empty()) next = std::min(next, schedule_.begin()->first);
   return next;
 }
 

@@ -22,7 +22,13 @@ class GarbageCollectorTest : public ::testing::Test {
            ("gc-" + std::to_string(getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    auto opened = ObjectStore::Open(dir_ / "state.db", {});
+    Open({});
+  }
+  void Open(ObjectStore::Options options) {
+    collector_.reset();
+    registry_.reset();
+    store_.reset();
+    auto opened = ObjectStore::Open(dir_ / "state.db", options);
     ASSERT_TRUE(opened) << opened.error().message();
     store_ = std::move(*opened);
     registry_ = std::make_unique<Registry>(*store_);
@@ -221,6 +227,22 @@ TEST_F(GarbageCollectorTest, ARestartedCollectorFinishesWhatWasLeft) {
   EXPECT_TRUE(Eventually([&] { return !Exists("child"); }));
   EXPECT_TRUE(Eventually([&] { return !Exists("orphaning"); }));
   EXPECT_TRUE(Exists("kept"));
+  EXPECT_EQ(OwnerUids("kept"), Json::array());
+}
+
+TEST_F(GarbageCollectorTest, ClosedWatchesAreListedAgain) {
+  // A store that closes every watch at its first live event: the collector relists each time.
+  ObjectStore::Options options;
+  options.watch_buffer = 0;
+  Open(options);
+  StartCollector();
+  Json owner = Create("owner");
+  Create("child", {Ref(owner)});
+  Json orphaning = Create("orphaning");
+  Create("kept", {Ref(orphaning)});
+  Delete("owner", "Background");
+  Delete("orphaning", "Orphan");
+  EXPECT_TRUE(Eventually([&] { return !Exists("child") && !Exists("orphaning"); }));
   EXPECT_EQ(OwnerUids("kept"), Json::array());
 }
 
