@@ -188,6 +188,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(ObjectStore& store, Options 
                           }));
   // The default namespace exists from the start, as on a real cluster.
   (void)server->registry_.EnsureNamespace("default");
+  server->collector_.Start();
   return server;
 }
 
@@ -195,6 +196,7 @@ ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::Stop() {
   if (http_) http_->Stop();  // ends every open watch response
+  collector_.Stop();
   watches_.Stop();
 }
 

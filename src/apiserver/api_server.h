@@ -6,6 +6,7 @@
 #include <string>
 
 #include "apiserver/crd_resource.h"
+#include "apiserver/garbage_collector.h"
 #include "apiserver/object_store.h"
 #include "apiserver/registry.h"
 #include "apiserver/watch_hub.h"
@@ -33,7 +34,11 @@ class ApiServer {
 
  private:
   ApiServer(ObjectStore& store, Options options)
-      : store_(store), registry_(store), options_(std::move(options)), crds_(NowTime()) {}
+      : store_(store),
+        registry_(store),
+        collector_(registry_),
+        options_(std::move(options)),
+        crds_(NowTime()) {}
   HttpResponse Handle(const HttpRequest& req);
   HttpResponse Serve(const HttpRequest& req);
   HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
@@ -41,6 +46,7 @@ class ApiServer {
 
   ObjectStore& store_;
   Registry registry_;
+  GarbageCollector collector_;  // deletes and releases dependents after a request wrote the owner
   Options options_;
   const BuiltInCrds crds_;  // established when this server starts
   std::unique_ptr<HttpServer> http_;

@@ -15,8 +15,6 @@
 namespace wcloud::apiserver {
 namespace {
 
-constexpr char kForegroundFinalizer[] = "foregroundDeletion";
-
 // Kubernetes' generateName suffix alphabet: no vowels, no look-alikes.
 std::string RandomSuffix() {
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -362,49 +360,7 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
   if (scope.dry_run) return {201, body, admitted.warnings};
   auto created = store_.Create(KeyOf(def, scope.ns, name), ToStorage(def, body));
   if (!created) return FromStoreError(created.error(), def, name);
-  // Checked after the write, so an owner deleted concurrently is seen either here or by its own
-  // garbage collection.
-  if (OwnersAreGone(*created)) {
-    Delete(RequestScope{&def, scope.ns, name, "", "", "", false},
-           {{"propagationPolicy", "Background"}});
-  }
   return {201, FromStorage(def, std::move(*created)), admitted.warnings};
-}
-
-// Like Kubernetes' garbage collector: a dependent whose every owner is gone (or going in the
-// foreground) goes too. A controller acting on a stale cache can create one after its owner went.
-bool Registry::OwnersAreGone(const Json& object) {
-  const Json& meta = object["metadata"];
-  if (!meta.contains("ownerReferences") || !meta["ownerReferences"].is_array() ||
-      meta["ownerReferences"].empty()) {
-    return false;
-  }
-  for (const auto& ref : meta["ownerReferences"]) {
-    if (!ref.is_object()) return false;
-    std::string api_version = ref.value("apiVersion", "");
-    auto slash = api_version.find('/');
-    std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
-    std::string version = slash == std::string::npos ? api_version : api_version.substr(slash + 1);
-    const ResourceDef* owner_def = nullptr;
-    for (const auto& r : AllResources()) {
-      if (r.group == group && r.version == version && r.kind == ref.value("kind", "")) {
-        owner_def = &r;
-      }
-    }
-    if (owner_def == nullptr) return false;  // not ours to judge
-    auto owner =
-        store_.Get(KeyOf(*owner_def, MetaString(object, "namespace"), ref.value("name", "")));
-    if (!owner) {
-      if (owner.error().code() != ErrorCode::kNotFound) return false;
-      continue;
-    }
-    if (MetaString(*owner, "uid") != ref.value("uid", "")) continue;
-    const Json& finalizers = (*owner)["metadata"].value("finalizers", Json::array());
-    bool foreground = std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer)) !=
-                      finalizers.end();
-    if (!foreground) return false;
-  }
-  return true;
 }
 
 ApiResult Registry::Get(const RequestScope& scope) {
@@ -450,8 +406,6 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
   if (finalized) {
     auto deleted = store_.Delete(key, RevisionOf(existing));
     if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
-    CollectGarbage(MetaString(*deleted, "uid"), "Background");
-    ReleaseOwners(*deleted);
     return {200, FromStorage(def, std::move(*deleted)), admitted.warnings};
   }
   auto stored = store_.Update(key, ToStorage(def, updated), RevisionOf(existing));
@@ -659,8 +613,8 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
 
 ApiResult Registry::Delete(const RequestScope& scope, const Json& options) {
   // Like a patch: a writer that got in between our read and write (a controller adding a
-  // finalizer or status) is no reason to fail the delete, or to lose a garbage collection.
-  // A failed precondition is not that race and is returned.
+  // finalizer or status) is no reason to fail the delete. A failed precondition is not that race
+  // and is returned.
   for (int attempt = 0;; ++attempt) {
     ApiResult r = DeleteOnce(scope, options);
     if (!LostARace(r) || attempt == 4) return r;
@@ -673,7 +627,7 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   auto got = store_.Get(key);
   if (!got) return FromStoreError(got.error(), def, scope.name);
   Json existing = FromStorage(def, *got);
-  std::string policy = "Background";
+  std::string policy;  // empty: none asked for
   if (options.is_object()) {
     policy = options.value("propagationPolicy", policy);
     if (options.value("orphanDependents", false)) policy = "Orphan";
@@ -692,11 +646,10 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
       }
     }
   }
-  if (policy != "Background" && policy != "Foreground" && policy != "Orphan") {
+  if (!policy.empty() && policy != "Background" && policy != "Foreground" && policy != "Orphan") {
     return StatusResult(400, "BadRequest", "invalid propagationPolicy \"" + policy + "\"");
   }
   if (scope.dry_run) return {200, existing, {}};
-  std::string uid = MetaString(existing, "uid");
 
   if (def.kind == "Namespace") {
     // Everything in the namespace goes with it.
@@ -710,117 +663,35 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
       }
     }
   }
-  // Foreground: the owner waits, marked with the foregroundDeletion finalizer, until its
-  // dependents are gone; the last one to go releases it (ReleaseOwners).
-  bool has_finalizers = existing["metadata"].contains("finalizers") &&
-                        existing["metadata"]["finalizers"].is_array() &&
-                        !existing["metadata"]["finalizers"].empty();
-  if (policy == "Foreground" && HasDependents(uid)) {
-    Json updated = existing;
-    auto& finalizers = Meta(updated)["finalizers"];
-    if (!finalizers.is_array()) finalizers = Json::array();
-    if (std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer)) ==
-        finalizers.end()) {
-      finalizers.push_back(kForegroundFinalizer);
+  // As Kubernetes: the policy becomes the garbage collector's finalizer on the object (none for
+  // Background, the default), which the collector removes once the dependents are deleted or
+  // released. Without a policy, one a previous deletion asked for stands.
+  const Json before = Meta(existing).value("finalizers", Json::array());
+  Json finalizers = before.is_array() ? before : Json::array();
+  if (!policy.empty()) {
+    for (const char* gc : {kOrphanFinalizer, kForegroundFinalizer}) {
+      finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), Json(gc)),
+                       finalizers.end());
     }
-    has_finalizers = true;
-    existing = updated;
+    if (policy == "Orphan") finalizers.push_back(kOrphanFinalizer);
+    if (policy == "Foreground") finalizers.push_back(kForegroundFinalizer);
   }
-  if (has_finalizers) {
+  if (!finalizers.empty()) {
+    if (!MetaString(existing, "deletionTimestamp").empty() && finalizers == before) {
+      return {200, *got, {}};  // already being deleted as asked
+    }
+    Meta(existing)["finalizers"] = finalizers;
     if (MetaString(existing, "deletionTimestamp").empty()) {
       Meta(existing)["deletionTimestamp"] = NowTime();
       Meta(existing)["deletionGracePeriodSeconds"] = 0;
     }
     auto stored = store_.Update(key, ToStorage(def, existing), RevisionOf(*got));
     if (!stored) return FromStoreError(stored.error(), def, scope.name);
-    if (policy == "Foreground") {
-      CollectGarbage(uid, "Foreground");
-      // Dependents that went at once may already have released it.
-      auto now = store_.Get(key);
-      return {200, FromStorage(def, now ? *now : *stored), {}};
-    }
     return {200, FromStorage(def, std::move(*stored)), {}};
   }
-  auto deleted = store_.Delete(key, RevisionOf(existing));
+  auto deleted = store_.Delete(key, RevisionOf(*got));
   if (!deleted) return FromStoreError(deleted.error(), def, scope.name);
-  CollectGarbage(uid, policy == "Foreground" ? "Background" : policy);
-  ReleaseOwners(*deleted);
   return {200, FromStorage(def, std::move(*deleted)), {}};
-}
-
-bool Registry::HasDependents(const std::string& owner_uid) {
-  if (owner_uid.empty()) return false;
-  for (const auto& r : AllResources()) {
-    if (!r.OwnsStorage()) continue;
-    auto items = store_.List(r.StoreKey(), "", "", 1, [&](const Json& o) {
-      if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
-      for (const auto& ref : o["metadata"]["ownerReferences"]) {
-        if (ref.is_object() && ref.value("uid", "") == owner_uid) return true;
-      }
-      return false;
-    });
-    if (items && !items->items.empty()) return true;
-  }
-  return false;
-}
-
-// After `deleted` is gone: owners waiting in foreground deletion for their last dependent lose
-// their foregroundDeletion finalizer, and go when it was their last.
-void Registry::ReleaseOwners(const Json& deleted) {
-  if (!deleted.contains("metadata") || !deleted["metadata"].contains("ownerReferences")) return;
-  for (const auto& ref : deleted["metadata"]["ownerReferences"]) {
-    if (!ref.is_object()) continue;
-    std::string owner_uid = ref.value("uid", "");
-    if (owner_uid.empty() || HasDependents(owner_uid)) continue;
-    for (const auto& r : AllResources()) {
-      if (!r.OwnsStorage()) continue;
-      auto owners = store_.List(r.StoreKey(), "", "", 0,
-                                [&](const Json& o) { return MetaString(o, "uid") == owner_uid; });
-      if (!owners || owners->items.empty()) continue;
-      Json owner = owners->items.front();
-      auto& finalizers = owner["metadata"]["finalizers"];
-      if (!finalizers.is_array()) break;
-      auto it = std::find(finalizers.begin(), finalizers.end(), Json(kForegroundFinalizer));
-      if (it == finalizers.end()) break;
-      finalizers.erase(it);
-      RequestScope scope{
-          &r, MetaString(owner, "namespace"), MetaString(owner, "name"), "", "", "", false};
-      Write(scope, owners->items.front(), owner);
-      break;
-    }
-  }
-}
-
-// Dependents of a deleted owner: deleted (Background, Foreground) or released (Orphan).
-void Registry::CollectGarbage(const std::string& owner_uid, const std::string& policy) {
-  if (owner_uid.empty()) return;
-  for (const auto& r : AllResources()) {
-    if (!r.OwnsStorage()) continue;
-    auto items = store_.List(r.StoreKey(), "", "", 0, [&](const Json& o) {
-      if (!o.contains("metadata") || !o["metadata"].contains("ownerReferences")) return false;
-      for (const auto& ref : o["metadata"]["ownerReferences"]) {
-        if (ref.is_object() && ref.value("uid", "") == owner_uid) return true;
-      }
-      return false;
-    });
-    if (!items) continue;
-    for (const auto& item : items->items) {
-      std::string ns = MetaString(item, "namespace"), name = MetaString(item, "name");
-      if (policy == "Orphan") {
-        Json updated = item;
-        auto& refs = updated["metadata"]["ownerReferences"];
-        refs.erase(
-            std::remove_if(refs.begin(), refs.end(),
-                           [&](const Json& ref) { return ref.value("uid", "") == owner_uid; }),
-            refs.end());
-        if (refs.empty()) updated["metadata"].erase("ownerReferences");
-        (void)store_.Update(KeyOf(r, ns, name), updated, RevisionOf(item));
-        continue;
-      }
-      RequestScope child{&r, ns, name, "", "", "", false};
-      Delete(child, {{"propagationPolicy", policy == "Foreground" ? "Foreground" : "Background"}});
-    }
-  }
 }
 
 ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const ListQuery& query) {

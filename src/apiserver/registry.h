@@ -1,7 +1,8 @@
 // Object semantics of the Kubernetes API on top of ObjectStore: metadata rules (uid,
 // creationTimestamp, generation on spec changes), admission of our kinds (defaults, validation),
-// the status and scale subresources, patches, finalizers and owner-reference garbage collection.
-// Answers are HTTP-shaped: a code and a body (the object, or a Status).
+// the status and scale subresources, patches, finalizers, and the finalizers deletion options
+// ask the garbage collector (garbage_collector.h) for. Answers are HTTP-shaped: a code and a body
+// (the object, or a Status).
 #pragma once
 
 #include <string>
@@ -12,6 +13,11 @@
 #include "util/json.h"
 
 namespace wcloud::apiserver {
+
+// The finalizers of Kubernetes' garbage collector: set on an owner deleted with the Orphan or
+// Foreground propagation policy, removed by the collector once its dependents are dealt with.
+inline constexpr char kOrphanFinalizer[] = "orphan";
+inline constexpr char kForegroundFinalizer[] = "foregroundDeletion";
 
 struct ApiResult {
   int code = 200;
@@ -70,11 +76,7 @@ class Registry {
   ApiResult PatchOnce(const RequestScope& scope, const std::string& content_type,
                       const std::string& body, bool force);
   ApiResult Admit(const RequestScope& scope, Json& object);
-  void CollectGarbage(const std::string& owner_uid, const std::string& policy);
-  bool HasDependents(const std::string& owner_uid);
-  bool OwnersAreGone(const Json& object);
   ApiResult DeleteOnce(const RequestScope& scope, const Json& options);
-  void ReleaseOwners(const Json& deleted);
 
   ObjectStore& store_;
 };

@@ -158,10 +158,16 @@ spec:
   components: [{name: c, image: ghcr.io/x/c:1}]
 )");
   Ok({"delete", "wrs", "hello-world-v1"});
-  EXPECT_NE(up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code, 0);
-  // The set's own Workloads run on the local host, whose agent finalizes them shortly after:
-  // wait until they are gone, so the orphaning below looks at the new set's Workloads only.
+  // As on Kubernetes, the owner goes at once and the garbage collector deletes its dependents
+  // next. The set's own Workloads run on the local host, whose agent finalizes them shortly
+  // after: wait until they are gone, so the orphaning below looks at the new set's Workloads only.
   bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = up_.Kubectl({"get", "ww", "hello-world-v1-abcde"}).exit_code != 0;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone) << "the dependent stayed";
+  gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     gone = Ok({"get", "ww", "-l", "app=hello-world", "-o", "name"}).out.empty();
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -176,6 +182,8 @@ spec:
         Ok({"get", "ww", "-l", "app=hello-world", "-o", "jsonpath={.items[0].metadata.name}"}).out;
   }
   ASSERT_FALSE(owned.empty());
+  // kubectl waits until the owner is gone, which is once the collector has released its
+  // dependents.
   Ok({"delete", "wrs", "hello-world-v1", "--cascade=orphan"});
   EXPECT_EQ(Ok({"get", "ww", owned, "-o", "jsonpath={.metadata.ownerReferences}"}).out, "");
 }
@@ -630,8 +638,13 @@ spec:
   EXPECT_EQ(Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.finalizers}"}).out,
             R"(["foregroundDeletion"])")
       << "the owner waits for its dependent";
-  EXPECT_FALSE(Ok({"get", "ww", "held-dependent", "-o", "jsonpath={.metadata.deletionTimestamp}"})
-                   .out.empty());
+  // Which the garbage collector deletes, asynchronously.
+  std::string stamp;
+  for (int i = 0; i < 100 && stamp.empty(); ++i) {
+    stamp = Ok({"get", "ww", "held-dependent", "-o", "jsonpath={.metadata.deletionTimestamp}"}).out;
+    if (stamp.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(stamp.empty());
   Ok({"patch", "ww", "held-dependent", "--type=merge", "-p",
       R"({"metadata":{"finalizers":null}})"});
   EXPECT_NE(up_.Kubectl({"get", "ww", "held-dependent"}).exit_code, 0);
