@@ -1,5 +1,8 @@
 #include "cli/host_runtime.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "nats/nkey.h"
 #include "util/timestamp.h"
 #include "wasm/v8_engine.h"
@@ -18,6 +21,9 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
 
   WCLOUD_ASSIGN_OR_RETURN(rt->engine_, wasm::NewV8Engine());
   host::WorkerPool::Options worker_options;
+  // One worker more than there are cores: with several workloads one worker is held back from
+  // any single one (host/fair_queue.h), and a busy workload still gets one per core.
+  worker_options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) + 1;
   if (options.max_memory_mb > 0) {
     worker_options.store.max_memory_bytes = options.max_memory_mb << 20;
   }

@@ -177,7 +177,7 @@ int Serve(const ServeOptions& o) {
   auto workers = host::WorkerPool::Start(**engine, worker_options);
   if (!workers) return fail(workers.error());
   host::HttpService service(**workers);
-  if (Status warm = service.Prewarm(served); !warm) {
+  if (Status warm = service.Add(served); !warm) {
     (*workers)->Stop();
     return fail(warm.error().Wrap(o.file));
   }

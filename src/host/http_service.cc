@@ -95,14 +95,47 @@ uint64_t NextComponentId() {
   return next++;
 }
 
+// A request on its way to a worker; answered 503 when the pool refuses it.
+struct HttpService::Job {
+  HttpService* service;
+  ingress::Exchange exchange;
+  std::shared_ptr<const HttpComponent> component;
+
+  void operator()(Worker& worker) { service->Run(worker, std::move(exchange), *component); }
+  void Reject(Admission why) { service->Refuse(std::move(exchange), *component, why); }
+};
+
 void HttpService::Handle(ingress::Exchange exchange,
                          std::shared_ptr<const HttpComponent> component) {
   ++stats_.requests;
-  // Refused only when stopping: the job, and the exchange with it, is dropped unanswered, which
-  // the connection answers with a 500 and a close.
-  workers_.Submit([this, exchange = std::move(exchange), component](Worker& worker) mutable {
-    Run(worker, std::move(exchange), *component);
-  });
+  const uint64_t id = component->id;
+  workers_.Submit(id, Job{this, std::move(exchange), std::move(component)});
+}
+
+void HttpService::Refuse(ingress::Exchange exchange, const HttpComponent& component,
+                         Admission why) {
+  ++stats_.refused;
+  const std::string& workload = component.workload.empty() ? component.name : component.workload;
+  std::string body;
+  switch (why) {
+    case Admission::kQueueFull:
+      body = "workload " + workload + " has too many requests waiting; retry later\n";
+      break;
+    case Admission::kUnknownGate:
+      body = "workload " + workload + " is no longer served here\n";
+      break;
+    default:
+      body = "the host is stopping\n";
+      break;
+  }
+  ingress::HeaderList headers{{"content-type", "text/plain; charset=utf-8"}, {"retry-after", "1"}};
+  headers.Add("content-length", std::to_string(body.size()));
+  auto& response = exchange.response();
+  if (response.Start(503, headers) && response.Write(body)) {
+    (void)response.Finish();
+    return;
+  }
+  response.Abort();
 }
 
 void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component) {
@@ -193,7 +226,10 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
   return discard;
 }
 
-Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& component) {
+Status HttpService::Add(const std::shared_ptr<const HttpComponent>& component) {
+  workers_.AddGate(component->id,
+                   component->workload.empty() ? component->name : component->workload,
+                   component->max_concurrency);
   std::mutex mu;
   Status result = Ok();
   workers_.RunOnAll([&](Worker& worker) {
@@ -205,12 +241,14 @@ Status HttpService::Prewarm(const std::shared_ptr<const HttpComponent>& componen
     std::lock_guard lock(mu);
     if (!s && result) result = s;
   });
+  if (!result) Forget(*component);
   return result;
 }
 
 void HttpService::Forget(const HttpComponent& component) {
   component.retired = true;
   const uint64_t id = component.id;
+  workers_.RemoveGate(id);
   workers_.RunOnAll([id](Worker& worker) { worker.DropPool(id); });
 }
 

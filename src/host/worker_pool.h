@@ -1,21 +1,23 @@
 // The threads that run guests: each worker owns one Store (one V8 isolate) and the instance
 // pools of every component it serves, so a request runs start to end on one thread and pool
-// operations take no lock. Requests arrive from the network threads through a queue per worker.
+// operations take no lock. Requests arrive from the network threads through one fair queue
+// (fair_queue.h) that free workers take from.
 #pragma once
 
 #include <chrono>
 #include <concepts>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "host/fair_queue.h"
 #include "host/instance_pool.h"
+#include "util/mutex.h"
 #include "util/result.h"
 #include "wasm/engine.h"
 
@@ -39,7 +41,9 @@ class Worker {
 };
 
 // What a worker runs: move-only, so that it can own what it works on (an exchange) and takes
-// one allocation, where a std::function would need a copyable capture and a shared_ptr.
+// one allocation, where a std::function would need a copyable capture and a shared_ptr. A job
+// the pool refuses gets its `Reject(Admission)` called, when the callable has one, so that it
+// can still answer what it owns; otherwise it is dropped.
 class WorkerJob {
  public:
   WorkerJob() = default;
@@ -47,21 +51,32 @@ class WorkerJob {
   requires std::invocable<F&, Worker&> WorkerJob(F f)
       : impl_(std::make_unique<Impl<F>>(std::move(f))) {}  // NOLINT: a callable
   void operator()(Worker& worker) { impl_->Run(worker); }
+  void Reject(Admission why) { impl_->Reject(why); }
 
  private:
   struct Base {
     virtual ~Base() = default;
     virtual void Run(Worker& worker) = 0;
+    virtual void Reject(Admission why) = 0;
   };
   template <typename F>
   struct Impl final : Base {
     explicit Impl(F f) : f(std::move(f)) {}
     void Run(Worker& worker) override { f(worker); }
+    void Reject(Admission why) override {
+      if constexpr (requires { f.Reject(why); }) f.Reject(why);
+    }
     F f;
   };
   std::unique_ptr<Base> impl_;
 };
 
+// The workers and the one queue they take jobs from. Jobs are submitted behind a gate (a served
+// component) of a flow (a workload), and FairQueue decides which waiting job a free worker takes
+// next: round-robin across workloads, each held to its share of the workers and each component
+// to its maxConcurrency, each workload's waiting jobs bounded (fair_queue.h says why). A job is
+// bound to a worker only when that worker is free, so no job waits behind a spinning guest while
+// another worker could run it.
 class WorkerPool {
  public:
   using Job = WorkerJob;
@@ -71,6 +86,8 @@ class WorkerPool {
     wasm::StoreOptions store;
     // How often idle pooled instances are looked at for reclaiming.
     std::chrono::milliseconds reclaim_interval{std::chrono::seconds(5)};
+    // Jobs one workload may have waiting for a worker; Submit refuses more (kQueueFull).
+    size_t max_queued_per_workload = 1024;
   };
 
   // Starts the threads; each creates its Store on itself (V8 isolates stay on their thread).
@@ -79,9 +96,17 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Runs `job` on the worker with the shortest queue. Thread-safe. False once stopping.
-  bool Submit(Job job);
-  // Runs `job` once on every worker and waits for all of them (pool setup and teardown).
+  // Registers gate `id` (unique for the process, e.g. a component's id) in `workload`'s flow;
+  // `max_concurrency` 0: no limit of its own.
+  void AddGate(uint64_t id, std::string_view workload, uint32_t max_concurrency);
+  // Refuses further jobs for `id`; those already queued still run.
+  void RemoveGate(uint64_t id);
+
+  // Queues `job` behind gate `id`, for the next free worker FairQueue lets run it. Thread-safe.
+  // Anything but kQueued: `job.Reject` was called, on this thread.
+  Admission Submit(uint64_t id, Job job);
+  // Runs `job` once on every worker, before any queued job, and waits for all of them (pool
+  // setup and teardown).
   void RunOnAll(const std::function<void(Worker&)>& job);
   // Finishes the queued jobs, then joins the threads (stores and pools go with them).
   void Stop();
@@ -89,24 +114,25 @@ class WorkerPool {
   int threads() const { return static_cast<int>(slots_.size()); }
 
  private:
+  // One worker thread. Its state under mu_ is in the pool's vectors, where the analysis can
+  // check it.
   struct Slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<Job> jobs;
-    size_t load = 0;  // queued + running, read without the lock for placement
-    // When the running job started: between equally loaded workers the one that started last
-    // gets the job, not one that may be stuck in a long guest call.
-    std::chrono::steady_clock::time_point started;
-    bool stop = false;
+    CondVar cv;
     std::thread thread;
   };
-  WorkerPool() = default;
-  void Run(Slot& slot, Worker& worker);
+  WorkerPool(int threads, size_t max_queued);
+  void Run(int index, Worker& worker);
+  // An idle worker, marked woken, or -1.
+  int TakeIdle() REQUIRES(mu_);
 
-  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // fixed once the threads start
   std::chrono::milliseconds reclaim_interval_{0};
-  std::mutex submit_mu_;
-  bool stopping_ = false;
+  Mutex mu_;
+  FairQueue<Job> queue_ GUARDED_BY(mu_);
+  std::vector<std::deque<Job>> own_ GUARDED_BY(mu_);  // RunOnAll's jobs, by worker
+  std::vector<char> woken_ GUARDED_BY(mu_);           // by worker: a wake-up is on its way
+  std::vector<int> idle_ GUARDED_BY(mu_);             // waiting workers, the latest last
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace wcloud::host

@@ -98,9 +98,12 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     MutexLock lock(mu_);
     running->owner = run.key + "#" + std::to_string(++generation_);
   }
+  // What this revision set up so far goes with it.
   auto fail = [&](const std::string& reason, const Error& e) -> Error {
     state.reason = reason;
     state.message = e.message();
+    router_.RemoveOwner(running->owner);
+    for (auto& served : running->http) service_.Forget(*served);
     return e;
   };
 
@@ -165,6 +168,11 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     auto served = std::make_shared<HttpComponent>();
     served->id = NextComponentId();
     served->name = run.key + "/" + c.name;
+    served->workload = run.key;
+    if (c.max_concurrency) {
+      served->max_concurrency = static_cast<uint32_t>(std::max(0, *c.max_concurrency));
+    }
+    served->request_timeout = options_.request_timeout;
     served->pre = *pre;
     if (c.pool_size) served->pool.pool_size = static_cast<uint32_t>(std::max(0, *c.pool_size));
     if (c.max_invocations) {
@@ -183,14 +191,14 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     if (auto probe = served->make_data(); !probe) {
       return fail("InvalidConfiguration", probe.error().Wrap("component " + c.name));
     }
-    Status warm = service_.Prewarm(served);
+    Status warm = service_.Add(served);
     if (!warm) return fail("InstantiationFailed", warm.error().Wrap("component " + c.name));
+    running->http.push_back(served);
     Status routed = router_.Add(running->owner, address, route_host, served);
     if (!routed) return fail("ListenFailed", routed.error());
     const uint16_t port = router_.PortOf(address);
     std::string endpoint = route_host.empty() ? address.substr(0, address.rfind(':')) : route_host;
     state.endpoints.push_back("http://" + endpoint + ":" + std::to_string(port));
-    running->http.push_back(std::move(served));
   }
   state.ready = true;
   state.reason = running->http.empty() ? "Running" : "Serving";

@@ -5,6 +5,7 @@
 // and reports whether the workload serves. Remove stops it and closes listeners nobody needs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -64,6 +65,8 @@ class WorkloadHost {
     std::string http_address = "0.0.0.0:4000";
     // Ephemeral volumes live under here (DIR/volumes/...), one directory per workload.
     std::filesystem::path data_dir = "/tmp/wcloud-host";
+    // How long a request may run before it is answered with 504.
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);

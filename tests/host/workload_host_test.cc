@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <thread>
 
 #include "support/subprocess.h"
 #include "test_components.h"
@@ -186,6 +189,119 @@ TEST_F(WorkloadHostTest, UndeclaredImportsAreNamedAndDeclaredOnesRun) {
   state = host_->Apply(run);
   EXPECT_TRUE(state.ready) << state.reason << ": " << state.message;
   EXPECT_EQ(state.reason, "Running");  // nothing to serve over HTTP
+}
+
+}  // namespace
+}  // namespace wcloud::host
+
+// Sharing the workers between workloads: a spinning one cannot take them all, maxConcurrency
+// holds a component, and a full queue is answered 503. Each spinning request ends at the short
+// request timeout with 504 (a guest failure in the service's stats); the assertions are on what
+// the service had finished when an answer came, not on times.
+namespace wcloud::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sends GET `url` on a thread; its status code arrives in `status`.
+std::thread GetInBackground(const std::string& url, std::string& status) {
+  return std::thread([url, &status] {
+    status =
+        RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "60", url})
+            .out;
+  });
+}
+
+// Until `service` has taken `n` requests, and a little longer for them to reach the workers.
+void WaitForRequests(const HttpService& service, uint64_t n) {
+  for (int i = 0; i < 2000 && service.stats().requests < n; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(200ms);
+}
+
+TEST_F(WorkloadHostTest, ASpinningWorkloadLeavesAWorkerForAnother) {
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 3s;
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string spin = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string hello = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host.Apply(Run("default/spin", "http_loop", spin)).ready);
+  ASSERT_TRUE(host.Apply(Run("default/hello", "http_hello", hello)).ready);
+
+  // As many spinning requests as there are workers (2): with one FIFO they held both.
+  const uint64_t before = service_->stats().requests;
+  const uint64_t failures = service_->stats().guest_failures;
+  std::string status[2];
+  std::thread spins[2];
+  for (int i = 0; i < 2; ++i) {
+    spins[i] = GetInBackground("http://" + spin + "/loop", status[i]);
+  }
+  WaitForRequests(*service_, before + 2);
+  EXPECT_EQ(Get("http://" + hello + "/"), "hello from http_hello\n");
+  EXPECT_EQ(service_->stats().guest_failures.load(), failures)
+      << "the other workload waited for a spinner's deadline";
+  for (auto& t : spins) t.join();
+  EXPECT_EQ(status[0], "504");
+  EXPECT_EQ(status[1], "504");
+}
+
+TEST_F(WorkloadHostTest, MaxConcurrencyHoldsAComponentsRequests) {
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 3s;
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadRun run = Run("default/one-at-a-time", "http_loop", address);
+  run.spec.components[0].max_concurrency = 1;
+  ASSERT_TRUE(host.Apply(run).ready);
+
+  const uint64_t before = service_->stats().requests;
+  const uint64_t failures = service_->stats().guest_failures;
+  std::string status;
+  std::thread spinning = GetInBackground("http://" + address + "/loop", status);
+  WaitForRequests(*service_, before + 1);
+  // A worker is free, but the component already runs its one request.
+  EXPECT_EQ(Get("http://" + address + "/"), "http_loop ok\n");
+  EXPECT_EQ(service_->stats().guest_failures.load(), failures + 1)
+      << "maxConcurrency 1 let a second request run beside the spinning one";
+  spinning.join();
+  EXPECT_EQ(status, "504");
+}
+
+TEST_F(WorkloadHostTest, AFullQueueIsAnswered503WithRetryAfter) {
+  WorkerPool::Options pool_options;
+  pool_options.threads = 1;
+  pool_options.max_queued_per_workload = 1;
+  auto workers = WorkerPool::Start(*engine_, pool_options);
+  ASSERT_TRUE(workers.has_value()) << workers.error().message();
+  HttpService service(**workers);
+  HttpRouter router(service, {});
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 2s;
+  WorkloadHost host(*engine_, service, router, options);
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host.Apply(Run("default/spin", "http_loop", address)).ready);
+
+  // One spinning on the only worker, one waiting: the queue (1) is full.
+  std::string status[2];
+  std::thread spins[2];
+  spins[0] = GetInBackground("http://" + address + "/loop", status[0]);
+  WaitForRequests(service, 1);
+  spins[1] = GetInBackground("http://" + address + "/loop", status[1]);
+  WaitForRequests(service, 2);
+  auto r = RunCommand({"curl", "-s", "-i", "--max-time", "10", "http://" + address + "/"});
+  EXPECT_EQ(service.stats().guest_failures.load(), 0u) << "the refusal waited for a worker";
+  EXPECT_NE(r.out.find("HTTP/1.1 503"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("retry-after: 1\r\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("workload default/spin has too many requests waiting"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(service.stats().refused.load(), 1u);
+  for (auto& t : spins) t.join();
+  EXPECT_EQ(status[0], "504");
+  EXPECT_EQ(status[1], "504");
+  host.Remove("default/spin");
+  (*workers)->Stop();
 }
 
 }  // namespace
