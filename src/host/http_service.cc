@@ -1,9 +1,9 @@
 #include "host/http_service.h"
 
 #include <iostream>
-#include <mutex>
 
 #include "host/ingress_streams.h"
+#include "util/mutex.h"
 #include "wasi/http/serve.h"
 #include "wasi/poll.h"
 #include "wasm/engine.h"
@@ -230,15 +230,15 @@ Status HttpService::Add(const std::shared_ptr<const HttpComponent>& component) {
   workers_.AddGate(component->id,
                    component->workload.empty() ? component->name : component->workload,
                    component->max_concurrency);
-  std::mutex mu;
-  Status result = Ok();
+  Mutex mu;
+  Status result = Ok();  // RunOnAll returns once every worker ran the job
   workers_.RunOnAll([&](Worker& worker) {
     InstancePool& pool = worker.Pool(component->id, [&](wasm::Store& store) {
       return std::make_unique<InstancePool>(component->pre, store, component->pool,
                                             component->make_data);
     });
     Status s = pool.Prewarm();
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (!s && result) result = s;
   });
   if (!result) Forget(*component);
