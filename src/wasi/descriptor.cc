@@ -358,11 +358,11 @@ FsStatus Descriptor::CreateDirectoryAt(std::string_view path) {
   if (!ok) {
     return ok;
   }
-  auto at = ResolveBeneath(fd_->get(), path, false);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kEntry);
   if (!at) {
     return at.error();
   }
-  return StatusOf(mkdirat(at.value().parent_fd, at.value().name.c_str(), 0777));
+  return StatusOf(mkdirat(at.value().parent_fd, at.value().EntryName().c_str(), 0777));
 }
 
 FsResult<DescriptorStat> Descriptor::Stat() {
@@ -378,7 +378,7 @@ FsResult<DescriptorStat> Descriptor::StatAt(bool follow, std::string_view path) 
   if (!ok) {
     return ok.error();
   }
-  auto at = ResolveBeneath(fd_->get(), path, follow);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kLookup, follow);
   if (!at) {
     return at.error();
   }
@@ -399,7 +399,7 @@ FsStatus Descriptor::SetTimesAt(bool follow, std::string_view path, const NewTim
   if (!times) {
     return times.error();
   }
-  auto at = ResolveBeneath(fd_->get(), path, follow);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kLookup, follow);
   if (!at) {
     return at.error();
   }
@@ -415,16 +415,21 @@ FsStatus Descriptor::LinkAt(bool follow, std::string_view old_path, Descriptor& 
       return ok;
     }
   }
-  auto from = ResolveBeneath(fd_->get(), old_path, follow);
+  auto from = ResolveBeneath(fd_->get(), old_path, LastComponent::kLookup, follow);
   if (!from) {
     return from.error();
   }
-  auto to = ResolveBeneath(new_dir.fd_->get(), new_path, false);
+  // Linux looks the old path up in full before it walks the new one.
+  struct stat st {};
+  if (fstatat(from.value().parent_fd, from.value().name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return LastError();
+  }
+  auto to = ResolveBeneath(new_dir.fd_->get(), new_path, LastComponent::kEntry);
   if (!to) {
     return to.error();
   }
   return StatusOf(linkat(from.value().parent_fd, from.value().name.c_str(), to.value().parent_fd,
-                         to.value().name.c_str(), 0));
+                         to.value().EntryName().c_str(), 0));
 }
 
 FsResult<std::shared_ptr<Descriptor>> Descriptor::OpenAt(bool follow, std::string_view path,
@@ -439,9 +444,20 @@ FsResult<std::shared_ptr<Descriptor>> Descriptor::OpenAt(bool follow, std::strin
       ((flags & kFlagRead) != 0 && (flags_ & kFlagRead) == 0)) {
     return ErrorCode::kNotPermitted;
   }
-  auto at = ResolveBeneath(fd_->get(), path, follow);
+  bool create = (open_flags & kOpenCreate) != 0;
+  if (create && (open_flags & kOpenDirectory) != 0) {
+    return ErrorCode::kInvalid;  // as Linux (since 6.4) says before looking at the path
+  }
+  // O_CREAT|O_EXCL never follows a final link, whatever it points to (open(2)).
+  bool exclusive = create && (open_flags & kOpenExclusive) != 0;
+  auto at =
+      ResolveBeneath(fd_->get(), path, create ? LastComponent::kCreate : LastComponent::kLookup,
+                     follow && !exclusive);
   if (!at) {
     return at.error();
+  }
+  if (at.value().trailing_slash) {
+    return ErrorCode::kIsDirectory;  // a file cannot be created as "name/"
   }
   // O_NONBLOCK so that opening a FIFO does not wait for a writer; cleared below.
   int oflags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
@@ -451,7 +467,7 @@ FsResult<std::shared_ptr<Descriptor>> Descriptor::OpenAt(bool follow, std::strin
   if (open_flags & kOpenCreate) oflags |= O_CREAT;
   if (open_flags & kOpenExclusive) oflags |= O_EXCL;
   if (open_flags & kOpenTruncate) oflags |= O_TRUNC;
-  if ((open_flags & kOpenDirectory) || at.value().trailing_slash) oflags |= O_DIRECTORY;
+  if (open_flags & kOpenDirectory) oflags |= O_DIRECTORY;
   if (flags & kFlagFileIntegritySync) oflags |= O_SYNC;
   if (flags & kFlagDataIntegritySync) oflags |= O_DSYNC;
   if (flags & kFlagRequestedWriteSync) oflags |= O_RSYNC;
@@ -476,7 +492,7 @@ FsResult<std::string> Descriptor::ReadlinkAt(std::string_view path) {
   if (!ok) {
     return ok.error();
   }
-  auto at = ResolveBeneath(fd_->get(), path, false);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kLookup);
   if (!at) {
     return at.error();
   }
@@ -498,11 +514,11 @@ FsStatus Descriptor::RemoveDirectoryAt(std::string_view path) {
   if (!ok) {
     return ok;
   }
-  auto at = ResolveBeneath(fd_->get(), path, false);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kEntry);
   if (!at) {
     return at.error();
   }
-  return StatusOf(unlinkat(at.value().parent_fd, at.value().name.c_str(), AT_REMOVEDIR));
+  return StatusOf(unlinkat(at.value().parent_fd, at.value().EntryName().c_str(), AT_REMOVEDIR));
 }
 
 FsStatus Descriptor::RenameAt(std::string_view old_path, Descriptor& new_dir,
@@ -513,16 +529,16 @@ FsStatus Descriptor::RenameAt(std::string_view old_path, Descriptor& new_dir,
       return ok;
     }
   }
-  auto from = ResolveBeneath(fd_->get(), old_path, false);
+  auto from = ResolveBeneath(fd_->get(), old_path, LastComponent::kEntry);
   if (!from) {
     return from.error();
   }
-  auto to = ResolveBeneath(new_dir.fd_->get(), new_path, false);
+  auto to = ResolveBeneath(new_dir.fd_->get(), new_path, LastComponent::kEntry);
   if (!to) {
     return to.error();
   }
-  return StatusOf(renameat(from.value().parent_fd, from.value().name.c_str(), to.value().parent_fd,
-                           to.value().name.c_str()));
+  return StatusOf(renameat(from.value().parent_fd, from.value().EntryName().c_str(),
+                           to.value().parent_fd, to.value().EntryName().c_str()));
 }
 
 FsStatus Descriptor::SymlinkAt(std::string_view target, std::string_view path) {
@@ -537,12 +553,15 @@ FsStatus Descriptor::SymlinkAt(std::string_view target, std::string_view path) {
   if (target.find('\0') != std::string_view::npos) {
     return ErrorCode::kInvalid;
   }
-  auto at = ResolveBeneath(fd_->get(), path, false);
+  if (target.empty()) {
+    return ErrorCode::kNoEntry;  // as Linux says before it walks the new path
+  }
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kEntry);
   if (!at) {
     return at.error();
   }
   return StatusOf(
-      symlinkat(std::string(target).c_str(), at.value().parent_fd, at.value().name.c_str()));
+      symlinkat(std::string(target).c_str(), at.value().parent_fd, at.value().EntryName().c_str()));
 }
 
 FsStatus Descriptor::UnlinkFileAt(std::string_view path) {
@@ -550,14 +569,11 @@ FsStatus Descriptor::UnlinkFileAt(std::string_view path) {
   if (!ok) {
     return ok;
   }
-  auto at = ResolveBeneath(fd_->get(), path, false);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kEntry);
   if (!at) {
     return at.error();
   }
-  if (at.value().trailing_slash) {
-    return ErrorCode::kNotDirectory;
-  }
-  return StatusOf(unlinkat(at.value().parent_fd, at.value().name.c_str(), 0));
+  return StatusOf(unlinkat(at.value().parent_fd, at.value().EntryName().c_str(), 0));
 }
 
 bool Descriptor::IsSameObject(Descriptor& other) {
@@ -581,7 +597,7 @@ FsResult<MetadataHash> Descriptor::MetadataHashAt(bool follow, std::string_view 
   if (!ok) {
     return ok.error();
   }
-  auto at = ResolveBeneath(fd_->get(), path, follow);
+  auto at = ResolveBeneath(fd_->get(), path, LastComponent::kLookup, follow);
   if (!at) {
     return at.error();
   }

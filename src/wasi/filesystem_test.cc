@@ -297,6 +297,37 @@ TEST_F(FilesystemTest, EveryEscapeIsRefused) {
   EXPECT_EQ(Method("symlink-at", {data_, Value::String("../outside"), Value::String("mine")}),
             Value::Ok());
   EXPECT_EQ(FsErr(OpenAt(data_, "mine/secret", 0, kFlagRead)), kNotPermitted);
+  // A '/' after a link to the outside does not lead there either: lookups follow the link and are
+  // refused, calls on the entry itself judge the link, never what it points to.
+  for (const char* path : {"abs/", "rel/", "abs//", "mine/", "abs/.", "rel/.", "rel/.."}) {
+    bool through = std::string_view(path).find('.') != std::string_view::npos;
+    for (const Value& result :
+         {OpenAt(data_, path, 0, kFlagRead), OpenAt(data_, path, kOpenDirectory, kFlagRead),
+          StatAt(data_, path), At("readlink-at", data_, path),
+          Method("metadata-hash-at", {data_, Value::Flags(0), Value::String(path)}),
+          Method("set-times-at",
+                 {data_, Value::Flags(0), Value::String(path), Value::Case(1), Value::Case(1)}),
+          Method("link-at",
+                 {data_, Value::Flags(0), Value::String(path), data_, Value::String("x")})}) {
+      EXPECT_EQ(FsErr(result), kNotPermitted) << path;
+    }
+    for (const Value& result :
+         {OpenAt(data_, path, kOpenCreate, kFlagWrite), At("create-directory-at", data_, path),
+          At("remove-directory-at", data_, path), At("unlink-file-at", data_, path),
+          Method("rename-at", {data_, Value::String(path), data_, Value::String("x")}),
+          Method("rename-at", {data_, Value::String("d"), data_, Value::String(path)}),
+          Method("link-at",
+                 {data_, Value::Flags(0), Value::String("d"), data_, Value::String(path)}),
+          Method("symlink-at", {data_, Value::String("d"), Value::String(path)})}) {
+      uint32_t err = FsErr(result);
+      if (through) {
+        EXPECT_EQ(err, kNotPermitted) << path;
+      }
+    }
+  }
+  EXPECT_TRUE(fs::is_symlink(scratch_ / "data/abs"));
+  EXPECT_TRUE(fs::is_symlink(scratch_ / "data/rel"));
+  EXPECT_TRUE(fs::is_directory(scratch_ / "data/d"));
   // A subdirectory's descriptor is a sandbox of its own.
   Value d = Ok(OpenAt(data_, "d", kOpenDirectory, kFlagRead));
   scratch_.WriteFile("data/sibling", "s");

@@ -13,11 +13,11 @@ namespace {
 
 constexpr int kMaxSymlinks = 40;  // Linux's own limit (MAXSYMLINKS)
 
-// Splits at '/', dropping empty and "." components. Returns whether `path` ends in '/' or '.'
-// components, which make the last real component a directory.
+// Splits at '/' into components, dropping empty ones and "." except a final "." (to Linux, "dir/."
+// is not "dir/"). Returns whether the last component is a name with a '/' after it.
 bool Split(std::string_view path, std::deque<std::string>& out, bool at_front) {
   std::vector<std::string> parts;
-  bool trailing_dir = false;
+  bool last_is_dot = false;
   size_t start = 0;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
@@ -25,16 +25,21 @@ bool Split(std::string_view path, std::deque<std::string>& out, bool at_front) {
       end = path.size();
     }
     std::string_view part = path.substr(start, end - start);
-    if (part.empty() || part == ".") {
-      trailing_dir = !parts.empty() || end < path.size() || part == ".";
-    } else {
-      parts.emplace_back(part);
-      trailing_dir = false;
+    if (!part.empty()) {
+      last_is_dot = part == ".";
+      if (!last_is_dot) {
+        parts.emplace_back(part);
+      }
     }
     start = end + 1;
   }
+  if (last_is_dot) {
+    parts.emplace_back(".");
+  }
+  bool trailing_slash =
+      !last_is_dot && !parts.empty() && parts.back() != ".." && path.back() == '/';
   out.insert(at_front ? out.begin() : out.end(), parts.begin(), parts.end());
-  return trailing_dir;
+  return trailing_slash;
 }
 
 // The target of `name` in `dir` if it is a symbolic link; kInvalid when it is something else.
@@ -55,7 +60,8 @@ FsResult<std::string> ReadLink(int dir, const std::string& name) {
 
 }  // namespace
 
-FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, bool follow_last) {
+FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, LastComponent last,
+                                      bool follow_last) {
   if (path.empty()) {
     return ErrorCode::kNoEntry;
   }
@@ -72,19 +78,21 @@ FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, bool fo
   bool trailing_slash = Split(path, pending, false);
   std::vector<UniqueFd> entered;  // directories below dir_fd, innermost last
   auto current = [&] { return entered.empty() ? dir_fd : entered.back().get(); };
-  auto finish = [&](std::string name, bool must_be_dir) {
+  auto finish = [&](std::string name) {
     ResolvedPath resolved;
     if (!entered.empty()) {
       resolved.owned_parent = std::move(entered.back());
     }
     resolved.parent_fd = resolved.owned_parent.valid() ? resolved.owned_parent.get() : dir_fd;
+    resolved.trailing_slash = trailing_slash && name != "." && name != "..";
     resolved.name = std::move(name);
-    resolved.trailing_slash = must_be_dir;
     return resolved;
   };
   int links = 0;
-  // Puts a link's target in place of the link, ahead of the rest of the path.
-  auto expand = [&](const std::string& target, bool last) -> FsResult<bool> {
+  // Puts a link's target in place of the link, ahead of the rest of the path. A '/' ending the
+  // target of the last component makes a trailing slash; one the path had stays (a lookup that
+  // followed a link for it still needs a directory, as Linux's LOOKUP_DIRECTORY does).
+  auto expand = [&](const std::string& target, bool is_last) -> FsResult<bool> {
     if (++links > kMaxSymlinks) {
       return ErrorCode::kLoop;
     }
@@ -94,26 +102,42 @@ FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, bool fo
     if (target.front() == '/') {
       return ErrorCode::kNotPermitted;
     }
-    bool target_dir = Split(target, pending, true);
-    if (last) {
-      trailing_slash = trailing_slash || target_dir;
+    bool target_slash = Split(target, pending, true);
+    if (is_last) {
+      trailing_slash = trailing_slash || target_slash;
     }
     return true;
   };
 
-  while (!pending.empty()) {
+  // Each step leaves at least the last component pending or returns.
+  while (true) {
     std::string name = std::move(pending.front());
     pending.pop_front();
+    bool is_last = pending.empty();
+    if (name == ".") {
+      if (is_last) {
+        return finish(".");
+      }
+      continue;
+    }
     if (name == "..") {
       if (entered.empty()) {
         return ErrorCode::kNotPermitted;
       }
+      if (is_last && last == LastComponent::kEntry) {
+        return finish("..");  // refused by the syscall, which never walks it
+      }
       entered.pop_back();
+      if (is_last) {
+        return finish(".");
+      }
       continue;
     }
-    bool last = pending.empty();
-    if (last && !trailing_slash) {
-      if (follow_last) {
+    if (is_last) {
+      bool follow = last == LastComponent::kLookup   ? follow_last || trailing_slash
+                    : last == LastComponent::kCreate ? follow_last && !trailing_slash
+                                                     : false;
+      if (follow) {
         auto target = ReadLink(current(), name);
         if (target) {
           auto expanded = expand(target.value(), true);
@@ -123,32 +147,31 @@ FsResult<ResolvedPath> ResolveBeneath(int dir_fd, std::string_view path, bool fo
           continue;
         }
       }
-      return finish(std::move(name), false);
+      if (last != LastComponent::kLookup || !trailing_slash) {
+        return finish(std::move(name));
+      }
     }
     int fd = openat(current(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
       entered.emplace_back(fd);
+      if (is_last) {
+        return finish(".");  // a lookup's "dir/": the directory itself
+      }
       continue;
     }
     int err = errno;
-    if (err == ENOENT && last) {
-      // "new/" for create-directory-at: the caller's syscall decides.
-      return finish(std::move(name), true);
-    }
-    if (err != ENOTDIR && err != ELOOP) {
+    if (is_last || (err != ENOTDIR && err != ELOOP)) {
       return ErrorCodeFromErrno(err);
     }
     auto target = ReadLink(current(), name);
     if (!target) {
       return ErrorCode::kNotDirectory;
     }
-    auto expanded = expand(target.value(), last);
+    auto expanded = expand(target.value(), false);
     if (!expanded) {
       return expanded.error();
     }
   }
-  // The path ends in a directory that was entered (or popped back to): name it as ".".
-  return finish(".", false);
 }
 
 }  // namespace wcloud::wasi

@@ -35,7 +35,7 @@ class PathResolutionTest : public ::testing::Test {
 
   // The inode `path` resolves to (not following a final link), or the error's case.
   std::string Resolve(std::string_view path, bool follow = true) {
-    auto resolved = ResolveBeneath(root_, path, follow);
+    auto resolved = ResolveBeneath(root_, path, LastComponent::kLookup, follow);
     if (!resolved) {
       return "error " + std::to_string(static_cast<int>(resolved.error()));
     }
@@ -50,6 +50,21 @@ class PathResolutionTest : public ::testing::Test {
     struct stat st {};
     EXPECT_EQ(lstat((scratch_ / host_rel).c_str(), &st), 0) << host_rel;
     return "inode " + std::to_string(st.st_ino);
+  }
+  // Where a path for `last` leads: the parent's inode and the name the syscall is given.
+  std::string Where(std::string_view path, LastComponent last, bool follow = false) {
+    auto resolved = ResolveBeneath(root_, path, last, follow);
+    if (!resolved) {
+      return "error " + std::to_string(static_cast<int>(resolved.error()));
+    }
+    struct stat st {};
+    if (fstat(resolved.value().parent_fd, &st) != 0) {
+      return "bad parent";
+    }
+    return "in inode " + std::to_string(st.st_ino) + " " + resolved.value().EntryName();
+  }
+  std::string In(std::string_view host_rel, std::string_view name) {
+    return "in " + Inode(host_rel) + " " + std::string(name);
   }
   static std::string Err(ErrorCode code) {
     return "error " + std::to_string(static_cast<int>(code));
@@ -97,6 +112,41 @@ TEST_F(PathResolutionTest, ReportsLoopsAndMissingComponents) {
   EXPECT_EQ(Resolve(std::string_view("a\0b", 3)), Err(ErrorCode::kInvalid));
   EXPECT_EQ(Resolve("new"), "missing new");
   EXPECT_EQ(Resolve(std::string(5000, 'a')), Err(ErrorCode::kNameTooLong));
+}
+
+// Entries to make, remove or rename keep their trailing '/' for the syscall and are never followed;
+// a final "." or ".." is the syscall's to refuse.
+TEST_F(PathResolutionTest, EntriesKeepTheirTrailingSlash) {
+  EXPECT_EQ(Where("a/b/", LastComponent::kEntry), In("root/a", "b/"));
+  EXPECT_EQ(Where("a//b//", LastComponent::kEntry), In("root/a", "b/"));
+  EXPECT_EQ(Where("a/b", LastComponent::kEntry), In("root/a", "b"));
+  EXPECT_EQ(Where("new/", LastComponent::kEntry), In("root", "new/"));
+  EXPECT_EQ(Where("link_in/", LastComponent::kEntry, true), In("root", "link_in/"));
+  EXPECT_EQ(Where("link_abs/", LastComponent::kEntry), In("root", "link_abs/"));
+  EXPECT_EQ(Where("link_in/file.txt/", LastComponent::kEntry), In("root/a/b", "file.txt/"));
+  EXPECT_EQ(Where("a/b/.", LastComponent::kEntry), In("root/a/b", "."));
+  EXPECT_EQ(Where("a/b/./", LastComponent::kEntry), In("root/a/b", "."));
+  EXPECT_EQ(Where("a/b/..", LastComponent::kEntry), In("root/a/b", ".."));
+  EXPECT_EQ(Where(".", LastComponent::kEntry), In("root", "."));
+  EXPECT_EQ(Where("..", LastComponent::kEntry), Err(ErrorCode::kNotPermitted));
+  EXPECT_EQ(Where("link_abs/.", LastComponent::kEntry), Err(ErrorCode::kNotPermitted));
+  EXPECT_EQ(Where("link_up/..", LastComponent::kEntry), Err(ErrorCode::kNotPermitted));
+}
+
+// A lookup follows a link before '/' and enters the directory; create stops at a trailing '/'.
+TEST_F(PathResolutionTest, LookupsEnterWhatATrailingSlashNames) {
+  EXPECT_EQ(Where("a/b/", LastComponent::kLookup), In("root/a/b", "."));
+  EXPECT_EQ(Where("link_in/", LastComponent::kLookup), In("root/a/b", "."));
+  EXPECT_EQ(Where("link_in", LastComponent::kLookup), In("root", "link_in"));
+  EXPECT_EQ(Where("a/b/..", LastComponent::kLookup), In("root/a", "."));
+  EXPECT_EQ(Where("a/b/file.txt/", LastComponent::kLookup), Err(ErrorCode::kNotDirectory));
+  EXPECT_EQ(Where("nope/", LastComponent::kLookup), Err(ErrorCode::kNoEntry));
+  EXPECT_EQ(Where("link_abs/", LastComponent::kLookup), Err(ErrorCode::kNotPermitted));
+  EXPECT_EQ(Where("new/", LastComponent::kCreate, true), In("root", "new/"));
+  EXPECT_EQ(Where("link_in/", LastComponent::kCreate, true), In("root", "link_in/"));
+  EXPECT_EQ(Where("link_in", LastComponent::kCreate, true), In("root/a", "b"));
+  EXPECT_EQ(Where("link_in", LastComponent::kCreate, false), In("root", "link_in"));
+  EXPECT_EQ(Where("link_abs", LastComponent::kCreate, true), Err(ErrorCode::kNotPermitted));
 }
 
 }  // namespace
