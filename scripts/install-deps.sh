@@ -23,7 +23,7 @@ packages=(
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 zlib1g libssl3
   # test servers and benchmark references
   nats-server redis-server redis-tools docker-registry apache2-utils nginx-light wrk valgrind
-  python3
+  python3 prometheus
   # test components (Node.js comes below, not from Debian)
   clang lld libclang-rt-14-dev wasi-libc libclang-rt-14-dev-wasm32 wabt
 )
@@ -40,7 +40,7 @@ if [[ ! -f "$stamp" ]] || ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
     exit 1
   fi
   # Debian starts these as services; tests start their own on free ports.
-  for svc in nats-server redis-server docker-registry nginx; do
+  for svc in nats-server redis-server docker-registry nginx prometheus; do
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
     service "$svc" stop >/dev/null 2>&1 || true
   done

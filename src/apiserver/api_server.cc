@@ -210,7 +210,10 @@ HttpResponse ApiServer::Handle(const HttpRequest& req) {
       return FromResult(StatusResult(401, "Unauthorized", "Unauthorized"));
     }
   }
-  return Serve(req);
+  if (!options_.metrics) return Serve(req);
+  return options_.metrics->Record(req, [this](const HttpRequest& r) {
+    return r.path == "/metrics" && r.method == "GET" ? options_.metrics->Scrape() : Serve(r);
+  });
 }
 
 HttpResponse ApiServer::Serve(const HttpRequest& req) {

@@ -9,6 +9,7 @@
 #include "apiserver/garbage_collector.h"
 #include "apiserver/object_store.h"
 #include "apiserver/registry.h"
+#include "apiserver/request_metrics.h"
 #include "apiserver/watch_hub.h"
 #include "util/http_server.h"
 #include "util/result.h"
@@ -24,6 +25,9 @@ class ApiServer {
     std::string token;              // required as "Authorization: Bearer <token>"
     int threads = 4;
     std::chrono::milliseconds bookmark_interval{10000};
+    // Counts and times requests, and serves GET /metrics (to holders of the token, as
+    // kube-apiserver serves it to authorized users); no /metrics when null.
+    RequestMetrics* metrics = nullptr;
   };
 
   static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);

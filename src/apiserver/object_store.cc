@@ -242,8 +242,13 @@ Result<Json> ObjectStore::Write(const ObjectKey& key, const std::string& type,
   log.Bind(1, next).Bind(2, type).Bind(3, key.resource).Bind(4, key.namespace_).Bind(5, key.name);
   log.Bind(6, data);
   if (log.Step() != SQLITE_DONE) return StoreError(db_, "change log");
+  const auto commit_start = std::chrono::steady_clock::now();
   WCLOUD_TRY_STATUS(Exec("COMMIT"));
   transaction.done = true;
+  if (options_.observe_commit) {
+    options_.observe_commit(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_start).count());
+  }
   revision_ = next;
   Publish(type, next, *result, key.resource, key.namespace_);
   // Compacts in steps of a tenth of the window, so the cost is spread over many writes.

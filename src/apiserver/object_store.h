@@ -77,6 +77,8 @@ class ObjectStore {
     size_t watch_buffer = 1000;
     // etcd's default request limit, which bounds a Kubernetes object: about 1.5 MiB.
     size_t max_object_bytes = 1536 * 1024;
+    // Called with each durable COMMIT's duration in seconds (under the store's lock: be quick).
+    std::function<void(double seconds)> observe_commit = nullptr;
   };
 
   static Result<std::unique_ptr<ObjectStore>> Open(const std::filesystem::path& file,

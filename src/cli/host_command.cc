@@ -14,9 +14,12 @@
 #include "cli/data_dir_lock.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
+#include "cli/observability.h"
 #include "cli/stop_signals.h"
 #include "host/heartbeat_sender.h"
 #include "hostapi/nats_transport.h"
+#include "metrics/process_metrics.h"
+#include "prometheus/gauge.h"
 #include "util/duration.h"
 
 namespace wcloud::cli {
@@ -33,6 +36,7 @@ struct HostFlags {
   std::string heartbeat_interval = "2s";
   std::string drain_timeout = "30s";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  std::string metrics_listen;  // empty: no endpoint
 };
 
 int Host(const HostFlags& flags) {
@@ -76,6 +80,14 @@ int Host(const HostFlags& flags) {
 
   auto nats = ConnectNats(flags.nats, "wcloud-host");
   if (!nats) return usage(nats.error().message());
+  // The process and its NATS connection for now; per-workload metrics come with the worker pool.
+  metrics::Registry registry;
+  metrics::ProcessMetrics process_metrics(registry);
+  metrics::HealthChecks health;
+  health.AddLiveness("ping", [] { return Ok(); });
+  metrics::ScrapeHook nats_state = ObserveNats(registry, &health, **nats);
+  auto endpoint = StartMetricsEndpoint(flags.metrics_listen, registry, health);
+  if (!endpoint) return usage(endpoint.error().message());
   auto runtime = HostRuntime::Start({.data_dir = dir,
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
@@ -100,9 +112,17 @@ int Host(const HostFlags& flags) {
       },
       std::chrono::duration_cast<std::chrono::milliseconds>(*interval));
   heartbeats.Start();
+  auto& workloads = prometheus::BuildGauge()
+                        .Name("wcloud_host_workloads")
+                        .Help("Workloads running on this host.")
+                        .Register(registry.families())
+                        .Add({});
+  metrics::ScrapeHook count_workloads =
+      registry.OnScrape([&] { workloads.Set(host.workloads().workload_count()); });
   std::cout << "wcloud host " << host.host_id() << " is up: NATS " << (*nats)->display_urls()
-            << ", hostgroup=" << flags.hostgroup << ", HTTP on " << flags.http_listen << "\n"
-            << std::flush;
+            << ", hostgroup=" << flags.hostgroup << ", HTTP on " << flags.http_listen;
+  if (*endpoint) std::cout << ", metrics on port " << (*endpoint)->port();
+  std::cout << "\n" << std::flush;
 
   const std::string signal = WaitForStopSignal();
   std::cout << "wcloud host: draining (" << signal << ")\n" << std::flush;
@@ -121,6 +141,7 @@ int Host(const HostFlags& flags) {
             << "; stopping\n"
             << std::flush;
   heartbeats.Stop();
+  if (*endpoint) (*endpoint)->Stop();
   server->reset();
   host.Stop();
   return 0;
@@ -147,6 +168,7 @@ void AddHostCommand(CLI::App& app, int& exit_code) {
                   "how long SIGTERM waits for the operator to move the Workloads away (30s)");
   cmd->add_option("--max-memory-mb", flags->max_memory_mb,
                   "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddMetricsListenFlag(*cmd, flags->metrics_listen);
   cmd->callback([flags, &exit_code] {
     BlockStopSignals();
     exit_code = Host(*flags);

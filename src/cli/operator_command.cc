@@ -12,13 +12,16 @@
 
 #include "cli/commands.h"
 #include "cli/nats_flags.h"
+#include "cli/observability.h"
 #include "cli/stop_signals.h"
 #include "hostapi/nats_transport.h"
 #include "kube/kubeconfig.h"
 #include "kube/leader_election.h"
 #include "kube/rest_client.h"
+#include "metrics/process_metrics.h"
 #include "operator/nats_artifact_store.h"
 #include "operator/operator.h"
+#include "prometheus/gauge.h"
 #include "util/duration.h"
 #include "util/random.h"
 
@@ -41,6 +44,7 @@ struct OperatorFlags {
   bool allow_plaintext_secrets = false;
   std::string artifact_bucket = "wcloud-artifacts";
   int keep_revisions = 3;
+  std::string metrics_listen;  // empty: no endpoint
 };
 
 // --kubeconfig, else $KUBECONFIG, else the pod's service account, else ~/.kube/config.
@@ -77,8 +81,15 @@ int RunOperator(const OperatorFlags& flags) {
   auto nats = ConnectNats(flags.nats, "wcloud-operator");
   if (!nats) return usage(nats.error().message());
 
+  metrics::Registry registry;
+  metrics::ProcessMetrics process_metrics(registry);
+  metrics::HealthChecks health;
+  health.AddLiveness("ping", [] { return Ok(); });
+  metrics::ScrapeHook nats_state = ObserveNats(registry, &health, **nats);
+
   hostapi::NatsHostClient hosts(**nats);
   operator_::Operator::Options options;
+  options.metrics = &registry;
   options.hosts = &hosts;
   options.hosts_namespace = flags.hosts_namespace;
   options.host_ttl = std::chrono::duration_cast<std::chrono::seconds>(*ttl);
@@ -100,6 +111,35 @@ int RunOperator(const OperatorFlags& flags) {
         }
       });
   if (!heartbeats) return usage(heartbeats.error().message());
+
+  // Ready: the Kubernetes API answers, NATS is connected (above) and, on the replica that
+  // leads, the informers have listed. Leading is reported, not required: a follower is ready to
+  // take over.
+  health.AddReadiness("kubernetes-api", [&client, &config]() -> Status {
+    if (auto version = client.Get("/version"); !version) {
+      return version.error().Wrap("Kubernetes API at " + config->server);
+    }
+    return Ok();
+  });
+  health.AddReadiness("informers-synced", [&]() -> Status {
+    if (leading && !controllers.Synced()) return Error("the informers have not listed yet");
+    return Ok();
+  });
+  health.AddReport("leader-election", [&, elect = flags.leader_elect] {
+    if (!elect) return std::string("not enabled");
+    return std::string(leading ? "leading" : "not the leader");
+  });
+  auto& leader_status = prometheus::BuildGauge()
+                            .Name("leader_election_master_status")
+                            .Help(
+                                "Gauge of if the reporting system is master of the relevant "
+                                "lease, 0 indicates backup, 1 indicates master. 'name' is the "
+                                "string used to identify the lease.")
+                            .Register(registry.families())
+                            .Add({{"name", flags.lease_name}});
+  metrics::ScrapeHook leader_state = registry.OnScrape([&] { leader_status.Set(leading ? 1 : 0); });
+  auto endpoint = StartMetricsEndpoint(flags.metrics_listen, registry, health);
+  if (!endpoint) return usage(endpoint.error().message());
 
   std::atomic<bool> lost{false};
   std::unique_ptr<kube::LeaderElector> elector;
@@ -134,8 +174,9 @@ int RunOperator(const OperatorFlags& flags) {
     controllers.Start();
   }
   std::cout << "wcloud operator is up: Kubernetes API " << config->server << ", NATS "
-            << (*nats)->display_urls() << "\n"
-            << std::flush;
+            << (*nats)->display_urls();
+  if (*endpoint) std::cout << ", metrics on port " << (*endpoint)->port();
+  std::cout << "\n" << std::flush;
 
   const std::string signal = WaitForStopSignal();
   std::cout << "wcloud operator: stopping (" << signal << ")\n" << std::flush;
@@ -143,6 +184,7 @@ int RunOperator(const OperatorFlags& flags) {
   heartbeats->reset();
   controllers.Stop();
   if (elector) elector->Stop();  // a leader releases the lease: a follower takes over at once
+  if (*endpoint) (*endpoint)->Stop();
   return lost ? 1 : 0;
 }
 
@@ -171,6 +213,7 @@ void AddOperatorCommand(CLI::App& app, int& exit_code) {
                   "the Object Store bucket Artifacts are staged in (wcloud-artifacts)");
   cmd->add_option("--keep-revisions", flags->keep_revisions,
                   "staged revisions kept per Artifact (3)");
+  AddMetricsListenFlag(*cmd, flags->metrics_listen);
   cmd->add_flag("--allow-plaintext-secrets", flags->allow_plaintext_secrets,
                 "send Secret values in plaintext to hosts without a seal key (wasmCloud's)");
   cmd->callback([flags, &exit_code] {

@@ -13,16 +13,20 @@
 
 #include "apiserver/api_server.h"
 #include "apiserver/object_store.h"
+#include "apiserver/request_metrics.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
+#include "cli/observability.h"
 #include "cli/stop_signals.h"
 #include "host/heartbeat_sender.h"
 #include "hostapi/host_api.h"
 #include "hostapi/nats_transport.h"
 #include "kube/kubeconfig.h"
 #include "kube/rest_client.h"
+#include "metrics/process_metrics.h"
+#include "metrics/registry.h"
 #include "operator/local_artifact_store.h"
 #include "operator/nats_artifact_store.h"
 #include "operator/operator.h"
@@ -125,9 +129,16 @@ int Up(const UpFlags& flags) {
   auto token = LoadOrCreateToken(dir / "token");
   if (!token) return fail(token.error());
 
-  auto store = apiserver::ObjectStore::Open(dir / "state.db", {});
+  // One registry for the API server, the operator and the host, served on the API's listener.
+  metrics::Registry registry;
+  metrics::ProcessMetrics process_metrics(registry);
+  apiserver::RequestMetrics api_metrics(registry, dir / "state.db");
+  apiserver::ObjectStore::Options store_options;
+  store_options.observe_commit = api_metrics.CommitObserver();
+  auto store = apiserver::ObjectStore::Open(dir / "state.db", store_options);
   if (!store) return fail(store.error());
   apiserver::ApiServer::Options options;
+  options.metrics = &api_metrics;
   options.listen = flags.api_listen;
   options.tls = *serving;
   options.token = *token;
@@ -163,6 +174,8 @@ int Up(const UpFlags& flags) {
     nats = std::move(*connected);
     remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
   }
+  metrics::ScrapeHook nats_state;  // the API server answers /readyz itself: no check here
+  if (nats) nats_state = ObserveNats(registry, nullptr, *nats);
 
   // The host of this machine: a stable identity, its runtime, and its side of the protocol.
   auto runtime = HostRuntime::Start({.data_dir = dir,
@@ -192,6 +205,7 @@ int Up(const UpFlags& flags) {
     }
     operator_options.artifacts.store = artifact_store.get();
     operator_options.hosts = &hosts;
+    operator_options.metrics = &registry;
     controllers = std::make_unique<operator_::Operator>(client, "", operator_options);
     controllers->Start();
     send = [&controllers](const hostapi::HostHeartbeat& hb) -> Status {

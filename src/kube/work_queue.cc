@@ -1,11 +1,40 @@
 #include "kube/work_queue.h"
 
+#include <algorithm>
+
 namespace wcloud::kube {
 
 WorkQueue::WorkQueue(std::unique_ptr<RateLimiter> limiter) : limiter_(std::move(limiter)) {}
 
+WorkQueue::WorkQueue(const std::string& name, WorkQueueMetrics* metrics,
+                     std::unique_ptr<RateLimiter> limiter)
+    : limiter_(std::move(limiter)) {
+  if (!metrics) return;
+  metrics_.emplace(metrics->For(name));
+  // The time items have been in processing grows between scrapes: read it at each one.
+  in_progress_ = metrics->registry().OnScrape([this] { UpdateInProgressMetrics(); });
+}
+
+void WorkQueue::UpdateInProgressMetrics() {
+  MutexLock lock(mu_);
+  const auto now = Clock::now();
+  double total = 0, longest = 0;
+  for (const auto& [key, started] : started_at_) {
+    const double seconds = std::chrono::duration<double>(now - started).count();
+    total += seconds;
+    longest = std::max(longest, seconds);
+  }
+  metrics_->unfinished_work.Set(total);
+  metrics_->longest_running.Set(longest);
+}
+
 void WorkQueue::AddLocked(const std::string& key) {
   if (shutting_down_ || dirty_.count(key)) return;
+  if (metrics_) {
+    metrics_->adds.Increment();
+    metrics_->depth.Increment();
+    added_at_.try_emplace(key, Clock::now());
+  }
   dirty_.insert(key);
   if (processing_.count(key)) return;  // Done will queue it again
   queue_.push_back(key);
@@ -20,6 +49,7 @@ void WorkQueue::Add(const std::string& key) {
 void WorkQueue::AddAfter(const std::string& key, Clock::duration delay) {
   MutexLock lock(mu_);
   if (shutting_down_) return;
+  if (metrics_) metrics_->retries.Increment();  // as client-go counts: every delayed add
   if (delay <= Clock::duration::zero()) {
     AddLocked(key);
     return;
@@ -59,12 +89,26 @@ std::optional<std::string> WorkQueue::Get() {
   queue_.pop_front();
   processing_.insert(key);
   dirty_.erase(key);
+  if (metrics_) {
+    const auto now = Clock::now();
+    metrics_->depth.Decrement();
+    if (auto it = added_at_.find(key); it != added_at_.end()) {
+      metrics_->queue_duration.Observe(std::chrono::duration<double>(now - it->second).count());
+      added_at_.erase(it);
+    }
+    started_at_[key] = now;
+  }
   return key;
 }
 
 void WorkQueue::Done(const std::string& key) {
   MutexLock lock(mu_);
   processing_.erase(key);
+  if (auto it = started_at_.find(key); it != started_at_.end()) {
+    metrics_->work_duration.Observe(
+        std::chrono::duration<double>(Clock::now() - it->second).count());
+    started_at_.erase(it);
+  }
   if (dirty_.count(key)) {
     queue_.push_back(key);
     cv_.notify_one();

@@ -1,9 +1,11 @@
 // A controller work queue with client-go's semantics: a key waiting in the queue is held once
 // however often it is added; a key is never handed to two workers at once (added while being
-// processed, it is queued again when the worker calls Done); delayed and rate-limited adds.
+// processed, it is queued again when the worker calls Done); delayed and rate-limited adds; and,
+// given WorkQueueMetrics, client-go's workqueue_* metrics.
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "kube/rate_limiter.h"
+#include "kube/work_queue_metrics.h"
 #include "util/mutex.h"
 
 namespace wcloud::kube {
@@ -19,6 +22,9 @@ namespace wcloud::kube {
 class WorkQueue {
  public:
   explicit WorkQueue(std::unique_ptr<RateLimiter> limiter = DefaultControllerRateLimiter());
+  // A queue recording `metrics`' series for `name` (none when null).
+  WorkQueue(const std::string& name, WorkQueueMetrics* metrics,
+            std::unique_ptr<RateLimiter> limiter = DefaultControllerRateLimiter());
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
@@ -51,6 +57,7 @@ class WorkQueue {
   };
   void AddLocked(const std::string& key) REQUIRES(mu_);
   void PromoteDueLocked(Clock::time_point now) REQUIRES(mu_);
+  void UpdateInProgressMetrics();
 
   std::unique_ptr<RateLimiter> limiter_;
   mutable Mutex mu_;
@@ -60,6 +67,11 @@ class WorkQueue {
   std::set<std::string> processing_ GUARDED_BY(mu_);  // handed out, not yet Done
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_ GUARDED_BY(mu_);
   bool shutting_down_ GUARDED_BY(mu_) = false;
+  // With metrics only: when each key was added, and when each key in processing was handed out.
+  std::optional<WorkQueueMetrics::Queue> metrics_;
+  std::map<std::string, Clock::time_point> added_at_ GUARDED_BY(mu_);
+  std::map<std::string, Clock::time_point> started_at_ GUARDED_BY(mu_);
+  metrics::ScrapeHook in_progress_;  // last: it reads started_at_
 };
 
 }  // namespace wcloud::kube

@@ -1,5 +1,6 @@
 #include "kube/work_queue.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -65,6 +66,53 @@ TEST(WorkQueueTest, NeverProcessesAKeyTwiceAtOnce) {
   for (auto& t : workers) t.join();
   EXPECT_EQ(violations.load(), 0);
   EXPECT_GE(processed.load(), 7);
+}
+
+uint64_t SampleCount(prometheus::Histogram& h) { return h.Collect().histogram.sample_count; }
+
+TEST(WorkQueueMetricsTest, FollowAddsGetsAndDones) {
+  metrics::Registry registry;
+  WorkQueueMetrics metrics(registry);
+  WorkQueue q("test-controller", &metrics);
+  WorkQueueMetrics::Queue series = metrics.For("test-controller");  // the queue's own series
+
+  q.Add("a");
+  q.Add("b");
+  q.Add("a");  // already waiting: not an add
+  EXPECT_EQ(series.adds.Value(), 2);
+  EXPECT_EQ(series.depth.Value(), 2);
+  ASSERT_EQ(q.Get(), "a");
+  EXPECT_EQ(series.depth.Value(), 1);
+  EXPECT_EQ(SampleCount(series.queue_duration), 1u);
+  EXPECT_EQ(SampleCount(series.work_duration), 0u);
+
+  // While "a" is in processing, a scrape sees it running.
+  std::this_thread::sleep_for(5ms);
+  const std::string text = registry.Scrape();
+  EXPECT_EQ(text.find("workqueue_longest_running_processor_seconds{name=\"test-controller\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_GT(series.unfinished_work.Value(), 0);
+  EXPECT_THAT(text, ::testing::HasSubstr("workqueue_adds_total{name=\"test-controller\"} 2"));
+
+  q.Done("a");
+  EXPECT_EQ(SampleCount(series.work_duration), 1u);
+  registry.Scrape();
+  EXPECT_EQ(series.unfinished_work.Value(), 0);
+  EXPECT_EQ(series.longest_running.Value(), 0);
+
+  q.AddRateLimited("c");  // a retry, as client-go counts them
+  EXPECT_EQ(series.retries.Value(), 1);
+}
+
+TEST(WorkQueueMetricsTest, QueuesAreLabelledByName) {
+  metrics::Registry registry;
+  WorkQueueMetrics metrics(registry);
+  WorkQueue first("first", &metrics);
+  WorkQueue second("second", &metrics);
+  first.Add("x");
+  EXPECT_EQ(metrics.For("first").depth.Value(), 1);
+  EXPECT_EQ(metrics.For("second").depth.Value(), 0);
 }
 
 TEST(WorkQueueTest, AddAfterDelays) {

@@ -13,11 +13,14 @@
 
 namespace wcloud::operator_ {
 
-ArtifactController::ArtifactController(kube::Client& client, Informers& informers, Options options)
+ArtifactController::ArtifactController(kube::Client& client, Informers& informers, Options options,
+                                       ControllerMetrics* metrics)
     : client_(client),
       informers_(informers),
       options_(options),
-      loop_("artifact-controller", [this](const std::string& key) { return Reconcile(key); }) {
+      loop_(
+          "artifact-controller", [this](const std::string& key) { return Reconcile(key); },
+          metrics) {
   using APtr = kube::TypedInformer<api::Artifact>::Ptr;
   auto enqueue = [this](const APtr& a) { loop_.Enqueue(kube::KeyOf(a->metadata)); };
   informers_.artifacts.AddEventHandler(

@@ -30,7 +30,8 @@ class ArtifactController {
     uint64_t max_bytes = uint64_t{512} << 20;
   };
 
-  ArtifactController(kube::Client& client, Informers& informers, Options options);
+  ArtifactController(kube::Client& client, Informers& informers, Options options,
+                     ControllerMetrics* metrics = nullptr);
   ArtifactController(const ArtifactController&) = delete;
   ArtifactController& operator=(const ArtifactController&) = delete;
 

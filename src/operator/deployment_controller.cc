@@ -50,11 +50,13 @@ std::string TemplateHash(const api::WorkloadTemplate& t) {
 
 }  // namespace
 
-DeploymentController::DeploymentController(kube::Client& client, Informers& informers)
+DeploymentController::DeploymentController(kube::Client& client, Informers& informers,
+                                           ControllerMetrics* metrics)
     : client_(client),
       informers_(informers),
-      loop_("workloaddeployment-controller",
-            [this](const std::string& key) { return Reconcile(key); }) {
+      loop_(
+          "workloaddeployment-controller",
+          [this](const std::string& key) { return Reconcile(key); }, metrics) {
   using DPtr = kube::TypedInformer<api::WorkloadDeployment>::Ptr;
   using APtr = kube::TypedInformer<api::Artifact>::Ptr;
   auto enqueue = [this](const DPtr& wd) { loop_.Enqueue(kube::KeyOf(wd->metadata)); };

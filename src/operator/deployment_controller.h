@@ -15,7 +15,8 @@ namespace wcloud::operator_ {
 
 class DeploymentController {
  public:
-  DeploymentController(kube::Client& client, Informers& informers);
+  DeploymentController(kube::Client& client, Informers& informers,
+                       ControllerMetrics* metrics = nullptr);
   DeploymentController(const DeploymentController&) = delete;
   DeploymentController& operator=(const DeploymentController&) = delete;
 

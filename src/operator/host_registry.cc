@@ -78,6 +78,15 @@ Status HostRegistry::Record(const hostapi::HostHeartbeat& hb) {
   return Ok();
 }
 
+const char* HostRegistry::StateOf(const api::Host& host) {
+  for (const api::Condition& c : host.status.conditions) {
+    if (c.type != "Ready") continue;
+    if (c.status == "True") return "Ready";
+    return c.reason == "Draining" ? "Draining" : "NotReady";
+  }
+  return "NotReady";
+}
+
 Result<int> HostRegistry::MarkStale(const std::function<bool(const std::string&)>& answers) {
   WCLOUD_ASSIGN_OR_RETURN(Json list, client_.Get(kube::CollectionPath(kHosts, namespace_)));
   int changed = 0;

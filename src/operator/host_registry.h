@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "api/types.h"
 #include "hostapi/messages.h"
 #include "kube/client.h"
 #include "util/result.h"
@@ -21,6 +22,9 @@ class HostRegistry {
   // The Host object's name for a host: its public key in lower case (object names are lower
   // case DNS names; the key is unique where hostnames are not).
   static std::string ObjectName(const std::string& host_id);
+  // "Ready", "NotReady" or "Draining" (not ready because it is shutting down), by its Ready
+  // condition as Record and MarkStale write it.
+  static const char* StateOf(const api::Host& host);
 
   Status Record(const hostapi::HostHeartbeat& heartbeat);
   // Marks Ready=False on Hosts whose lastSeen is older than the TTL, unless `answers` (when

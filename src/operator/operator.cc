@@ -1,6 +1,7 @@
 #include "operator/operator.h"
 
 #include <iostream>
+#include <map>
 
 namespace wcloud::operator_ {
 
@@ -8,16 +9,33 @@ Operator::Operator(kube::Client& client, const std::string& ns) : Operator(clien
 
 Operator::Operator(kube::Client& client, const std::string& ns, Options options)
     : options_(std::move(options)),
+      metrics_(options_.metrics ? std::make_unique<ControllerMetrics>(*options_.metrics) : nullptr),
       informers_(client, ns),
       registry_(client, options_.hosts_namespace, options_.host_ttl),
-      artifacts_(client, informers_, options_.artifacts),
-      deployments_(client, informers_),
-      replica_sets_(client, informers_),
-      scheduler_(client, informers_) {
+      artifacts_(client, informers_, options_.artifacts, metrics_.get()),
+      deployments_(client, informers_, metrics_.get()),
+      replica_sets_(client, informers_, metrics_.get()),
+      scheduler_(client, informers_, metrics_.get()) {
   if (options_.hosts) {
     dispatcher_ = std::make_unique<WorkloadDispatcher>(client, informers_, *options_.hosts,
-                                                       options_.dispatch);
+                                                       options_.dispatch, metrics_.get());
   }
+  if (options_.metrics) {
+    hosts_by_state_ = &prometheus::BuildGauge()
+                           .Name("wcloud_hosts")
+                           .Help(
+                               "Hosts by the state of their Host object: Ready, NotReady, "
+                               "Draining.")
+                           .Register(options_.metrics->families());
+    count_hosts_ = options_.metrics->OnScrape([this] { CountHosts(); });
+  }
+}
+
+// From the informer cache at each scrape: the Host objects are the truth, whoever wrote them.
+void Operator::CountHosts() {
+  std::map<std::string, int> counts = {{"Ready", 0}, {"NotReady", 0}, {"Draining", 0}};
+  for (const auto& host : informers_.hosts.List()) ++counts[HostRegistry::StateOf(*host)];
+  for (const auto& [state, count] : counts) hosts_by_state_->Add({{"state", state}}).Set(count);
 }
 
 Operator::~Operator() { Stop(); }

@@ -12,8 +12,10 @@
 
 #include "hostapi/host_api.h"
 #include "kube/client.h"
+#include "metrics/registry.h"
 #include "oci/component_store.h"
 #include "operator/artifact_controller.h"
+#include "operator/controller_metrics.h"
 #include "operator/deployment_controller.h"
 #include "operator/host_registry.h"
 #include "operator/informers.h"
@@ -36,6 +38,8 @@ class Operator {
     // are given up.
     std::string hosts_namespace = "default";
     std::chrono::seconds host_ttl{6};
+    // Where the controllers' and work queues' metrics and wcloud_hosts go; none when null.
+    metrics::Registry* metrics = nullptr;
   };
 
   // Watches `ns`, or every namespace when empty.
@@ -48,6 +52,8 @@ class Operator {
   void Start();
   void Stop();
   bool WaitForSync(std::chrono::milliseconds timeout);
+  // Every informer has listed once (readiness).
+  bool Synced() const { return informers_.WaitForSync(std::chrono::milliseconds(0)); }
   // A heartbeat from a host (any transport): its Host object is written, and stops it missed
   // while unreachable are sent again.
   Status HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat);
@@ -58,8 +64,10 @@ class Operator {
 
  private:
   void WatchHostsLoop();
+  void CountHosts();
 
   Options options_;
+  std::unique_ptr<ControllerMetrics> metrics_;  // before the controllers that record into it
   Informers informers_;
   HostRegistry registry_;
   ArtifactController artifacts_;
@@ -72,6 +80,8 @@ class Operator {
   CondVar cv_;
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread stale_hosts_;
+  prometheus::Family<prometheus::Gauge>* hosts_by_state_ = nullptr;
+  metrics::ScrapeHook count_hosts_;  // last: it reads the informers
 };
 
 }  // namespace wcloud::operator_

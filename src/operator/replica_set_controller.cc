@@ -21,11 +21,13 @@ bool IsReady(const api::Workload& w) {
 
 }  // namespace
 
-ReplicaSetController::ReplicaSetController(kube::Client& client, Informers& informers)
+ReplicaSetController::ReplicaSetController(kube::Client& client, Informers& informers,
+                                           ControllerMetrics* metrics)
     : client_(client),
       informers_(informers),
-      loop_("workloadreplicaset-controller",
-            [this](const std::string& key) { return Reconcile(key); }) {
+      loop_(
+          "workloadreplicaset-controller",
+          [this](const std::string& key) { return Reconcile(key); }, metrics) {
   using RsPtr = kube::TypedInformer<api::WorkloadReplicaSet>::Ptr;
   using WPtr = kube::TypedInformer<api::Workload>::Ptr;
   auto enqueue = [this](const RsPtr& rs) { loop_.Enqueue(kube::KeyOf(rs->metadata)); };

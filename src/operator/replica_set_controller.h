@@ -16,7 +16,8 @@ namespace wcloud::operator_ {
 
 class ReplicaSetController {
  public:
-  ReplicaSetController(kube::Client& client, Informers& informers);
+  ReplicaSetController(kube::Client& client, Informers& informers,
+                       ControllerMetrics* metrics = nullptr);
   ReplicaSetController(const ReplicaSetController&) = delete;
   ReplicaSetController& operator=(const ReplicaSetController&) = delete;
 

@@ -28,10 +28,12 @@ std::string Lacks(const api::Host& h, const api::Workload& w) {
 
 }  // namespace
 
-Scheduler::Scheduler(kube::Client& client, Informers& informers)
+Scheduler::Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics)
     : client_(client),
       informers_(informers),
-      loop_("workload-scheduler", [this](const std::string& key) { return Reconcile(key); }) {
+      loop_(
+          "workload-scheduler", [this](const std::string& key) { return Reconcile(key); },
+          metrics) {
   using WPtr = kube::TypedInformer<api::Workload>::Ptr;
   using HPtr = kube::TypedInformer<api::Host>::Ptr;
   auto enqueue = [this](const WPtr& w) { loop_.Enqueue(kube::KeyOf(w->metadata)); };

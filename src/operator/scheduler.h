@@ -16,7 +16,7 @@ namespace wcloud::operator_ {
 
 class Scheduler {
  public:
-  Scheduler(kube::Client& client, Informers& informers);
+  Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics = nullptr);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 

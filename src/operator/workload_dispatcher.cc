@@ -28,14 +28,15 @@ bool HostReady(const api::Host& h) {
 }  // namespace
 
 WorkloadDispatcher::WorkloadDispatcher(kube::Client& client, Informers& informers,
-                                       hostapi::HostClient& hosts, Options options)
+                                       hostapi::HostClient& hosts, Options options,
+                                       ControllerMetrics* metrics)
     : client_(client),
       informers_(informers),
       hosts_(hosts),
       options_(options),
       events_(client, "wcloud-operator", "workload-dispatcher"),
       loop_(
-          "workload-dispatcher", [this](const std::string& key) { return Reconcile(key); },
+          "workload-dispatcher", [this](const std::string& key) { return Reconcile(key); }, metrics,
           options.workers) {
   using WPtr = kube::TypedInformer<api::Workload>::Ptr;
   auto enqueue = [this](const WPtr& w) { loop_.Enqueue(kube::KeyOf(w->metadata)); };

@@ -39,7 +39,7 @@ class WorkloadDispatcher {
   };
 
   WorkloadDispatcher(kube::Client& client, Informers& informers, hostapi::HostClient& hosts,
-                     Options options);
+                     Options options, ControllerMetrics* metrics = nullptr);
   WorkloadDispatcher(const WorkloadDispatcher&) = delete;
   WorkloadDispatcher& operator=(const WorkloadDispatcher&) = delete;
 
