@@ -486,8 +486,9 @@ Result<GarbageCollector::OwnerState> GarbageCollector::StateOf(const Node& depen
 // conditional on the version read, with the same admission, and an object whose last finalizer
 // goes is deleted. A race with another writer reads again.
 
-Status GarbageCollector::RemoveOwnerReferences(const Node& node, const std::string& uid,
-                                               const std::set<std::string>& owner_uids) {
+Status GarbageCollector::UpdateStored(const Node& node, const std::string& uid,
+                                      const std::string& doing,
+                                      const std::function<bool(Json&)>& change) {
   const std::string what = Describe(*node.def, node.ns, node.name);
   for (int attempt = 0;; ++attempt) {
     auto got = store_.Get(KeyOf(*node.def, node.ns, node.name));
@@ -496,49 +497,47 @@ Status GarbageCollector::RemoveOwnerReferences(const Node& node, const std::stri
       return Error(what + ": reading it: " + got.error().message());
     }
     if (MetaString(*got, "uid") != uid) return Ok();
-    Json refs = OwnerReferences(*got);
+    Json updated = *got;
+    if (!change(updated)) return Ok();
+    ApiResult r =
+        registry_.Update(RequestScope{node.def, node.ns, node.name, "", "", "", false}, updated);
+    if (r.ok() || r.code == 404) return Ok();
+    if (r.code == 409 && attempt < 4) continue;
+    return Error(what + ": " + doing + ": " + MessageOf(r));
+  }
+}
+
+Status GarbageCollector::RemoveOwnerReferences(const Node& node, const std::string& uid,
+                                               const std::set<std::string>& owner_uids) {
+  return UpdateStored(node, uid, "removing owner references", [&](Json& object) {
+    Json refs = OwnerReferences(object);
     const size_t before = refs.size();
     refs.erase(std::remove_if(refs.begin(), refs.end(),
                               [&](const Json& ref) {
                                 return ref.is_object() && owner_uids.contains(Field(ref, "uid"));
                               }),
                refs.end());
-    if (refs.size() == before) return Ok();
-    Json updated = *got;
+    if (refs.size() == before) return false;
     if (refs.empty()) {
-      updated["metadata"].erase("ownerReferences");
+      object["metadata"].erase("ownerReferences");
     } else {
-      updated["metadata"]["ownerReferences"] = std::move(refs);
+      object["metadata"]["ownerReferences"] = std::move(refs);
     }
-    ApiResult r =
-        registry_.Update(RequestScope{node.def, node.ns, node.name, "", "", "", false}, updated);
-    if (r.ok() || r.code == 404) return Ok();
-    if (r.code == 409 && attempt < 4) continue;
-    return Error(what + ": removing owner references: " + MessageOf(r));
-  }
+    return true;
+  });
 }
 
 Status GarbageCollector::RemoveFinalizer(const Node& node, const std::string& uid,
                                          const char* finalizer) {
-  const std::string what = Describe(*node.def, node.ns, node.name);
-  for (int attempt = 0;; ++attempt) {
-    auto got = store_.Get(KeyOf(*node.def, node.ns, node.name));
-    if (!got) {
-      if (got.error().code() == ErrorCode::kNotFound) return Ok();
-      return Error(what + ": reading it: " + got.error().message());
-    }
-    if (MetaString(*got, "uid") != uid || !HasFinalizer(*got, finalizer)) return Ok();
-    Json updated = *got;
-    Json& finalizers = updated["metadata"]["finalizers"];
-    finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), Json(finalizer)),
-                     finalizers.end());
-    if (finalizers.empty()) updated["metadata"].erase("finalizers");
-    ApiResult r =
-        registry_.Update(RequestScope{node.def, node.ns, node.name, "", "", "", false}, updated);
-    if (r.ok() || r.code == 404) return Ok();
-    if (r.code == 409 && attempt < 4) continue;
-    return Error(what + ": removing the " + std::string(finalizer) + " finalizer: " + MessageOf(r));
-  }
+  return UpdateStored(
+      node, uid, "removing the " + std::string(finalizer) + " finalizer", [&](Json& object) {
+        if (!HasFinalizer(object, finalizer)) return false;
+        Json& finalizers = object["metadata"]["finalizers"];
+        finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), Json(finalizer)),
+                         finalizers.end());
+        if (finalizers.empty()) object["metadata"].erase("finalizers");
+        return true;
+      });
 }
 
 }  // namespace wcloud::apiserver

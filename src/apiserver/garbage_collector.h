@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -113,6 +114,10 @@ class GarbageCollector {
   Status ProcessDeletingDependents(const std::string& uid, const Node& node);
   Status OrphanDependents(const std::string& uid);
   Result<OwnerState> StateOf(const Node& dependent, const Json& ref);
+  // Reads the object, applies `change` (false: nothing to do) and writes it back through the
+  // registry, reading again when another writer won; gone or replaced (uid) counts as done.
+  Status UpdateStored(const Node& node, const std::string& uid, const std::string& doing,
+                      const std::function<bool(Json&)>& change);
   Status RemoveOwnerReferences(const Node& node, const std::string& uid,
                                const std::set<std::string>& owner_uids);
   Status RemoveFinalizer(const Node& node, const std::string& uid, const char* finalizer);

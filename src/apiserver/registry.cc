@@ -629,6 +629,7 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   Json existing = FromStorage(def, *got);
   std::string policy;  // empty: none asked for
   if (options.is_object()) {
+    // The API server checked these fields' types (ReadDeleteOptions) before they got here.
     policy = options.value("propagationPolicy", policy);
     if (options.value("orphanDependents", false)) policy = "Orphan";
     if (options.contains("preconditions") && options["preconditions"].is_object()) {
@@ -702,7 +703,8 @@ ApiResult Registry::List(const ResourceDef& def, const std::string& ns, const Li
   if (!query.continue_token.empty()) {
     auto raw = Unhex(query.continue_token);
     Json token = raw ? Json::parse(*raw, nullptr, false) : Json();
-    if (!token.is_object() || !token.contains("k") || !token.contains("rv")) {
+    if (!token.is_object() || !token.contains("k") || !token["k"].is_string() ||
+        !token.contains("rv") || !token["rv"].is_number_integer()) {
       return StatusResult(400, "BadRequest", "invalid continue token");
     }
     after = token["k"].get<std::string>();

@@ -22,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::CommandResult;
+using testing::DefaultKubectl;
 using testing::RunCommand;
 using testing::WcloudUp;
 
@@ -30,20 +31,6 @@ struct Kubectl {
   std::string path;
   int minor = 0;  // 0 for the default one
 };
-
-// The kubectl that PATH finds, resolved through symlinks; empty when there is none.
-fs::path DefaultKubectl() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "";
-  for (size_t start = 0; start <= dirs.size();) {
-    size_t colon = std::min(dirs.find(':', start), dirs.size());
-    fs::path candidate = fs::path(dirs.substr(start, colon - start)) / "kubectl";
-    std::error_code ec;
-    if (access(candidate.c_str(), X_OK) == 0) return fs::canonical(candidate, ec);
-    start = colon + 1;
-  }
-  return {};
-}
 
 std::vector<Kubectl> FindKubectls() {
   std::vector<Kubectl> out;

@@ -13,39 +13,19 @@ namespace wcloud {
 namespace {
 
 using testing::CommandResult;
+using testing::DefaultKubectl;
 using testing::RunCommand;
+using testing::SamplesDir;
 using testing::WcloudBinary;
 using testing::WcloudUp;
 
 const char* const kPlurals[] = {"artifacts", "hosts", "workloads", "workloadreplicasets",
                                 "workloaddeployments"};
 
-std::string Samples() {
-  const char* src = std::getenv("WCLOUD_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/config/samples/";
-}
-
-// kubectl.<version> beside the real kubectl the PATH finds (the machine's kubectl dispatches to
-// them by server version; ours claims 1.32).
+// kubectl.<version> beside the real kubectl (the machine's kubectl dispatches to them by server
+// version; ours claims 1.32).
 std::string KubectlVersion(const std::string& version) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t colon = dirs.find(':', start);
-    std::filesystem::path candidate =
-        std::filesystem::path(
-            dirs.substr(start, colon == std::string::npos ? colon : colon - start)) /
-        "kubectl";
-    std::error_code ec;
-    if (std::filesystem::exists(candidate, ec)) {
-      auto real = std::filesystem::canonical(candidate, ec);
-      if (!ec) return (real.parent_path() / ("kubectl." + version)).string();
-    }
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
-  return "kubectl." + version;
+  return (DefaultKubectl().parent_path() / ("kubectl." + version)).string();
 }
 
 // Equal as JSON values: kubectl prints members sorted, `wcloud crds` in declaration order.
@@ -195,7 +175,7 @@ data: {LOG_LEVEL: VALUE}
   if (versions.empty()) GTEST_SKIP() << "no " << KubectlVersion("1.27") << " or kubectl.1.28";
   for (const std::string& version : versions) {
     SCOPED_TRACE(version);
-    auto applied = Old(version, {"apply", "-f", Samples()});
+    auto applied = Old(version, {"apply", "-f", SamplesDir()});
     EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
     EXPECT_EQ(applied.err, "");
     EXPECT_NE(applied.out.find("workloaddeployment.runtime.wasmcloud.dev/hello-world"),

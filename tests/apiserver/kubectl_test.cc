@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -13,12 +14,8 @@ namespace wcloud {
 namespace {
 
 using testing::CommandResult;
+using testing::SamplesDir;
 using testing::WcloudUp;
-
-std::string Samples() {
-  const char* src = std::getenv("WCLOUD_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/config/samples/";
-}
 
 class KubectlTest : public ::testing::Test {
  protected:
@@ -32,7 +29,7 @@ class KubectlTest : public ::testing::Test {
 };
 
 TEST_F(KubectlTest, ApplySamplesAndGetWithColumns) {
-  auto applied = Ok({"apply", "-f", Samples()});
+  auto applied = Ok({"apply", "-f", SamplesDir()});
   EXPECT_NE(applied.out.find("workloaddeployment.runtime.wasmcloud.dev/hello-world created"),
             std::string::npos)
       << applied.out;
@@ -53,7 +50,7 @@ TEST_F(KubectlTest, ApplySamplesAndGetWithColumns) {
   EXPECT_EQ(wd.out, "RollingUpdate 25% 1 3") << "defaults applied on the server";
 
   // Applying the same files again changes nothing that counts.
-  Ok({"apply", "-f", Samples()});
+  Ok({"apply", "-f", SamplesDir()});
   EXPECT_EQ(Ok({"get", "wd", "hello-world", "-o", "jsonpath={.metadata.generation}"}).out, "1");
 }
 
@@ -88,7 +85,7 @@ spec: {image: ghcr.io/x/a:1, imge: typo}
 }
 
 TEST_F(KubectlTest, ScaleStatusAndGeneration) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloaddeployment.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workloaddeployment.yaml"});
   Ok({"scale", "wd", "hello-world", "--replicas=7"});
   EXPECT_EQ(
       Ok({"get", "wd", "hello-world", "-o", "jsonpath={.spec.replicas} {.metadata.generation}"})
@@ -96,7 +93,7 @@ TEST_F(KubectlTest, ScaleStatusAndGeneration) {
       "7 2");
   // Status goes through /status only; the main resource ignores it. (On an Artifact, whose
   // status no controller writes yet.)
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_artifact.yaml"});
   Ok({"patch", "art", "http-hello-world", "--subresource=status", "--type=merge", "-p",
       R"({"status":{"revision":4}})"});
   Ok({"patch", "art", "http-hello-world", "--type=merge", "-p", R"({"status":{"revision":0}})"});
@@ -107,7 +104,7 @@ TEST_F(KubectlTest, ScaleStatusAndGeneration) {
 }
 
 TEST_F(KubectlTest, WatchSeesChanges) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
   CommandResult watched;
   std::thread watcher([&] {
     watched = up_.Kubectl({"get", "ww", "-w", "--output-watch-events", "--request-timeout=4s"});
@@ -144,7 +141,7 @@ spec: {image: ghcr.io/x/a:1}
 }
 
 TEST_F(KubectlTest, DeletingAnOwnerDeletesDependents) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
   ASSERT_FALSE(uid.empty());
   Ok({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
@@ -175,7 +172,7 @@ spec:
   ASSERT_TRUE(gone) << "the deleted set's Workloads stayed";
 
   // Orphaning keeps dependents and drops their owner reference.
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string owned;
   for (int i = 0; i < 100 && owned.empty(); ++i) {
     owned =
@@ -235,7 +232,7 @@ spec:
 }
 
 TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
-  std::string wd = Samples() + "runtime_v1alpha1_workloaddeployment.yaml";
+  std::string wd = SamplesDir() + "runtime_v1alpha1_workloaddeployment.yaml";
   Ok({"apply", "--server-side", "-f", wd});
   auto partial = [](const std::string& spec) {
     return "apiVersion: runtime.wasmcloud.dev/v1alpha1\nkind: WorkloadDeployment\n"
@@ -325,7 +322,7 @@ TEST_F(KubectlTest, ServerSideApplyTakesOverFromClientSideApply) {
 }
 
 TEST_F(KubectlTest, EverydayCommands) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
   Ok({"annotate", "ww", "hello-world", "owner=platform-team"});
   Ok({"label", "ww", "hello-world", "tier=web"});
   EXPECT_EQ(Ok({"get", "ww", "-l", "tier=web", "-o", "name"}).out,
@@ -352,7 +349,7 @@ TEST_F(KubectlTest, EverydayCommands) {
 
 TEST_F(KubectlTest, CustomResourcesRefuseStrategicPatchesAndUnconditionalUpdates) {
   // Issue #16 item 12, as a real server answers for CRDs.
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
   auto strategic =
       up_.Kubectl({"patch", "ww", "hello-world", "-p", R"({"metadata":{"labels":{"a":"b"}}})"});
   EXPECT_NE(strategic.exit_code, 0);
@@ -406,7 +403,7 @@ TEST_F(KubectlTest, AuthCanIAndWhoamiAnswerForTheTokensUser) {
 
 TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
   // Issue #16 item 1: kubectl sends a delete's dry run in the DeleteOptions body.
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
   Ok({"create", "configmap", "kept", "--from-literal=k=v"});
   auto version = [&](const std::string& kind, const std::string& name) {
     return Ok({"get", kind, name, "-o", "jsonpath={.metadata.resourceVersion}"}).out;
@@ -420,7 +417,7 @@ TEST_F(KubectlTest, NoDryRunOfAnyVerbWrites) {
   Ok({"annotate", "cm", "kept", "dry=run", "--dry-run=server"});
   Ok({"patch", "cm", "kept", "-p", R"({"data":{"k":"changed"}})", "--dry-run=server"});
   Ok({"apply", "--server-side", "--dry-run=server", "-f",
-      Samples() + "runtime_v1alpha1_workloaddeployment.yaml"});
+      SamplesDir() + "runtime_v1alpha1_workloaddeployment.yaml"});
   Ok({"create", "configmap", "never", "--from-literal=k=v", "--dry-run=server"});
   EXPECT_EQ(version("ww", "hello-world"), ww_before);
   EXPECT_EQ(version("cm", "kept"), cm_before);
@@ -448,6 +445,17 @@ TEST_F(KubectlTest, QueriesDiscoveryAndNamespacesFollowKubernetes) {
   EXPECT_NE(list.out.find("\"kind\":\"ConfigMapList\""), std::string::npos) << list.out;
   auto bad = up_.Kubectl({"get", "--raw", "/api/v1/namespaces/default/configmaps?watch=maybe"});
   EXPECT_NE(bad.exit_code, 0);
+  // A forged continue token whose fields have the wrong types: 400, not an internal error.
+  std::string forged;
+  for (unsigned char c : std::string(R"({"k":1,"rv":"x"})")) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", c);
+    forged += hex;
+  }
+  auto token = up_.Kubectl(
+      {"get", "--raw", "/api/v1/namespaces/default/configmaps?limit=1&continue=" + forged});
+  EXPECT_NE(token.err.find("(BadRequest): invalid continue token"), std::string::npos)
+      << token.out << token.err;
   EXPECT_NE(bad.err.find("is not a boolean"), std::string::npos) << bad.err;
   // Issue #16 item 11: every namespace carries its name as a label, kept through updates.
   Ok({"create", "namespace", "team-a"});
@@ -506,7 +514,7 @@ std::string EventFor(const std::string& event_name, const std::string& api_versi
 TEST_F(KubectlTest, EventsAreSelectedByFieldsAndShownForTheirObjects) {
   // Issue #16 item 4: describe, `kubectl events --for` and --field-selector query events by
   // their involvedObject, reason or type.
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
   std::string uid = Ok({"get", "ww", "hello-world", "-o", "jsonpath={.metadata.uid}"}).out;
   ASSERT_FALSE(uid.empty());
   Ok({"create", "-f", "-"}, EventFor("about-workload", "runtime.wasmcloud.dev/v1alpha1", "Workload",
@@ -591,8 +599,8 @@ type: Normal
 TEST_F(KubectlTest, KubectlFindsTheCoreResourcesItExpects) {
   // Issue #16 item 9: get all, cluster-info and apply --prune ask for Pods, Services and the
   // rest of kubectl's default prune list; this server runs none and says so.
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workload.yaml"});
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workload.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_artifact.yaml"});
   auto all = Ok({"get", "all"});
   EXPECT_NE(all.out.find("workload.runtime.wasmcloud.dev/hello-world"), std::string::npos)
       << all.out;
@@ -621,7 +629,7 @@ TEST_F(KubectlTest, KubectlFindsTheCoreResourcesItExpects) {
 }
 
 TEST_F(KubectlTest, ForegroundDeletionWaitsForDependents) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_workloadreplicaset.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_workloadreplicaset.yaml"});
   std::string uid = Ok({"get", "wrs", "hello-world-v1", "-o", "jsonpath={.metadata.uid}"}).out;
   Ok({"apply", "-f", "-"}, R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
 kind: Workload
@@ -682,7 +690,7 @@ TEST_F(KubectlTest, TheLocalHostRegistersAndKeepsItsIdentity) {
 }
 
 TEST_F(KubectlTest, StateSurvivesRestartsAndTokensAreRequired) {
-  Ok({"apply", "-f", Samples() + "runtime_v1alpha1_artifact.yaml"});
+  Ok({"apply", "-f", SamplesDir() + "runtime_v1alpha1_artifact.yaml"});
   std::string rv =
       Ok({"get", "art", "http-hello-world", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
   up_.Stop(SIGKILL);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -66,6 +67,25 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 std::string WcloudBinary() {
   const char* dir = std::getenv("WCLOUD_BINARY_DIR");
   return std::string(dir ? dir : ".") + "/wcloud";
+}
+
+std::string SamplesDir() {
+  const char* src = std::getenv("WCLOUD_SOURCE_DIR");
+  return std::string(src ? src : ".") + "/config/samples/";
+}
+
+std::filesystem::path DefaultKubectl() {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path ? path : "";
+  for (size_t start = 0; start <= dirs.size();) {
+    const size_t colon = std::min(dirs.find(':', start), dirs.size());
+    const std::filesystem::path candidate =
+        std::filesystem::path(dirs.substr(start, colon - start)) / "kubectl";
+    std::error_code ec;
+    if (access(candidate.c_str(), X_OK) == 0) return std::filesystem::canonical(candidate, ec);
+    start = colon + 1;
+  }
+  return {};
 }
 
 int FreePort() {

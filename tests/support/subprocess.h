@@ -22,6 +22,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 
 // The wcloud binary under test (from WCLOUD_BINARY_DIR, which CTest sets).
 std::string WcloudBinary();
+// config/samples/ of the source tree (from WCLOUD_SOURCE_DIR, which CTest sets).
+std::string SamplesDir();
+// The kubectl PATH finds, resolved through symlinks; empty when there is none. The machine's
+// kubectl.1.N (one per minor version) sit beside it.
+std::filesystem::path DefaultKubectl();
 
 // A free TCP port on 127.0.0.1 (bound, read back, released: racy only against other processes).
 int FreePort();
