@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "apiserver/registry.h"
+#include "apiserver/api_result.h"
 #include "apiserver/resources.h"
 #include "util/json.h"
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "apiserver/object_meta.h"
 #include "util/thread_name.h"
 
 namespace wcloud::apiserver {
@@ -18,13 +19,6 @@ using Clock = GarbageCollector::Clock;
 std::string Field(const Json& ref, const char* field) {
   auto it = ref.find(field);
   return it != ref.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string MetaString(const Json& o, const char* field) {
-  if (!o.is_object() || !o.contains("metadata") || !o["metadata"].is_object()) return "";
-  const Json& m = o["metadata"];
-  auto it = m.find(field);
-  return it != m.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 const Json& OwnerReferences(const Json& o) {

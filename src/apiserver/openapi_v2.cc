@@ -1,9 +1,9 @@
 #include "apiserver/openapi_v2.h"
 
 #include "api/types.h"
+#include "apiserver/api_result.h"
 #include "apiserver/openapi.h"
 #include "apiserver/openapi_v2_proto.h"
-#include "apiserver/registry.h"
 #include "util/sha256.h"
 
 namespace wcloud::apiserver {

@@ -5,12 +5,13 @@
 #include <algorithm>
 
 #include "api/codec.h"
-#include "apiserver/event_conversion.h"
 #include "apiserver/field_ownership.h"
 #include "apiserver/field_selector.h"
+#include "apiserver/object_meta.h"
+#include "apiserver/patch.h"
+#include "apiserver/subresources.h"
 #include "util/random.h"
 #include "util/timestamp.h"
-#include "util/yaml.h"
 
 namespace wcloud::apiserver {
 namespace {
@@ -51,117 +52,6 @@ std::optional<std::string> Unhex(const std::string& s) {
   return out;
 }
 
-Json& Meta(Json& o) {
-  if (!o.contains("metadata") || !o["metadata"].is_object()) o["metadata"] = Json::object();
-  return o["metadata"];
-}
-
-std::string MetaString(const Json& o, const char* field) {
-  if (!o.is_object() || !o.contains("metadata") || !o["metadata"].is_object()) return "";
-  const Json& m = o["metadata"];
-  auto it = m.find(field);
-  return it != m.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int64_t RevisionOf(const Json& o) {
-  std::string rv = MetaString(o, "resourceVersion");
-  try {
-    return rv.empty() ? 0 : std::stoll(rv);
-  } catch (...) {
-    return -1;
-  }
-}
-
-std::string Qualified(const ResourceDef& def) {
-  return def.group.empty() ? def.plural : def.plural + "." + def.group;
-}
-
-// The one place an Error becomes an HTTP status: by its Kubernetes reason when it has one, else
-// by its code.
-int HttpStatus(const Error& e) {
-  static const std::map<std::string, int, std::less<>> kByReason = {{"BadRequest", 400},
-                                                                    {"Unauthorized", 401},
-                                                                    {"Forbidden", 403},
-                                                                    {"NotFound", 404},
-                                                                    {"MethodNotAllowed", 405},
-                                                                    {"NotAcceptable", 406},
-                                                                    {"AlreadyExists", 409},
-                                                                    {"Conflict", 409},
-                                                                    {"Gone", 410},
-                                                                    {"Expired", 410},
-                                                                    {"RequestEntityTooLarge", 413},
-                                                                    {"UnsupportedMediaType", 415},
-                                                                    {"Invalid", 422},
-                                                                    {"TooManyRequests", 429},
-                                                                    {"InternalError", 500},
-                                                                    {"ServiceUnavailable", 503},
-                                                                    {"Timeout", 504}};
-  if (auto it = kByReason.find(e.details().reason); it != kByReason.end()) return it->second;
-  switch (e.code()) {
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kFailedPrecondition:
-      return 400;
-    case ErrorCode::kUnauthenticated:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-      return 403;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kAlreadyExists:
-    case ErrorCode::kConflict:
-    case ErrorCode::kAborted:
-      return 409;
-    case ErrorCode::kGone:
-      return 410;
-    case ErrorCode::kResourceExhausted:
-      return 413;
-    case ErrorCode::kUnimplemented:
-      return 501;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kDeadlineExceeded:
-      return 504;
-    case ErrorCode::kCancelled:
-    case ErrorCode::kUnknown:
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
-ApiResult FromStoreError(const Error& e, const ResourceDef& def, const std::string& name) {
-  const std::string& m = e.message();
-  const size_t colon = m.find(": ");
-  std::string reason = e.details().reason;
-  std::string message = m;
-  if (!reason.empty() && m.rfind(reason + ": ", 0) == 0) message = m.substr(reason.size() + 2);
-  if (reason.empty()) {
-    reason = "InternalError";
-    if (colon != std::string::npos) message = m.substr(colon + 2);
-  }
-  // The store names resources by plural; Kubernetes by plural.group.
-  std::string from = def.plural + " \"" + name + "\"";
-  if (size_t at = message.find(from); at != std::string::npos) {
-    message.replace(at, from.size(), Qualified(def) + " \"" + name + "\"");
-  }
-  Json details = {{"name", name}, {"group", def.group}, {"kind", def.plural}};
-  return StatusResult(HttpStatus(e), reason, message, details);
-}
-
-ApiResult Invalid(const ResourceDef& def, const std::string& name, const api::FieldErrors& errs) {
-  Json causes = Json::array();
-  std::string joined;
-  for (const auto& e : errs) {
-    causes.push_back({{"reason", "FieldValueInvalid"}, {"message", e.message}, {"field", e.path}});
-    joined += (joined.empty() ? "" : ", ") + e.ToString();
-  }
-  std::string message = def.kind + (def.group.empty() ? "" : "." + def.group) + " \"" + name +
-                        "\" is invalid: " + (errs.size() > 1 ? "[" + joined + "]" : joined);
-  return StatusResult(
-      422, "Invalid", message,
-      {{"name", name}, {"group", def.group}, {"kind", def.kind}, {"causes", causes}});
-}
-
 // Metadata with fields of the wrong type is refused before anything reads it (names and
 // namespaces are read before admission); null fields count as absent, as in Kubernetes.
 std::optional<ApiResult> CheckMetadataTypes(const ResourceDef& def, Json& body) {
@@ -177,12 +67,12 @@ std::optional<ApiResult> CheckMetadataTypes(const ResourceDef& def, Json& body) 
   }
   // With the rule errors of the fields that did decode, so one answer names every problem.
   api::FieldErrors errors = decoded.errors;
-  for (auto& e : api::ValidateObjectMeta(decoded.meta, NameRuleOf(def))) {
+  for (auto& e : api::ValidateObjectMeta(decoded.meta, StrategyFor(def).NameRule())) {
     bool typed = std::any_of(decoded.errors.begin(), decoded.errors.end(),
                              [&](const auto& t) { return e.path.rfind(t.path, 0) == 0; });
     if (!typed) errors.push_back(std::move(e));
   }
-  return Invalid(def, decoded.meta.name, errors);
+  return InvalidResult(def, decoded.meta.name, errors);
 }
 
 bool SameSpec(const Json& a, const Json& b) {
@@ -191,49 +81,7 @@ bool SameSpec(const Json& a, const Json& b) {
   return sa == sb;
 }
 
-Json ScaleOf(const ResourceDef& def, const Json& o) {
-  Json status = o.contains("status") ? o["status"] : Json::object();
-  return {
-      {"kind", "Scale"},
-      {"apiVersion", "autoscaling/v1"},
-      {"metadata",
-       {{"name", MetaString(o, "name")},
-        {"namespace", MetaString(o, "namespace")},
-        {"uid", MetaString(o, "uid")},
-        {"resourceVersion", MetaString(o, "resourceVersion")},
-        {"creationTimestamp", MetaString(o, "creationTimestamp")}}},
-      {"spec", {{"replicas", o["spec"].value("replicas", 1)}}},
-      {"status",
-       {{"replicas", status.value("replicas", 0)}, {"selector", status.value("selector", "")}}}};
-  (void)def;
-}
-
 }  // namespace
-
-Json StatusBody(int code, const std::string& reason, const std::string& message, Json details) {
-  Json s = {{"kind", "Status"},
-            {"apiVersion", "v1"},
-            {"metadata", Json::object()},
-            {"status", code < 300 ? "Success" : "Failure"},
-            {"message", message},
-            {"reason", reason},
-            {"code", code}};
-  if (!details.is_null()) s["details"] = details;
-  return s;
-}
-
-ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
-                       Json details) {
-  return {code, StatusBody(code, reason, message, std::move(details)), {}};
-}
-
-ApiResult RefuseAbsent(const ResourceDef& def) {
-  return StatusResult(405, "MethodNotAllowed",
-                      "this API server runs no " + def.plural + ": " + Qualified(def) +
-                          " are served only as an empty list (wcloud runs WebAssembly "
-                          "workloads: see kubectl get wasmcloud)",
-                      {{"group", def.group}, {"kind", def.plural}});
-}
 
 ObjectKey KeyOf(const ResourceDef& def, const std::string& ns, const std::string& name) {
   return {def.StoreKey(), def.namespaced ? ns : "", name};
@@ -264,13 +112,9 @@ ApiResult Registry::EnsureNamespace(const std::string& ns) {
   }
   Json obj = {{"apiVersion", "v1"},
               {"kind", "Namespace"},
-              {"metadata",
-               {{"name", ns},
-                {"uid", RandomUuid()},
-                {"creationTimestamp", NowTime()},
-                {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
-              {"spec", {{"finalizers", Json::array({"kubernetes"})}}},
-              {"status", {{"phase", "Active"}}}};
+              {"metadata", {{"name", ns}, {"uid", RandomUuid()}, {"creationTimestamp", NowTime()}}},
+              {"spec", {{"finalizers", Json::array({"kubernetes"})}}}};
+  StrategyFor(*def).PrepareForCreate(obj);
   auto created = store_.Create(KeyOf(*def, "", ns), obj);
   if (!created && created.error().code() != ErrorCode::kAlreadyExists)
     return FromStoreError(created.error(), *def, ns);
@@ -279,9 +123,9 @@ ApiResult Registry::EnsureNamespace(const std::string& ns) {
 
 ApiResult Registry::Admit(const RequestScope& scope, Json& object) {
   bool strict = scope.field_validation == "Strict";
-  auto admission = AdmitObject(*scope.def, object, strict);
+  auto admission = StrategyFor(*scope.def).Admit(object, strict);
   if (!admission.errors.empty())
-    return Invalid(*scope.def, MetaString(object, "name"), admission.errors);
+    return InvalidResult(*scope.def, MetaString(object, "name"), admission.errors);
   ApiResult ok;
   if (scope.field_validation != "Ignore") {
     for (const auto& w : admission.warnings)
@@ -292,6 +136,7 @@ ApiResult Registry::Admit(const RequestScope& scope, Json& object) {
 
 ApiResult Registry::Create(const RequestScope& scope, Json body) {
   const ResourceDef& def = *scope.def;
+  const Strategy& strategy = StrategyFor(def);
   if (!body.is_object())
     return StatusResult(400, "BadRequest", "the request body is not an object");
   if (auto bad = CheckMetadataTypes(def, body)) return *bad;
@@ -327,21 +172,17 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
     meta["name"] = name;
   }
   if (name.empty())
-    return Invalid(def, "",
-                   {{"metadata.name", "Required value: name or generateName is required"}});
+    return InvalidResult(def, "",
+                         {{"metadata.name", "Required value: name or generateName is required"}});
   meta["uid"] = RandomUuid();
   meta["creationTimestamp"] = NowTime();
   meta.erase("resourceVersion");
   meta.erase("deletionTimestamp");
   meta.erase("deletionGracePeriodSeconds");
-  if (def.has_spec && def.kind != "Namespace") meta["generation"] = 1;
+  if (strategy.CountsGeneration()) meta["generation"] = 1;
   // With a status subresource, status is the controllers' to write, not the creator's.
-  if (def.has_status && def.kind != "Namespace") body.erase("status");
-  if (def.kind == "Namespace") {
-    body["status"] = {{"phase", "Active"}};
-    // As Kubernetes' namespace strategy: selectors can pick namespaces by name.
-    Meta(body)["labels"]["kubernetes.io/metadata.name"] = name;
-  }
+  if (strategy.StatusIsSubresource()) body.erase("status");
+  strategy.PrepareForCreate(body);
   if (!scope.field_manager.empty()) {
     Meta(body).erase("managedFields");
     RecordUpdate(Json::object(), body, scope.field_manager, def.GroupVersion());
@@ -349,9 +190,8 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
 
   ApiResult admitted = Admit(scope, body);
   if (!admitted.ok()) return admitted;
-  // Created through events.k8s.io/v1, an Event must be complete (core v1 keeps its leniency).
-  if (def.storage_group && def.kind == "Event") {
-    if (auto errors = ValidateEventsV1(body); !errors.empty()) return Invalid(def, name, errors);
+  if (auto errors = strategy.ValidateCreate(body); !errors.empty()) {
+    return InvalidResult(def, name, errors);
   }
   if (def.namespaced) {
     ApiResult ns = EnsureNamespace(scope.ns);
@@ -366,7 +206,7 @@ ApiResult Registry::Create(const RequestScope& scope, Json body) {
 ApiResult Registry::Get(const RequestScope& scope) {
   auto got = store_.Get(KeyOf(*scope.def, scope.ns, scope.name));
   if (!got) return FromStoreError(got.error(), *scope.def, scope.name);
-  if (scope.subresource == "scale") return {200, ScaleOf(*scope.def, *got), {}};
+  if (scope.subresource == "scale") return {200, ScaleOf(*got), {}};
   return {200, FromStorage(*scope.def, std::move(*got)), {}};
 }
 
@@ -374,6 +214,7 @@ ApiResult Registry::Get(const RequestScope& scope) {
 // and finishes deletions whose finalizers are gone.
 ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json updated) {
   const ResourceDef& def = *scope.def;
+  const Strategy& strategy = StrategyFor(def);
   Json& meta = Meta(updated);
   const Json& old_meta = existing["metadata"];
   for (const char* keep : {"uid", "creationTimestamp", "deletionTimestamp",
@@ -386,15 +227,13 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
   }
   meta["name"] = scope.name;
   if (def.namespaced) meta["namespace"] = scope.ns;
-  if (def.kind == "Namespace" && def.group.empty()) {
-    meta["labels"]["kubernetes.io/metadata.name"] = scope.name;
-  }
+  strategy.PrepareForUpdate(updated);
   updated["apiVersion"] = def.GroupVersion();
   updated["kind"] = def.kind;
   ApiResult admitted = Admit(scope, updated);
   if (!admitted.ok()) return admitted;
   // After admission, so defaults filled in again do not count as a change.
-  if (def.has_spec && def.kind != "Namespace" && !SameSpec(existing, updated)) {
+  if (strategy.CountsGeneration() && !SameSpec(existing, updated)) {
     Meta(updated)["generation"] = old_meta.value("generation", int64_t{0}) + 1;
   }
   if (scope.dry_run) return {200, updated, admitted.warnings};
@@ -410,12 +249,13 @@ ApiResult Registry::Write(const RequestScope& scope, const Json& existing, Json 
   }
   auto stored = store_.Update(key, ToStorage(def, updated), RevisionOf(existing));
   if (!stored) return FromStoreError(stored.error(), def, scope.name);
-  if (scope.subresource == "scale") return {200, ScaleOf(def, *stored), admitted.warnings};
+  if (scope.subresource == "scale") return {200, ScaleOf(*stored), admitted.warnings};
   return {200, FromStorage(def, std::move(*stored)), admitted.warnings};
 }
 
 ApiResult Registry::Update(const RequestScope& scope, Json body) {
   const ResourceDef& def = *scope.def;
+  const Strategy& strategy = StrategyFor(def);
   if (!body.is_object())
     return StatusResult(400, "BadRequest", "the request body is not an object");
   if (auto bad = CheckMetadataTypes(def, body)) return *bad;
@@ -430,8 +270,7 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
   }
   int64_t precondition = RevisionOf(body);
   if (precondition < 0) return StatusResult(400, "BadRequest", "invalid resourceVersion");
-  // Custom resources allow no unconditional update (CRD strategies); core kinds here do.
-  if (precondition == 0 && def.group == api::kGroup && scope.subresource != "scale") {
+  if (precondition == 0 && !strategy.AllowUnconditionalUpdate() && scope.subresource != "scale") {
     return StatusResult(
         422, "Invalid",
         Qualified(def) + " \"" + scope.name +
@@ -454,35 +293,19 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
   }
   Json updated;
   if (scope.subresource == "status") {
-    updated = existing;
-    if (body.contains("status")) {
-      updated["status"] = body["status"];
-    } else {
-      updated.erase("status");
-    }
+    updated = WithStatusOf(existing, body);
   } else if (scope.subresource == "scale") {
     if (!def.has_scale)
       return StatusResult(404, "NotFound", "the server could not find the requested resource");
-    if (!body.contains("spec") || !body["spec"].contains("replicas") ||
-        !body["spec"]["replicas"].is_number_integer()) {
-      return Invalid(def, scope.name, {{"spec.replicas", "Required value"}});
-    }
-    updated = existing;
-    updated["spec"]["replicas"] = body["spec"]["replicas"];
+    if (auto bad = ScaleTo(def, scope.name, existing, body, updated)) return *bad;
   } else {
     updated = std::move(body);
-    if (def.has_status && def.kind != "Namespace") {
-      if (existing.contains("status")) {
-        updated["status"] = existing["status"];
-      } else {
-        updated.erase("status");
-      }
-    }
+    if (strategy.StatusIsSubresource()) updated = WithStatusOf(updated, existing);
     // Ownership is the server's record: a writer gains the fields it changed, and may rewrite
     // managedFields. Internal writes (server-side apply) arrive with them already computed.
     if (!scope.field_manager.empty()) {
       if (auto errors = CheckManagedFields(updated); !errors.empty()) {
-        return Invalid(def, scope.name, errors);
+        return InvalidResult(def, scope.name, errors);
       }
       RecordUpdate(existing, updated, scope.field_manager, def.GroupVersion());
     }
@@ -492,63 +315,34 @@ ApiResult Registry::Update(const RequestScope& scope, Json body) {
 
 ApiResult Registry::Patch(const RequestScope& scope, const std::string& content_type,
                           const std::string& body, bool force) {
-  // As the real server: custom resources take no strategic merge patch (it needs Go struct
-  // tags), and a patch must say which kind it is.
-  const std::string media = content_type.substr(0, content_type.find(';'));
-  const bool custom = scope.def->group == api::kGroup;
-  if (media != "application/json-patch+json" && media != "application/merge-patch+json" &&
-      media != "application/apply-patch+yaml" &&
-      (custom || media != "application/strategic-merge-patch+json")) {
-    return StatusResult(
-        415, "UnsupportedMediaType",
-        "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json, "
-        "application/apply-patch+yaml" +
-            std::string(custom ? "" : ", application/strategic-merge-patch+json"));
+  DecodedPatch patch;
+  if (auto bad = DecodePatch(StrategyFor(*scope.def), content_type, body, patch)) return *bad;
+  if (patch.type == PatchType::kApply) {
+    if (auto bad = CheckMetadataTypes(*scope.def, patch.body)) return *bad;
+    if (scope.field_manager.empty()) {
+      return StatusResult(400, "BadRequest",
+                          "PATCH with apply requires a fieldManager query parameter");
+    }
   }
   // A patch that does not name a resourceVersion applies to whatever is current: when another
   // writer got in between our read and write, read again and re-apply (like Kubernetes'
   // GuaranteedUpdate), instead of failing the client with a conflict it did not ask for.
   for (int attempt = 0;; ++attempt) {
-    ApiResult r = PatchOnce(scope, content_type, body, force);
+    ApiResult r = PatchOnce(scope, patch, force);
     if (!LostARace(r) || attempt == 4) return r;
   }
 }
 
-ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& content_type,
-                              const std::string& body, bool force) {
+ApiResult Registry::PatchOnce(const RequestScope& scope, const DecodedPatch& patch, bool force) {
   const ResourceDef& def = *scope.def;
-  bool apply = content_type.find("application/apply-patch") != std::string::npos;
-  Json patch;
-  if (apply) {
-    auto parsed = ParseYaml(body);
-    if (!parsed) return StatusResult(400, "BadRequest", "apply patch: " + parsed.error().message());
-    patch = std::move(*parsed);
-    if (!patch.is_object()) return StatusResult(400, "BadRequest", "apply patch: not an object");
-    if (auto bad = CheckMetadataTypes(def, patch)) return *bad;
-    if (scope.field_manager.empty()) {
-      return StatusResult(400, "BadRequest",
-                          "PATCH with apply requires a fieldManager query parameter");
-    }
-  } else {
-    patch = Json::parse(body, nullptr, false);
-    if (patch.is_discarded()) return StatusResult(400, "BadRequest", "the patch is not valid JSON");
-  }
+  const bool apply = patch.type == PatchType::kApply;
   auto got = store_.Get(KeyOf(def, scope.ns, scope.name));
   if (!got) {
     if (apply && got.error().code() == ErrorCode::kNotFound && scope.subresource.empty()) {
       // Apply creates: the applier owns every field it set.
-      Json object = patch;
-      Meta(object)["name"] = scope.name;
-      Meta(object)["managedFields"] = Json::array({{{"manager", scope.field_manager},
-                                                    {"operation", "Apply"},
-                                                    {"apiVersion", def.GroupVersion()},
-                                                    {"time", NowTime()},
-                                                    {"fieldsType", "FieldsV1"},
-                                                    {"fieldsV1", ToFieldsV1(FieldsOf(patch))}}});
       RequestScope create = scope;
       create.field_manager.clear();
-      return Create(create, std::move(object));
+      return Create(create, AppliedObject(def, scope.name, scope.field_manager, patch.body));
     }
     return FromStoreError(got.error(), def, scope.name);
   }
@@ -556,61 +350,20 @@ ApiResult Registry::PatchOnce(const RequestScope& scope, const std::string& cont
   RequestScope update_scope = scope;
   Json patched;
   if (apply) {
-    // A complete configuration is compared with its defaults filled in, like the live object;
-    // a partial one (e.g. just spec.replicas) as it is.
-    Json intent = patch;
-    Meta(intent)["name"] = scope.name;
-    if (def.namespaced) Meta(intent)["namespace"] = scope.ns;
-    if (!intent.contains("apiVersion")) intent["apiVersion"] = def.GroupVersion();
-    if (!intent.contains("kind")) intent["kind"] = def.kind;
-    Json defaulted = intent;
-    if (!AdmitObject(def, defaulted, false).errors.empty()) defaulted = intent;
-    auto outcome = ApplyConfiguration(existing, intent, defaulted, scope.field_manager, force,
-                                      def.GroupVersion());
-    if (!outcome.conflicts.empty()) {
-      std::string message = "Apply failed with " + std::to_string(outcome.conflicts.size()) +
-                            " conflict" + (outcome.conflicts.size() > 1 ? "s" : "") + ": ";
-      for (size_t i = 0; i < outcome.conflicts.size(); ++i) {
-        message += (i ? "; " : "") + outcome.conflicts[i];
-      }
-      Json causes = Json::array();
-      for (const auto& c : outcome.conflicts) {
-        causes.push_back({{"reason", "FieldManagerConflict"}, {"message", c}});
-      }
-      return StatusResult(
-          409, "Conflict", message,
-          {{"name", scope.name}, {"group", def.group}, {"kind", def.plural}, {"causes", causes}});
+    if (auto conflict = MergeApplied(def, scope.ns, scope.name, scope.field_manager, force,
+                                     existing, patch.body, patched)) {
+      return *conflict;
     }
-    patched = std::move(outcome.object);
     update_scope.field_manager.clear();  // ownership already computed
   } else {
-    Json target = scope.subresource == "scale" ? ScaleOf(def, existing) : existing;
-    try {
-      if (content_type.find("application/json-patch+json") != std::string::npos) {
-        patched = target.patch(patch);
-      } else {
-        if (!patch.is_object())
-          return StatusResult(400, "BadRequest", "the patch must be an object");
-        patched = target;
-        patched.merge_patch(patch);
-      }
-    } catch (const std::exception& e) {
-      return StatusResult(422, "Invalid",
-                          std::string("the patch could not be applied: ") + e.what());
-    }
+    Json target = scope.subresource == "scale" ? ScaleOf(existing) : existing;
+    if (auto bad = ApplyPatch(patch, target, patched)) return *bad;
   }
-  // A patch is conditional on a resourceVersion only when it names one (kubectl's upgrade from
-  // client-side apply replaces it in a JSON patch).
-  bool names_version = !apply && patch.is_object() && patch.contains("metadata") &&
-                       patch["metadata"].is_object() &&
-                       patch["metadata"].contains("resourceVersion");
-  if (patch.is_array()) {  // applied above, so every operation is an object with a path
-    for (const auto& op : patch) names_version |= op["path"] == "/metadata/resourceVersion";
+  if (!patch.NamesResourceVersion()) {
+    Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
   }
-  if (!names_version) Meta(patched)["resourceVersion"] = MetaString(existing, "resourceVersion");
   return Update(update_scope, std::move(patched));
 }
-
 ApiResult Registry::Delete(const RequestScope& scope, const Json& options) {
   // Like a patch: a writer that got in between our read and write (a controller adding a
   // finalizer or status) is no reason to fail the delete. A failed precondition is not that race
@@ -652,7 +405,7 @@ ApiResult Registry::DeleteOnce(const RequestScope& scope, const Json& options) {
   }
   if (scope.dry_run) return {200, existing, {}};
 
-  if (def.kind == "Namespace") {
+  if (StrategyFor(def).DeletesNamespaceContents()) {
     // Everything in the namespace goes with it.
     for (const auto& r : AllResources()) {
       if (!r.namespaced || !r.OwnsStorage()) continue;

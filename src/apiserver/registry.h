@@ -1,14 +1,18 @@
-// Object semantics of the Kubernetes API on top of ObjectStore: metadata rules (uid,
-// creationTimestamp, generation on spec changes), admission of our kinds (defaults, validation),
-// the status and scale subresources, patches, finalizers, and the finalizers deletion options
-// ask the garbage collector (garbage_collector.h) for. Answers are HTTP-shaped: a code and a body
-// (the object, or a Status).
+// The verbs of the Kubernetes API on top of ObjectStore: create, get, update, patch, delete and
+// list, each running the same flow for every kind — metadata types and rules (uid,
+// creationTimestamp, names, resourceVersion preconditions), the kind's strategy (strategy.h:
+// admission, generation, status, what the server sets), field managers, the status and scale
+// subresources (subresources.h), patches (patch.h), finalizers, and the finalizers deletion
+// options ask the garbage collector (garbage_collector.h) for. Answers are HTTP-shaped
+// (api_result.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "apiserver/api_result.h"
 #include "apiserver/object_store.h"
+#include "apiserver/patch.h"
 #include "apiserver/resources.h"
 #include "util/json.h"
 
@@ -18,23 +22,6 @@ namespace wcloud::apiserver {
 // Foreground propagation policy, removed by the collector once its dependents are dealt with.
 inline constexpr char kOrphanFinalizer[] = "orphan";
 inline constexpr char kForegroundFinalizer[] = "foregroundDeletion";
-
-struct ApiResult {
-  int code = 200;
-  Json body;  // the object, a list, or a Status on failure
-  std::vector<std::string> warnings;
-  bool ok() const { return code < 300; }
-};
-
-// A Status object (kind: Status) for an error, with the reason Kubernetes clients branch on.
-Json StatusBody(int code, const std::string& reason, const std::string& message,
-                Json details = nullptr);
-ApiResult StatusResult(int code, const std::string& reason, const std::string& message,
-                       Json details = nullptr);
-
-// The answer to any write to an absent resource (ResourceDef::absent): 405, as a real server
-// answers a verb a resource does not support (discovery lists only get, list and watch).
-ApiResult RefuseAbsent(const ResourceDef& def);
 
 struct RequestScope {
   const ResourceDef* def = nullptr;
@@ -73,8 +60,7 @@ class Registry {
 
  private:
   ApiResult Write(const RequestScope& scope, const Json& existing, Json updated);
-  ApiResult PatchOnce(const RequestScope& scope, const std::string& content_type,
-                      const std::string& body, bool force);
+  ApiResult PatchOnce(const RequestScope& scope, const DecodedPatch& patch, bool force);
   ApiResult Admit(const RequestScope& scope, Json& object);
   ApiResult DeleteOnce(const RequestScope& scope, const Json& options);
 

@@ -3,13 +3,8 @@
 #include <cctype>
 #include <optional>
 
-#include "api/codec.h"
-#include "api/defaults.h"
-#include "api/names.h"
 #include "api/types.h"
-#include "api/validation.h"
 #include "apiserver/event_conversion.h"
-#include "apiserver/secrets.h"
 
 namespace wcloud::apiserver {
 namespace {
@@ -180,77 +175,6 @@ Json ToStorage(const ResourceDef& def, Json object) {
 Json FromStorage(const ResourceDef& def, Json stored) {
   if (!def.storage_group) return stored;
   return CoreEventToEventsV1(std::move(stored));
-}
-
-namespace {
-
-// A ConfigMap's or Secret's key: a file name in a volume, an environment variable's name.
-std::optional<std::string> CheckConfigKey(const std::string& key) {
-  if (key.empty()) return "must not be empty";
-  if (key.size() > 253) return "must be no more than 253 characters";
-  if (key == "." || key == "..") return "must not be '.' or '..'";
-  for (char c : key) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
-    }
-  }
-  return std::nullopt;
-}
-
-// data, binaryData and stringData of a ConfigMap or Secret: string values under valid keys, at
-// most 1 MiB in all, as Kubernetes allows.
-void CheckDataMaps(const Json& object, api::FieldErrors& errors) {
-  constexpr size_t kMaxDataBytes = 1 << 20;
-  size_t total = 0;
-  for (const char* field : {"data", "stringData", "binaryData"}) {
-    auto it = object.find(field);
-    if (it == object.end() || it->is_null()) continue;
-    if (!it->is_object()) {
-      errors.push_back({field, "expected object"});
-      continue;
-    }
-    for (auto entry = it->begin(); entry != it->end(); ++entry) {
-      const std::string at = std::string(field) + "[" + entry.key() + "]";
-      if (auto why = CheckConfigKey(entry.key())) errors.push_back({at, *why});
-      if (!entry.value().is_string()) {
-        errors.push_back({at, "expected string"});
-        continue;
-      }
-      total += entry.value().get_ref<const std::string&>().size();
-    }
-  }
-  if (total > kMaxDataBytes) {
-    errors.push_back(
-        {"data", "too long: must have at most " + std::to_string(kMaxDataBytes) + " bytes"});
-  }
-}
-
-}  // namespace
-
-api::NameRule NameRuleOf(const ResourceDef& def) {
-  return def.group.empty() && def.kind == "Namespace" ? api::NameRule::kDnsLabel
-                                                      : api::NameRule::kDnsSubdomain;
-}
-
-Admission AdmitObject(const ResourceDef& def, Json& object, bool strict) {
-  Admission out;
-  if (def.group != api::kGroup) {
-    // Core types: ObjectMeta's rules, and the shape kubectl and controllers rely on.
-    auto meta = api::DecodeObjectMeta(object);
-    out.errors = std::move(meta.errors);
-    if (out.errors.empty()) out.errors = api::ValidateObjectMeta(meta.meta, NameRuleOf(def));
-    if (def.kind == "ConfigMap" || def.kind == "Secret") CheckDataMaps(object, out.errors);
-    if (def.kind == "Secret" && out.errors.empty()) NormalizeSecret(object, out.errors);
-    return out;
-  }
-  auto decoded = api::DecodeObject(object, {.strict = strict});
-  out.errors = std::move(decoded.errors);
-  out.warnings = std::move(decoded.warnings);
-  if (!decoded.object) return out;
-  api::ApplyDefaults(*decoded.object);
-  out.errors = api::Validate(*decoded.object);
-  if (out.errors.empty()) object = api::EncodeObject(*decoded.object);
-  return out;
 }
 
 }  // namespace wcloud::apiserver

@@ -3,15 +3,12 @@
 // events.k8s.io/v1 too, and, always empty, the workload kinds kubectl expects of any cluster.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "api/field_error.h"
 #include "api/kinds.h"
-#include "api/validation.h"
 #include "util/json.h"
 
 namespace wcloud::apiserver {
@@ -51,16 +48,5 @@ const ResourceDef* FindResource(std::string_view group, std::string_view version
 // An object as stored, from `def`'s representation, and back.
 Json ToStorage(const ResourceDef& def, Json object);
 Json FromStorage(const ResourceDef& def, Json stored);
-
-// What the kind's object names must be (a Namespace's: a DNS label).
-api::NameRule NameRuleOf(const ResourceDef& def);
-
-// Decodes, defaults and validates an object of one of our kinds in place (it is re-encoded
-// with defaults). Errors and, when not strict, warnings (unknown fields) are returned.
-struct Admission {
-  api::FieldErrors errors;
-  api::FieldErrors warnings;
-};
-Admission AdmitObject(const ResourceDef& def, Json& object, bool strict);
 
 }  // namespace wcloud::apiserver

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "apiserver/registry.h"
+#include "apiserver/api_result.h"
 
 namespace wcloud::apiserver {
 
