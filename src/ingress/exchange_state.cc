@@ -4,6 +4,8 @@
 #include <charconv>
 #include <thread>
 
+#include "util/http_token.h"
+
 namespace wcloud::ingress {
 namespace {
 
@@ -70,39 +72,6 @@ std::string_view ReasonPhrase(int status) {
     default:
       return "";  // the reason phrase may be empty (RFC 9112 §4)
   }
-}
-
-// RFC 9110 §5.6.2 token characters.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!ok) {
-      switch (c) {
-        case '!':
-        case '#':
-        case '$':
-        case '%':
-        case '&':
-        case '\'':
-        case '*':
-        case '+':
-        case '-':
-        case '.':
-        case '^':
-        case '_':
-        case '`':
-        case '|':
-        case '~':
-          ok = true;
-          break;
-        default:
-          break;
-      }
-    }
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // A field value must not let a guest split the response: no CR, LF or NUL.
@@ -425,7 +394,7 @@ Status ExchangeState::Start(int status, const HeaderList& headers) {
   bool has_length = false;
   uint64_t length = 0;
   for (HeaderField f : headers) {
-    if (!IsToken(f.name)) {
+    if (!IsHttpToken(f.name)) {
       return Error("response header name \"" + std::string(f.name) + "\" is not an HTTP token");
     }
     if (!IsFieldValue(f.value)) {
@@ -537,7 +506,7 @@ Status ExchangeState::Finish(const HeaderList& trailers) {
     return Error(error_);
   }
   for (HeaderField f : trailers) {
-    if (!IsToken(f.name) || !IsFieldValue(f.value) || IsHopByHop(f.name)) {
+    if (!IsHttpToken(f.name) || !IsFieldValue(f.value) || IsHopByHop(f.name)) {
       return Error("response trailer \"" + std::string(f.name) + "\" is not a valid field");
     }
   }

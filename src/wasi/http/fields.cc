@@ -5,20 +5,10 @@
 #include <charconv>
 #include <span>
 
+#include "util/http_token.h"
+
 namespace wcloud::wasi::http {
 namespace {
-
-// A table, so that a name is checked with one load per byte (every fields.append checks one).
-constexpr std::array<bool, 256> kTokenChars = [] {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-bool IsTokenChar(unsigned char c) { return kTokenChars[c]; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -36,12 +26,6 @@ void LowerInPlace(std::string& s) {
 }
 
 }  // namespace
-
-bool IsValidFieldName(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return IsTokenChar(static_cast<unsigned char>(c));
-  });
-}
 
 bool IsValidFieldValue(std::string_view value) {
   return std::all_of(value.begin(), value.end(), [](char ch) {
@@ -107,7 +91,7 @@ bool Fields::Has(std::string_view name) const {
 template <class Values>
 HeaderStatus Fields::CheckMutation(std::string_view name, const Values& values) const {
   if (immutable_) return HeaderError::kImmutable;
-  if (!IsValidFieldName(name)) return HeaderError::kInvalidSyntax;
+  if (!IsHttpToken(name)) return HeaderError::kInvalidSyntax;
   for (std::string_view v : values) {
     if (!IsValidFieldValue(v)) return HeaderError::kInvalidSyntax;
   }

@@ -23,8 +23,6 @@ using FieldList = std::vector<Field>;
 enum class HeaderError : uint32_t { kInvalidSyntax = 0, kForbidden = 1, kImmutable = 2 };
 using HeaderStatus = Expected<std::monostate, HeaderError>;
 
-// RFC 9110 token.
-bool IsValidFieldName(std::string_view name);
 // Visible bytes, space and tab; no CR, LF, NUL or DEL.
 bool IsValidFieldValue(std::string_view value);
 // The names a guest may not set (wasmtime's list): connection, keep-alive, proxy-authenticate,

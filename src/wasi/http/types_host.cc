@@ -2,6 +2,7 @@
 #include <cctype>
 #include <string>
 
+#include "util/http_token.h"
 #include "wasi/http/body_pipe.h"
 #include "wasi/http/http_host.h"
 #include "wasi/http/serve_exchange.h"
@@ -31,8 +32,6 @@ Result<Value> ImmutableFields(HttpCall& call, FieldList entries) {
 Result<Fields> TakeFields(HttpCall& call, const Value& v) {
   return Take(call.http.fields, v, call.res.fields);
 }
-
-bool IsToken(std::string_view s) { return IsValidFieldName(s); }
 
 bool IsValidScheme(std::string_view s) {
   if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
@@ -242,7 +241,7 @@ void DefineOutgoingRequest(component::Linker& linker) {
       [request](HttpCall& call, std::span<const Value> args, std::vector<Value>& out) -> Status {
         WCLOUD_ASSIGN_OR_RETURN(OutgoingRequest * r, request(call, args[0]));
         Method m = MethodOf(args[1]);
-        const bool ok = m.tag != 9 || IsToken(m.other);
+        const bool ok = m.tag != 9 || IsHttpToken(m.other);
         if (ok) r->method = std::move(m);
         out.push_back(UnitResult(ok));
         return Ok();
