@@ -8,28 +8,15 @@ std::string Versioned(std::string_view interface) {
 
 void DefineWasi(component::Linker& linker, std::string_view interface, std::string_view name,
                 size_t arity, WasiFunction fn) {
-  std::string full = Versioned(interface);
-  std::string where = full + "#" + std::string(name);
-  linker.DefineFunc(
-      full, name,
-      [fn = std::move(fn), arity, where](component::CallContext& cx, std::span<const Value> args,
-                                         std::vector<Value>& out) -> Status {
-        if (args.size() != arity) {
-          return Error(where + ": called with " + std::to_string(args.size()) +
-                       " arguments, expected " + std::to_string(arity));
-        }
-        // Found directly, not through FindWasiState's Result: its Error is needed only when
-        // the state is missing, and this runs on every WASI call.
-        WasiState* state = cx.data().Find<WasiState>();
-        if (state == nullptr) {
-          return FindWasiState(cx.data()).error().Wrap(where);
-        }
-        Status done = fn(*state, args, out);
-        if (!done) {
-          return done.error().Wrap(where);
-        }
-        return done;
-      });
+  DefineChecked(linker, Versioned(interface), name, arity,
+                [fn = std::move(fn)](component::CallContext& cx, std::span<const Value> args,
+                                     std::vector<Value>& out) -> Status {
+                  // Found directly, not through FindWasiState's Result: its Error is needed only
+                  // when the state is missing, and this runs on every WASI call.
+                  WasiState* state = cx.data().Find<WasiState>();
+                  if (state == nullptr) return FindWasiState(cx.data()).error();
+                  return fn(*state, args, out);
+                });
 }
 
 Result<uint32_t> RepOf(const Value& v, const component::RuntimeResource* type) {

@@ -25,6 +25,28 @@ using component::Value;
 using WasiFunction =
     std::function<Status(WasiState& state, std::span<const Value> args, std::vector<Value>& out)>;
 
+// Defines `name` in `versioned` ("wasi:io/streams@0.2.12"): a call with other than `arity`
+// arguments traps, and an error `fn` returns is wrapped in the function's name. `fn` is
+// Status(component::CallContext&, std::span<const Value> args, std::vector<Value>& out); what
+// DefineWasi and wasi:http's DefineHttp share (a template: it runs on every call).
+template <class F>
+void DefineChecked(component::Linker& linker, const std::string& versioned, std::string_view name,
+                   size_t arity, F fn) {
+  std::string where = versioned + "#" + std::string(name);
+  linker.DefineFunc(versioned, name,
+                    [fn = std::move(fn), arity, where = std::move(where)](
+                        component::CallContext& cx, std::span<const Value> args,
+                        std::vector<Value>& out) -> Status {
+                      if (args.size() != arity) {
+                        return Error(where + ": called with " + std::to_string(args.size()) +
+                                     " arguments, expected " + std::to_string(arity));
+                      }
+                      Status done = fn(cx, args, out);
+                      if (!done) return done.error().Wrap(where);
+                      return done;
+                    });
+}
+
 // Defines `name` in `interface` ("wasi:io/streams") at kWasiVersion. The function runs with the
 // caller's WasiState; a call with other than `arity` arguments, or an instance without WASI,
 // traps with a message naming the function.

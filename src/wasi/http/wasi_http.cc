@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "wasi/host_call.h"
 #include "wasi/http/http_host.h"
 
 namespace wcloud::wasi::http {
@@ -53,27 +54,19 @@ std::string VersionedHttp(std::string_view interface) {
 
 void DefineHttp(component::Linker& linker, std::string_view interface, std::string_view name,
                 size_t arity, HttpFunction fn) {
-  const std::string full = VersionedHttp(interface);
-  const std::string where = full + "#" + std::string(name);
-  linker.DefineFunc(
-      full, name,
-      [fn = std::move(fn), arity, where](component::CallContext& cx, std::span<const Value> args,
-                                         std::vector<Value>& out) -> Status {
-        if (args.size() != arity) {
-          return Error(where + ": called with " + std::to_string(args.size()) +
-                       " arguments, expected " + std::to_string(arity));
-        }
-        // Found directly, not through FindWasiState/FindHttpState's Results: this runs on
-        // every wasi:http call, and their Errors are needed only when a state is missing.
-        WasiState* wasi = cx.data().Find<WasiState>();
-        if (wasi == nullptr) return FindWasiState(cx.data()).error().Wrap(where);
-        HttpState* http = cx.data().Find<HttpState>();
-        if (http == nullptr) return FindHttpState(cx.data()).error().Wrap(where);
-        HttpCall call{*wasi, *http, http->resources};
-        Status done = fn(call, args, out);
-        if (!done) return done.error().Wrap(where);
-        return done;
-      });
+  DefineChecked(linker, VersionedHttp(interface), name, arity,
+                [fn = std::move(fn)](component::CallContext& cx, std::span<const Value> args,
+                                     std::vector<Value>& out) -> Status {
+                  // Found directly, not through FindWasiState/FindHttpState's Results: this runs
+                  // on every wasi:http call, and their Errors are needed only when a state is
+                  // missing.
+                  WasiState* wasi = cx.data().Find<WasiState>();
+                  if (wasi == nullptr) return FindWasiState(cx.data()).error();
+                  HttpState* http = cx.data().Find<HttpState>();
+                  if (http == nullptr) return FindHttpState(cx.data()).error();
+                  HttpCall call{*wasi, *http, http->resources};
+                  return fn(call, args, out);
+                });
 }
 
 Value MethodValue(const Method& method) {
