@@ -4,6 +4,7 @@
 #include <map>
 
 #include "util/base64.h"
+#include "util/leb128.h"
 #include "util/timestamp.h"
 #include "util/utf8.h"
 
@@ -61,18 +62,13 @@ class WireReader {
 
  private:
   std::optional<uint64_t> Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= data_.size()) {
-        Fail("truncated varint");
-        return std::nullopt;
-      }
-      auto b = static_cast<uint8_t>(data_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    Fail("varint too long");
-    return std::nullopt;
+    const auto* at = reinterpret_cast<const uint8_t*>(data_.data());
+    const LebRead read = ReadLeb128(at + pos_, at + data_.size(), 64);
+    pos_ += read.length;
+    if (read.ok()) return read.value;
+    if (read.status == LebStatus::kTruncated) return Fail("truncated varint");
+    if (read.status == LebStatus::kTooLong) return Fail("varint too long");
+    return Fail("varint overflows 64 bits");
   }
   std::nullopt_t Fail(std::string why) {
     if (error_.empty()) error_ = std::move(why);

@@ -1,5 +1,6 @@
 #include "component/binary_reader.h"
 
+#include "util/leb128.h"
 #include "util/utf8.h"
 
 namespace wcloud::component {
@@ -18,31 +19,25 @@ Result<uint8_t> BinaryReader::PeekByte() const {
   return data_[pos_];
 }
 
-Result<uint32_t> BinaryReader::ReadU32() {
-  uint32_t start = offset();
-  uint32_t value = 0;
-  for (int shift = 0;; shift += 7) {
-    if (empty()) return FailAt(start, "unexpected end of input in LEB128 integer");
-    uint8_t byte = data_[pos_++];
-    if (shift == 28 && (byte & 0x70) != 0) return FailAt(start, "integer too large for u32");
-    value |= static_cast<uint32_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return value;
-    if (shift == 28) return FailAt(start, "LEB128 integer longer than 5 bytes");
+Result<uint64_t> BinaryReader::ReadLeb(int bits) {
+  const uint32_t start = offset();
+  const LebRead read = ReadLeb128(data_.data() + pos_, data_.data() + data_.size(), bits);
+  pos_ += read.length;
+  if (read.ok()) return read.value;
+  if (read.status == LebStatus::kTruncated) {
+    return FailAt(start, "unexpected end of input in LEB128 integer");
   }
+  const std::string width = std::to_string(bits);
+  if (read.status == LebStatus::kTooLarge) return FailAt(start, "integer too large for u" + width);
+  return FailAt(start, "LEB128 integer longer than " + std::to_string(read.length) + " bytes");
 }
 
-Result<uint64_t> BinaryReader::ReadU64() {
-  uint32_t start = offset();
-  uint64_t value = 0;
-  for (int shift = 0;; shift += 7) {
-    if (empty()) return FailAt(start, "unexpected end of input in LEB128 integer");
-    uint8_t byte = data_[pos_++];
-    if (shift == 63 && (byte & 0x7e) != 0) return FailAt(start, "integer too large for u64");
-    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return value;
-    if (shift == 63) return FailAt(start, "LEB128 integer longer than 10 bytes");
-  }
+Result<uint32_t> BinaryReader::ReadU32() {
+  WCLOUD_ASSIGN_OR_RETURN(uint64_t v, ReadLeb(32));
+  return static_cast<uint32_t>(v);
 }
+
+Result<uint64_t> BinaryReader::ReadU64() { return ReadLeb(64); }
 
 Result<std::span<const uint8_t>> BinaryReader::ReadBytes(size_t count) {
   if (count > remaining()) {

@@ -39,6 +39,8 @@ class BinaryReader {
   static Error FailAt(uint32_t offset, std::string_view what);
 
  private:
+  Result<uint64_t> ReadLeb(int bits);  // unsigned, of at most `bits` bits
+
   std::span<const uint8_t> data_;
   uint32_t base_;
   size_t pos_ = 0;

@@ -9,6 +9,8 @@
 #include <span>
 #include <string_view>
 
+#include "util/leb128.h"
+
 namespace wcloud::wasm {
 
 // Reads [pos, end) of `bytes`; offsets (pos(), failure_pos()) count from the start of `bytes`.
@@ -44,36 +46,14 @@ class ByteCursor {
   }
   uint8_t Peek() const { return p_ == end_ ? 0 : *p_; }
 
-  // An unsigned LEB128 of at most `max_bytes` bytes.
-  uint64_t Leb(int max_bytes) {
-    uint64_t value = 0;
-    for (int i = 0; i < max_bytes; ++i) {
-      if (p_ == end_) {
-        Fail("unexpected end");
-        return 0;
-      }
-      const uint8_t b = *p_++;
-      value |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
-      if ((b & 0x80) == 0) return value;
-    }
-    Fail("integer representation too long");
-    return 0;
-  }
-  uint32_t U32() {
-    const uint64_t v = Leb(5);
-    if (v > std::numeric_limits<uint32_t>::max()) {
-      Fail("integer too large");
-      return 0;
-    }
-    return static_cast<uint32_t>(v);
-  }
-  // Skips a LEB128 (signed or unsigned) of at most `max_bytes` bytes; most are one byte.
-  void SkipLeb(int max_bytes) {
+  uint32_t U32() { return static_cast<uint32_t>(Take(ReadLeb128(p_, end_, 32))); }
+  // Skips a LEB128 (signed or unsigned) of at most `bits` bits; most are one byte.
+  void SkipLeb(int bits) {
     if (p_ != end_ && (*p_ & 0x80) == 0) {
       ++p_;
       return;
     }
-    Leb(max_bytes);
+    Take(SkipLeb128(p_, end_, bits));
   }
   void Skip(size_t n) {
     if (remaining() < n) {
@@ -99,6 +79,16 @@ class ByteCursor {
   }
 
  private:
+  // Moves past what `read` took: a failure is found at the byte it names.
+  uint64_t Take(const LebRead& read) {
+    p_ += read.length;
+    if (read.ok()) return read.value;
+    Fail(read.status == LebStatus::kTruncated ? "unexpected end"
+         : read.status == LebStatus::kTooLong ? "integer representation too long"
+                                              : "integer too large");
+    return 0;
+  }
+
   const uint8_t* base_;
   const uint8_t* p_;
   const uint8_t* end_;

@@ -102,8 +102,8 @@ constexpr std::array<SimdImm, 0x114> kSimdOpcodes = MakeSimdTable();
 
 void SkipMemarg(ByteCursor& c) {
   const uint32_t align = c.U32();
-  if (align & 0x40) c.SkipLeb(5);  // multi-memory: a memory index follows
-  c.SkipLeb(10);                   // offset (u64 for memory64)
+  if (align & 0x40) c.SkipLeb(32);  // multi-memory: a memory index follows
+  c.SkipLeb(64);                    // offset (u64 for memory64)
 }
 
 // Decodes one instruction, skipping its immediates. Table writes, global.set and opcodes we do
@@ -114,11 +114,11 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
     case Imm::kNone:
       return Finding::kNothing;
     case Imm::kIndex:
-      c.SkipLeb(5);
+      c.SkipLeb(32);
       return Finding::kNothing;
     case Imm::kTwoIndices:
-      c.SkipLeb(5);
-      c.SkipLeb(5);
+      c.SkipLeb(32);
+      c.SkipLeb(32);
       return Finding::kNothing;
     case Imm::kBlockType: {
       // 0x40, a value type, or a type index as a non-negative s33.
@@ -126,7 +126,7 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
       if (b == 0x63 || b == 0x64) {
         SkipValueType(c);
       } else {
-        c.SkipLeb(5);
+        c.SkipLeb(32);
       }
       return Finding::kNothing;
     }
@@ -134,10 +134,10 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
       SkipMemarg(c);
       return Finding::kNothing;
     case Imm::kSigned32:
-      c.SkipLeb(5);
+      c.SkipLeb(32);
       return Finding::kNothing;
     case Imm::kSigned64:
-      c.SkipLeb(10);
+      c.SkipLeb(64);
       return Finding::kNothing;
     case Imm::kBytes4:
       c.Skip(4);
@@ -147,8 +147,8 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
       return Finding::kNothing;
     case Imm::kBrTable: {
       const uint32_t n = c.Count();
-      for (uint32_t i = 0; i < n && !c.failed(); ++i) c.SkipLeb(5);
-      c.SkipLeb(5);  // default label
+      for (uint32_t i = 0; i < n && !c.failed(); ++i) c.SkipLeb(32);
+      c.SkipLeb(32);  // default label
       return Finding::kNothing;
     }
     case Imm::kSelectTypes: {
@@ -157,13 +157,13 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
       return Finding::kNothing;
     }
     case Imm::kHeapType:
-      c.SkipLeb(5);
+      c.SkipLeb(32);
       return Finding::kNothing;
     case Imm::kTryTable: {
       if (c.Peek() == 0x63 || c.Peek() == 0x64) {
         SkipValueType(c);
       } else {
-        c.SkipLeb(5);
+        c.SkipLeb(32);
       }
       const uint32_t n = c.Count();
       for (uint32_t i = 0; i < n && !c.failed(); ++i) {
@@ -172,8 +172,8 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
           c.Fail("try_table catch kind is not 0 to 3");
           break;
         }
-        if (kind < 2) c.SkipLeb(5);  // catch, catch_ref: a tag index
-        c.SkipLeb(5);                // label
+        if (kind < 2) c.SkipLeb(32);  // catch, catch_ref: a tag index
+        c.SkipLeb(32);                // label
       }
       return Finding::kNothing;
     }
@@ -181,7 +181,7 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
       in.global = c.U32();
       return Finding::kGlobalWrite;
     case Imm::kTableSet:
-      c.SkipLeb(5);
+      c.SkipLeb(32);
       in.name = "table.set";
       return Finding::kTableWrite;
     case Imm::kPrefixFC:
@@ -198,14 +198,14 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
           return Finding::kNothing;
         case 8:   // memory.init data memory
         case 10:  // memory.copy memory memory
-          c.SkipLeb(5);
-          c.SkipLeb(5);
+          c.SkipLeb(32);
+          c.SkipLeb(32);
           return Finding::kNothing;
         case 9:   // data.drop
         case 11:  // memory.fill
         case 13:  // elem.drop: harmless, every element segment being active or declarative
         case 16:  // table.size
-          c.SkipLeb(5);
+          c.SkipLeb(32);
           return Finding::kNothing;
         case 12:
           in.name = "table.init";
@@ -265,13 +265,13 @@ inline Finding ScanInstruction(ByteCursor& c, Instruction& in) {
 
 void SkipValueType(ByteCursor& c) {
   const uint8_t t = c.Byte();
-  if (t == 0x63 || t == 0x64) c.SkipLeb(5);  // (ref null ht), (ref ht)
+  if (t == 0x63 || t == 0x64) c.SkipLeb(32);  // (ref null ht), (ref ht)
 }
 
 void SkipLocals(ByteCursor& body) {
   const uint32_t groups = body.Count();
   for (uint32_t k = 0; k < groups && !body.failed(); ++k) {
-    body.SkipLeb(5);
+    body.SkipLeb(32);
     SkipValueType(body);
   }
 }

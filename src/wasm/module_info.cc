@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/leb128.h"
 #include "util/utf8.h"
 #include "wasm/binary_format.h"
 
@@ -46,17 +47,7 @@ class Reader {
   }
 
   Result<uint64_t> Unsigned(int bits) {
-    uint64_t value = 0;
-    for (int shift = 0;; shift += 7) {
-      if (shift >= bits) return Fail("integer representation too long");
-      WCLOUD_ASSIGN_OR_RETURN(uint8_t b, Byte());
-      // The last byte may only carry the bits that still fit.
-      if (shift + 7 > bits && (b & 0x7f) >> (bits - shift) != 0) {
-        return Fail("integer too large");
-      }
-      value |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return value;
-    }
+    return Leb(ReadLeb128(bytes_.data() + pos_, bytes_.data() + end_, bits));
   }
   Result<uint32_t> U32() {
     WCLOUD_ASSIGN_OR_RETURN(uint64_t v, Unsigned(32));
@@ -65,11 +56,8 @@ class Reader {
 
   // Skips a signed LEB128 of at most `bits` bits (constant-expression immediates).
   Status SkipSigned(int bits) {
-    for (int shift = 0;; shift += 7) {
-      if (shift >= bits) return Fail("integer representation too long");
-      WCLOUD_ASSIGN_OR_RETURN(uint8_t b, Byte());
-      if ((b & 0x80) == 0) return Ok();
-    }
+    WCLOUD_TRY_STATUS(Leb(SkipLeb128(bytes_.data() + pos_, bytes_.data() + end_, bits)));
+    return Ok();
   }
 
   void SkipRest() { pos_ = end_; }
@@ -97,6 +85,15 @@ class Reader {
   }
 
  private:
+  // Moves past what `read` took; failures are named at the byte where they were found.
+  Result<uint64_t> Leb(const LebRead& read) {
+    pos_ += read.length;
+    if (read.ok()) return read.value;
+    if (read.status == LebStatus::kTruncated) return Fail("unexpected end");
+    if (read.status == LebStatus::kTooLong) return Fail("integer representation too long");
+    return Fail("integer too large");
+  }
+
   std::span<const uint8_t> bytes_;
   size_t pos_;
   size_t end_;
@@ -222,10 +219,10 @@ Status SkipConstExpr(Reader& r) {
       case 0x0b:  // end
         return Ok();
       case 0x41:  // i32.const
-        WCLOUD_TRY_STATUS(r.SkipSigned(35));
+        WCLOUD_TRY_STATUS(r.SkipSigned(32));
         break;
       case 0x42:  // i64.const
-        WCLOUD_TRY_STATUS(r.SkipSigned(70));
+        WCLOUD_TRY_STATUS(r.SkipSigned(64));
         break;
       case 0x43:  // f32.const
         WCLOUD_TRY_STATUS(r.Skip(4));
@@ -238,7 +235,7 @@ Status SkipConstExpr(Reader& r) {
         WCLOUD_TRY_STATUS(r.U32());
         break;
       case 0xd0:  // ref.null heaptype (s33)
-        WCLOUD_TRY_STATUS(r.SkipSigned(35));
+        WCLOUD_TRY_STATUS(r.SkipSigned(32));
         break;
       case 0x6a:  // i32.add, i32.sub, i32.mul, i64.add, i64.sub, i64.mul (extended-const)
       case 0x6b:

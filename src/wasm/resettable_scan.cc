@@ -25,8 +25,8 @@ const char* ValueTypeName(uint8_t type) {
 
 void SkipLimits(ByteCursor& c) {
   const uint8_t flags = c.Byte();
-  c.SkipLeb(10);
-  if (flags & 0x01) c.SkipLeb(10);
+  c.SkipLeb(64);
+  if (flags & 0x01) c.SkipLeb(64);
 }
 
 }  // namespace
@@ -127,7 +127,7 @@ Status ResettableScan::ReadImports(const Section& s) {
     c.Name();
     switch (c.Byte()) {
       case 0x00:  // function: type index
-        c.SkipLeb(5);
+        c.SkipLeb(32);
         ++imported_funcs_;
         break;
       case 0x01:  // table: reference type, limits
@@ -145,7 +145,7 @@ Status ResettableScan::ReadImports(const Section& s) {
         break;
       case 0x04:  // tag: attribute, type index
         c.Skip(1);
-        c.SkipLeb(5);
+        c.SkipLeb(32);
         break;
       default:
         c.Fail("unknown import kind");
@@ -210,7 +210,7 @@ Status ResettableScan::ReadElements(const Section& s) {
       reason_ = "element segment " + std::to_string(i) + " is passive";
       return Check(c, s);
     }
-    if (flags == 2 || flags == 6) c.SkipLeb(5);                       // table index
+    if (flags == 2 || flags == 6) c.SkipLeb(32);                      // table index
     if ((flags & 0x01) == 0) SkipConstExpr(c, "element segment", i);  // active: offset
     // Element kind byte (0x00) or reference type, except in the table-0 shorthand forms.
     if (flags & 0x04) {
@@ -220,7 +220,7 @@ Status ResettableScan::ReadElements(const Section& s) {
     } else {
       if (flags != 0) c.Skip(1);
       const uint32_t n = c.Count();
-      for (uint32_t k = 0; k < n && !c.failed(); ++k) c.SkipLeb(5);
+      for (uint32_t k = 0; k < n && !c.failed(); ++k) c.SkipLeb(32);
     }
     if (!reason_.empty()) return Ok();
     WCLOUD_TRY_STATUS(Check(c, s, "element segment " + std::to_string(i)));
@@ -239,7 +239,7 @@ Status ResettableScan::ReadData(const Section& s) {
       reason_ = "data segment " + std::to_string(i) + " is passive";
       return Check(c, s);
     }
-    if (flags == 2) c.SkipLeb(5);  // memory index
+    if (flags == 2) c.SkipLeb(32);  // memory index
     SkipConstExpr(c, "data segment", i);
     const uint32_t size = c.U32();
     c.Skip(size);
