@@ -10,22 +10,6 @@ namespace {
 
 constexpr size_t kMaxResponseBytes = size_t{256} << 20;
 
-struct Body {
-  std::string data;
-  bool too_large = false;
-};
-
-size_t CollectBody(char* ptr, size_t size, size_t count, void* user) {
-  auto* body = static_cast<Body*>(user);
-  size_t n = size * count;
-  if (body->data.size() + n > kMaxResponseBytes) {
-    body->too_large = true;
-    return 0;
-  }
-  body->data.append(ptr, n);
-  return n;
-}
-
 // A Status object's reason and message, or the raw body when the server sent something else.
 Error ApiError(long status, const std::string& method, const std::string& path,
                const std::string& body) {
@@ -69,7 +53,7 @@ RestClient::Handle RestClient::Acquire() {
       return h;
     }
   }
-  return Handle(curl_easy_init(), &curl_easy_cleanup);
+  return curl::NewEasy();
 }
 
 void RestClient::Release(Handle handle) {
@@ -89,11 +73,8 @@ Result<std::vector<std::string>> RestClient::Headers(std::string_view content_ty
 }
 
 void RestClient::Configure(CURL* curl, const std::string& url) const {
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl::SetCommon(curl, url, std::chrono::seconds(10));
   curl_easy_setopt(curl, CURLOPT_USERAGENT, config_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   // The strings are copied by libcurl for blobs with CURL_BLOB_COPY.
   if (!config_.certificate_authority_pem.empty()) {
     curl_blob ca{const_cast<char*>(config_.certificate_authority_pem.data()),
@@ -122,9 +103,7 @@ Result<Json> RestClient::Do(std::string_view method, const std::string& path, co
   CURL* curl = handle.get();
   if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
   WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers(content_type));
-  curl_slist* list = nullptr;
-  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
+  curl::HeaderList headers(header_lines);
 
   std::string url = config_.server + path;
   Configure(curl, url);
@@ -132,22 +111,14 @@ Result<Json> RestClient::Do(std::string_view method, const std::string& path, co
   std::string payload = body ? body->dump() : "";
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, config_.timeout_seconds);
-  if (method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_str.c_str());
-    if (body) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    }
-  }
-  Body response;
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl::SetMethod(curl, method_str, body ? std::optional<std::string_view>(payload) : std::nullopt);
+  curl::BodySink response(kMaxResponseBytes);
+  curl::CollectBody(curl, response);
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   Release(std::move(handle));
-  if (response.too_large) return Error(method_str + " " + url + ": response too large");
-  if (rc != CURLE_OK) return Error(method_str + " " + url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return curl::TransferError(method_str + " " + url, rc, &response);
   if (status < 200 || status >= 300) return ApiError(status, method_str, path, response.data);
   if (response.data.empty()) return Json::object();
   Json parsed = Json::parse(response.data, nullptr, false);
@@ -161,9 +132,7 @@ Status RestClient::Watch(const std::string& path, const std::function<bool(const
   CURL* curl = handle.get();
   if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
   WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers("application/json"));
-  curl_slist* list = nullptr;
-  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
+  curl::HeaderList headers(header_lines);
   std::string url = config_.server + path;
   Configure(curl, url);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
@@ -228,7 +197,7 @@ Status RestClient::Watch(const std::string& path, const std::function<bool(const
   // A watch connection is not reused: the server may still be streaming on it.
   if (stream.stopped) return Ok();
   if (stream.bad_json) return Error("watch " + url + ": malformed event");
-  if (rc != CURLE_OK) return Error("watch " + url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return curl::TransferError("watch " + url, rc);
   if (stream.status != 200) return ApiError(stream.status, "WATCH", path, stream.error_body);
   return Ok();
 }

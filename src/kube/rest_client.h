@@ -1,8 +1,6 @@
 // HTTPS REST calls to a Kubernetes API server, JSON in and out, and watch streams.
 #pragma once
 
-#include <curl/curl.h>
-
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -10,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "curl/easy.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
 #include "util/json.h"
@@ -34,7 +33,7 @@ class RestClient : public Client {
                const std::atomic<bool>* stop = nullptr) override;
 
  private:
-  using Handle = std::unique_ptr<CURL, void (*)(CURL*)>;
+  using Handle = curl::Easy;
   Handle Acquire();
   void Release(Handle handle);
   Result<std::vector<std::string>> Headers(std::string_view content_type) const;

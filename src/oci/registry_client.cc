@@ -23,7 +23,6 @@ struct RegistryResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // lowercase names; last value wins
   std::string body;
-  bool too_large = false;
 
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
@@ -81,13 +80,6 @@ std::string BasicAuthorization(const Credentials& creds) {
   return "Basic " + Base64Encode(creds.username + ":" + creds.password);
 }
 
-std::string Escape(CURL* curl, const std::string& s) {
-  char* escaped = curl_easy_escape(curl, s.c_str(), static_cast<int>(s.size()));
-  std::string out = escaped ? escaped : "";
-  curl_free(escaped);
-  return out;
-}
-
 Error HttpError(const std::string& what, const RegistryResponse& r) {
   // Registries answer {"errors":[{"code","message"}]}; show the first when present.
   std::string detail;
@@ -103,7 +95,7 @@ Error HttpError(const std::string& what, const RegistryResponse& r) {
 }  // namespace
 
 RegistryClient::RegistryClient(Options options)
-    : options_(std::move(options)), curl_(curl_easy_init(), &curl_easy_cleanup) {}
+    : options_(std::move(options)), curl_(curl::NewEasy()) {}
 
 std::string RegistryClient::BaseUrl(const api::ImageReference& ref) const {
   std::string host = ref.registry == "docker.io" ? "registry-1.docker.io" : ref.registry;
@@ -117,21 +109,7 @@ Result<RegistryResponse> RegistryClient::Perform(const RegistryRequest& request,
   if (curl == nullptr) return Error("registry client: libcurl failed to initialise");
   curl_easy_reset(curl);
   RegistryResponse response;
-
-  struct Sink {
-    RegistryResponse* response;
-    size_t limit;
-  } sink{&response, request.max_body};
-  auto on_body = +[](char* data, size_t size, size_t count, void* user) -> size_t {
-    auto* s = static_cast<Sink*>(user);
-    size_t n = size * count;
-    if (s->response->body.size() + n > s->limit) {
-      s->response->too_large = true;
-      return 0;  // aborts the transfer
-    }
-    s->response->body.append(data, n);
-    return n;
-  };
+  curl::BodySink sink(request.max_body);
   auto on_header = +[](char* data, size_t size, size_t count, void* user) -> size_t {
     auto* r = static_cast<RegistryResponse*>(user);
     std::string_view line(data, size * count);
@@ -144,45 +122,27 @@ Result<RegistryResponse> RegistryClient::Perform(const RegistryRequest& request,
     return size * count;
   };
 
-  curl_slist* headers = nullptr;
-  for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
-  if (!authorization.empty()) {
-    headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
-  }
+  curl::HeaderList headers(request.headers);
+  if (!authorization.empty()) headers.Append("Authorization: " + authorization);
   // libcurl adds "Expect: 100-continue" to large uploads; registries do not need the round trip.
-  headers = curl_slist_append(headers, "Expect:");
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, &curl_slist_free_all);
+  headers.Append("Expect:");
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl::SetCommon(curl, request.url, std::chrono::seconds(10));
+  curl::SetMethod(curl, request.method,
+                  request.method == "GET" ? std::nullopt : std::optional(request.body));
+  curl::CollectBody(curl, sink);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   // Blob downloads redirect to storage; credentials must not follow to another host.
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(curl, CURLOPT_UNRESTRICTED_AUTH, 0L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
-  }
   CURLcode rc = curl_easy_perform(curl);
-  if (rc == CURLE_WRITE_ERROR && response.too_large) {
-    return Error(request.url + ": response larger than " + std::to_string(request.max_body) +
-                 " bytes");
-  }
-  if (rc != CURLE_OK) return Error(request.url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return curl::TransferError(request.url, rc, &sink);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(sink.data);
   return response;
 }
 
@@ -201,10 +161,10 @@ Result<std::string> RegistryClient::Authorize(const api::ImageReference& ref,
   }
   auto params = ChallengeParams(challenge);
   if (params["realm"].empty()) return Error(ref.registry + ": bearer challenge without realm");
-  std::string url = params["realm"] + "?service=" + Escape(curl_.get(), params["service"]);
+  std::string url = params["realm"] + "?service=" + curl::Escape(curl_.get(), params["service"]);
   std::string scope =
       params["scope"].empty() ? "repository:" + ref.repository + ":pull" : params["scope"];
-  url += "&scope=" + Escape(curl_.get(), scope);
+  url += "&scope=" + curl::Escape(curl_.get(), scope);
   RegistryRequest token_request;
   token_request.url = url;
   std::string basic = options_.credentials ? BasicAuthorization(*options_.credentials) : "";
@@ -365,7 +325,7 @@ Status RegistryClient::UploadBlob(const api::ImageReference& ref, std::string_vi
   RegistryRequest put;
   put.method = "PUT";
   put.url = location + (location.find('?') == std::string::npos ? "?" : "&") +
-            "digest=" + Escape(curl_.get(), digest);
+            "digest=" + curl::Escape(curl_.get(), digest);
   put.headers.push_back("Content-Type: application/octet-stream");
   put.body = data;
   WCLOUD_ASSIGN_OR_RETURN(RegistryResponse done, Send(ref, put));

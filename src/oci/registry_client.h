@@ -2,8 +2,6 @@
 // component, push one. Speaks Basic and Bearer-token auth the way registries challenge for it.
 #pragma once
 
-#include <curl/curl.h>
-
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +9,7 @@
 #include <string_view>
 
 #include "api/image_reference.h"
+#include "curl/easy.h"
 #include "oci/credentials.h"
 #include "util/result.h"
 
@@ -64,7 +63,7 @@ class RegistryClient {
 
   Options options_;
   // One handle, so connections to a registry are reused across requests.
-  std::unique_ptr<CURL, void (*)(CURL*)> curl_;
+  curl::Easy curl_;
   // Authorization header values that worked, per registry and scope.
   std::map<std::string, std::string> authorization_;
 };

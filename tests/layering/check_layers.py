@@ -4,9 +4,10 @@ docs/architecture.md.
 
 A layer (a folder under src/) may include its own headers and those of the layers its row names
 under "talks to", and of the layers those talk to; its libraries (`wcloud_library` in its
-CMakeLists.txt) may link only the libraries of those layers, and only `wasm` links V8
-(`wcloud_v8`). Exits 1 naming each include or link that breaks this, each folder the table does
-not list, and each layer it lists that does not exist.
+CMakeLists.txt) may link only the libraries of those layers, only `wasm` links V8
+(`wcloud_v8`) and only `curl` links libcurl (`CURL::libcurl`). Exits 1 naming each include or
+link that breaks this, each folder the table does not list, and each layer it lists that does not
+exist.
 usage: check_layers.py SOURCE_DIR
 """
 import pathlib
@@ -49,7 +50,10 @@ def read_libraries(src):
         text = re.sub(r"#[^\n]*", "", cmake.read_text())
         for m in call.finditer(text):
             deps = m.group(2).split("DEPS", 1)[1] if "DEPS" in m.group(2) else ""
-            libraries[m.group(1)] = (layer, re.findall(r"\bwcloud_(\w+)", deps), cmake)
+            linked = re.findall(r"\bwcloud_(\w+)", deps)
+            if "CURL::libcurl" in deps:
+                linked.append("CURL::libcurl")
+            libraries[m.group(1)] = (layer, linked, cmake)
     return libraries
 
 
@@ -64,6 +68,9 @@ def check_links(root, src, allowed):
             if dep == "v8":
                 if layer != "wasm":
                     problems.append(f"{where} links V8, which only `wasm` may")
+            elif dep == "CURL::libcurl":
+                if layer != "curl":
+                    problems.append(f"{where} links libcurl, which only `curl` may")
             elif dep not in libraries:
                 problems.append(f"{where} links wcloud_{dep}, which no layer defines")
             elif libraries[dep][0] not in allowed[layer]:

@@ -1,6 +1,5 @@
 #include "wasi/http/http_client.h"
 
-#include <curl/curl.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -11,6 +10,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "curl/easy.h"
 
 namespace wcloud::wasi::http {
 
@@ -65,8 +66,8 @@ namespace {
 uint64_t NowNs() { return MonotonicNowNs(); }
 
 struct Transfer {
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
+  curl::Easy easy;
+  curl::HeaderList headers;  // the request's, set on `easy`
   ClientRequest request;
   std::shared_ptr<ResponseFuture> future;
   std::shared_ptr<BodyPipe> response_body;
@@ -98,7 +99,7 @@ std::string_view Trim(std::string_view s) {
 
 ErrorCode MapCurlError(CURLcode code, Transfer& t) {
   long os_errno = 0;
-  curl_easy_getinfo(t.easy, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(t.easy.get(), CURLINFO_OS_ERRNO, &os_errno);
   const std::string detail = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -111,7 +112,7 @@ ErrorCode MapCurlError(CURLcode code, Transfer& t) {
       return ErrorCode::Of(ErrorKind::kConnectionRefused);
     case CURLE_OPERATION_TIMEDOUT: {
       curl_off_t connect_us = 0;
-      curl_easy_getinfo(t.easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+      curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &connect_us);
       return ErrorCode::Of(connect_us == 0 ? ErrorKind::kConnectionTimeout
                                            : ErrorKind::kConnectionReadTimeout);
     }
@@ -187,7 +188,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
     WCLOUD_ASSIGN_OR_RETURN(t->future, ResponseFuture::Create());
     WCLOUD_ASSIGN_OR_RETURN(t->response_body, BodyPipe::Create(options_.body_buffer_bytes));
     t->request = std::move(request);
-    t->easy = curl_easy_init();
+    t->easy = curl::NewEasy();
     if (t->easy == nullptr) return Error("curl_easy_init failed");
     Configure(*t);
     return t;
@@ -213,13 +214,10 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
 
  private:
   void Configure(Transfer& t) {
-    CURL* e = t.easy;
+    CURL* e = t.easy.get();
     const ClientRequest& r = t.request;
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     if (!options_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
@@ -227,8 +225,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
     t.first_byte_ns = r.timeouts.first_byte_ns.value_or(options_.default_first_byte_timeout_ns);
     t.between_bytes_ns =
         r.timeouts.between_bytes_ns.value_or(options_.default_between_bytes_timeout_ns);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::max<uint64_t>(1, t.connect_ns / 1'000'000)));
+    curl::SetCommon(e, r.url, std::chrono::milliseconds(t.connect_ns / 1'000'000));
 
     if (r.method == "HEAD") {
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -242,11 +239,11 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
       if (name == "accept") has_accept = true;
       // "name;" is curl's spelling of a field with an empty value.
       const std::string line = value.empty() ? name + ";" : name + ": " + value;
-      t.headers = curl_slist_append(t.headers, line.c_str());
+      t.headers.Append(line);
     }
     // Only what the guest asked for: no default Accept, no Expect: 100-continue stall.
-    if (!has_accept) t.headers = curl_slist_append(t.headers, "Accept:");
-    t.headers = curl_slist_append(t.headers, "Expect:");
+    if (!has_accept) t.headers.Append("Accept:");
+    t.headers.Append("Expect:");
 
     if (r.body) {
       curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
@@ -256,12 +253,12 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
         curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(*r.body_length));
       } else {
         t.chunked_upload = true;
-        t.headers = curl_slist_append(t.headers, "Transfer-Encoding: chunked");
+        t.headers.Append("Transfer-Encoding: chunked");
         curl_easy_setopt(e, CURLOPT_TRAILERFUNCTION, &Core::OnTrailers);
         curl_easy_setopt(e, CURLOPT_TRAILERDATA, &t);
       }
     }
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Core::OnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Core::OnWrite);
@@ -360,23 +357,23 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
       }
       for (auto& t : adds) {
         t->started_ns = NowNs();
-        if (curl_multi_add_handle(multi_, t->easy) != CURLM_OK) {
+        if (curl_multi_add_handle(multi_, t->easy.get()) != CURLM_OK) {
           Finish(*t, ErrorCode::Internal("curl_multi_add_handle failed"));
           Cleanup(*t);
           continue;
         }
-        transfers_[t->easy] = t;
+        transfers_[t->easy.get()] = t;
       }
       for (auto& t : resumes) {
-        if (transfers_.count(t->easy)) {
+        if (transfers_.count(t->easy.get())) {
           // Progress while paused on the guest does not count against between-bytes.
           t->last_byte_ns = NowNs();
           t->write_paused = false;
-          curl_easy_pause(t->easy, CURLPAUSE_CONT);
+          curl_easy_pause(t->easy.get(), CURLPAUSE_CONT);
         }
       }
       for (auto& t : cancels) {
-        if (transfers_.count(t->easy)) {
+        if (transfers_.count(t->easy.get())) {
           t->cancelled = true;
           Remove(*t, ErrorCode::Internal("the request was cancelled"));
         }
@@ -390,7 +387,7 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
         if (it == transfers_.end()) continue;
         std::shared_ptr<Transfer> t = it->second;
         long connects = 0;
-        curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+        curl_easy_getinfo(t->easy.get(), CURLINFO_NUM_CONNECTS, &connects);
         connections_opened_ += static_cast<uint64_t>(connects);
         const CURLcode code = msg->data.result;
         if (code == CURLE_OK && t->head_done) {
@@ -434,9 +431,9 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
   // Ends `t`: success (nullopt) ends the response body with the trailers; an error fails the
   // response future or, once the head arrived, the body.
   void Remove(Transfer& t, std::optional<ErrorCode> error) {
-    std::shared_ptr<Transfer> keep = transfers_[t.easy];
-    curl_multi_remove_handle(multi_, t.easy);
-    transfers_.erase(t.easy);
+    std::shared_ptr<Transfer> keep = transfers_[t.easy.get()];
+    curl_multi_remove_handle(multi_, t.easy.get());
+    transfers_.erase(t.easy.get());
     if (error) {
       Finish(t, *error);
     } else {
@@ -459,10 +456,8 @@ class HttpClient::Core : public std::enable_shared_from_this<HttpClient::Core> {
     // The pipes' resume hooks point at this transfer.
     t.response_body->SetResumeProducer(nullptr);
     if (t.request.body) t.request.body->SetResumeConsumer(nullptr);
-    if (t.easy) curl_easy_cleanup(t.easy);
-    t.easy = nullptr;
-    if (t.headers) curl_slist_free_all(t.headers);
-    t.headers = nullptr;
+    t.easy.reset();
+    t.headers = curl::HeaderList();
   }
 
   Options options_;
