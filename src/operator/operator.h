@@ -12,6 +12,7 @@
 
 #include "hostapi/host_api.h"
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "metrics/registry.h"
 #include "oci/component_store.h"
 #include "operator/artifact_controller.h"
@@ -68,6 +69,7 @@ class Operator {
 
   Options options_;
   std::unique_ptr<ControllerMetrics> metrics_;  // before the controllers that record into it
+  kube::EventRecorder events_;                  // likewise
   Informers informers_;
   HostRegistry registry_;
   ArtifactController artifacts_;
