@@ -5,6 +5,7 @@
 // the host protocol (hostapi::HostClient).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -55,6 +56,8 @@ class Operator {
   bool WaitForSync(std::chrono::milliseconds timeout);
   // Every informer has listed once (readiness).
   bool Synced() const { return informers_.WaitForSync(std::chrono::milliseconds(0)); }
+  // The controllers run: started and not stopped (readiness).
+  bool Running() const { return started_; }
   // A heartbeat from a host (any transport): its Host object is written, and stops it missed
   // while unreachable are sent again.
   Status HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat);
@@ -77,7 +80,7 @@ class Operator {
   ReplicaSetController replica_sets_;
   Scheduler scheduler_;
   std::unique_ptr<WorkloadDispatcher> dispatcher_;
-  bool started_ = false;
+  std::atomic<bool> started_ = false;
   Mutex mu_;
   CondVar cv_;
   bool stopping_ GUARDED_BY(mu_) = false;
