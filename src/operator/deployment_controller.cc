@@ -246,7 +246,8 @@ Status DeploymentController::Reconcile(const std::string& key) {
 
   const int ready = new_ready + old_ready;
   const int updated_n = Present(*current);
-  const bool complete = old_present == 0 && updated_n == desired;
+  // Kubernetes' DeploymentComplete: every replica updated and available, no old ones left.
+  const bool complete = old_present == 0 && updated_n == desired && new_ready >= desired;
   const bool available = ready >= desired - unavailable;
   api::Labels labels;
   if (tmpl->metadata) labels = tmpl->metadata->labels;

@@ -232,5 +232,18 @@ TEST_F(DeploymentControllerTest, ACompletedRolloutIsRecordedOnce) {
   EXPECT_EQ(events[0]["count"], 1);
 }
 
+TEST_F(DeploymentControllerTest, ARolloutIsNotCompleteUntilItsWorkloadsAreReady) {
+  auto wd = Deployment(2, "registry.example/web:1");
+  OldSet(wd, "web-0123456789", "registry.example/web:1", 2, 0);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  const Json& status = writes
+      ["PATCH /apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/"
+       "workloaddeployments/web/status"]["status"];
+  EXPECT_EQ(status["conditions"][1]["reason"], "ReplicaSetUpdated");
+  EXPECT_TRUE(events_.TakeLines().empty());
+}
+
 }  // namespace
 }  // namespace wcloud::operator_
