@@ -202,6 +202,7 @@ void ApiServer::Stop() {
 
 HttpResponse ApiServer::Handle(const HttpRequest& req) {
   if (req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez") {
+    if (options_.health) return *options_.health->Serve(req);
     return HttpResponse::Text(200, "ok");
   }
   if (!options_.token.empty()) {

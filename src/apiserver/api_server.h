@@ -11,6 +11,7 @@
 #include "apiserver/registry.h"
 #include "apiserver/request_metrics.h"
 #include "apiserver/watch_hub.h"
+#include "metrics/health.h"
 #include "util/http_server.h"
 #include "util/result.h"
 #include "util/timestamp.h"
@@ -28,6 +29,9 @@ class ApiServer {
     // Counts and times requests, and serves GET /metrics (to holders of the token, as
     // kube-apiserver serves it to authorized users); no /metrics when null.
     RequestMetrics* metrics = nullptr;
+    // What /healthz, /livez and /readyz check (open to all, as kube-apiserver's): in `wcloud up`
+    // the embedded operator and host too; "ok" while none are given.
+    const metrics::HealthChecks* health = nullptr;
   };
 
   static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);

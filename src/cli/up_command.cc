@@ -94,6 +94,29 @@ Result<std::string> LoadOrCreateToken(const fs::path& path) {
   return token;
 }
 
+// /readyz of `wcloud up` beyond the API server's own: the embedded operator has listed and runs,
+// and the embedded host's heartbeats reach it (its Host is Ready in the operator's cache).
+void AddEmbeddedChecks(metrics::HealthChecks& health, const operator_::Operator& controllers,
+                       const std::string& host_id) {
+  health.AddReadiness("operator-informers-synced", [&controllers]() -> Status {
+    if (!controllers.Synced()) return Error("the operator's informers have not listed yet");
+    return Ok();
+  });
+  health.AddReadiness("operator-controllers", [&controllers]() -> Status {
+    if (!controllers.Running()) return Error("the operator's controllers are stopped");
+    return Ok();
+  });
+  health.AddReadiness("host", [&controllers, host_id]() -> Status {
+    for (const auto& h : controllers.KnownHosts()) {
+      if (h->spec.host_id != host_id) continue;
+      const std::string state = operator_::HostRegistry::StateOf(*h);
+      if (state == "Ready") return Ok();
+      return Error("host " + host_id + " is " + state);
+    }
+    return Error("host " + host_id + " has not sent a heartbeat yet");
+  });
+}
+
 int Up(const UpFlags& flags) {
   // kubectl's form: "error: what went wrong", then what to do about it.
   auto fail = [](const Error& e, std::string_view hint = {}) {
@@ -137,8 +160,12 @@ int Up(const UpFlags& flags) {
   store_options.observe_commit = api_metrics.CommitObserver();
   auto store = apiserver::ObjectStore::Open(dir / "state.db", store_options);
   if (!store) return fail(store.error());
+  // /healthz, /livez and /readyz on the API's listener; the embedded parts add theirs below.
+  metrics::HealthChecks health;
+  health.AddLiveness("ping", [] { return Ok(); });
   apiserver::ApiServer::Options options;
   options.metrics = &api_metrics;
+  options.health = &health;
   options.listen = flags.api_listen;
   options.tls = *serving;
   options.token = *token;
@@ -174,8 +201,8 @@ int Up(const UpFlags& flags) {
     nats = std::move(*connected);
     remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
   }
-  metrics::ScrapeHook nats_state;  // the API server answers /readyz itself: no check here
-  if (nats) nats_state = ObserveNats(registry, nullptr, *nats);
+  metrics::ScrapeHook nats_state;
+  if (nats) nats_state = ObserveNats(registry, &health, *nats);
 
   // The host of this machine: a stable identity, its runtime, and its side of the protocol.
   auto runtime = HostRuntime::Start({.data_dir = dir,
@@ -236,6 +263,7 @@ int Up(const UpFlags& flags) {
   host::HeartbeatSender heartbeats([&runtime_host] { return runtime_host.service().Heartbeat(); },
                                    send, std::chrono::seconds(2));
   heartbeats.Start();
+  if (controllers) AddEmbeddedChecks(health, *controllers, runtime_host.host_id());
 
   std::cout << "wcloud is up: Kubernetes API for runtime.wasmcloud.dev/v1alpha1 at " << server_url
             << "\n"

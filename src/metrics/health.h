@@ -2,6 +2,7 @@
 // passes; otherwise (or with ?verbose) a line per check — "[+]informers-synced ok",
 // "[-]nats failed: not connected" — and "readyz check failed" with status 500. A check that is
 // reported but not required ("[+]leader-election ok: not the leader") never fails readiness.
+// "?exclude=NAME" (repeatable) skips a check: "[+]NAME excluded: ok".
 #pragma once
 
 #include <functional>

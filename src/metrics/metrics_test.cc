@@ -104,6 +104,18 @@ TEST(HealthChecksTest, ReadinessFailsOnARequiredCheckOnly) {
   EXPECT_THAT(ready->body, HasSubstr("readyz check passed"));
 
   EXPECT_FALSE(health.Serve(Get("/metrics")));
+
+  // kube-apiserver's ?exclude=, repeatable: a failing check left out leaves the rest to decide.
+  connected = false;
+  HttpRequest excluding = Get("/readyz", {{"exclude", "nats"}});
+  excluding.target = "/readyz?exclude=nats&exclude=etcd&verbose";
+  excluding.query["verbose"] = "";
+  ready = health.Serve(excluding);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_THAT(ready->body, HasSubstr("[+]nats excluded: ok\n"));
+  EXPECT_THAT(ready->body, HasSubstr("[+]ping ok\n"));
+  EXPECT_THAT(ready->body,
+              HasSubstr("warn: some health checks cannot be excluded: no matches for \"etcd\""));
 }
 
 size_t Collect(char* p, size_t s, size_t n, void* user) {

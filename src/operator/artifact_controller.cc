@@ -14,10 +14,11 @@
 namespace wcloud::operator_ {
 
 ArtifactController::ArtifactController(kube::Client& client, Informers& informers, Options options,
-                                       ControllerMetrics* metrics)
+                                       ControllerMetrics* metrics, kube::EventRecorder* events)
     : client_(client),
       informers_(informers),
       options_(options),
+      events_(events),
       loop_(
           "artifact-controller", [this](const std::string& key) { return Reconcile(key); },
           metrics) {
@@ -37,7 +38,12 @@ Status ArtifactController::Reconcile(const std::string& key) {
                        const std::string& message) {
     return MakeCondition("Ready", s, reason, message, a->metadata, a->status.conditions);
   };
-  auto fail = [&](const std::string& reason, const std::string& message) -> Status {
+  // `event` is the kubelet's reason for the same failure.
+  auto fail = [&](const std::string& reason, const std::string& message,
+                  const std::string& event = "Failed") -> Status {
+    RecordEvent(
+        events_, *a, "Warning", event,
+        event == "Failed" ? "Failed to pull image \"" + a->spec.image + "\": " + message : message);
     status.observed_generation = generation;
     status.conditions = {condition("False", reason, message)};
     WCLOUD_TRY_STATUS(PatchStatus(client_, kArtifacts, *a, updated));
@@ -46,10 +52,12 @@ Status ArtifactController::Reconcile(const std::string& key) {
   };
 
   auto ref = api::ParseImageReference(a->spec.image);
-  if (!ref) return fail("InvalidImage", ref.error().message());
+  if (!ref) return fail("InvalidImage", ref.error().message(), "InspectFailed");
   const std::string secret = a->spec.image_pull_secret ? a->spec.image_pull_secret->name : "";
   auto creds = ReadPullCredentials(client_, a->metadata.namespace_, secret, ref->registry);
-  if (!creds) return fail("PullSecretError", creds.error().message());
+  if (!creds) {
+    return fail("PullSecretError", creds.error().message(), "FailedToRetrieveImagePullSecret");
+  }
   oci::RegistryClient registry({.credentials = *creds});
   auto digest = registry.ResolveDigest(*ref);
   if (!digest) return fail("ResolveFailed", digest.error().message());
@@ -62,7 +70,7 @@ Status ArtifactController::Reconcile(const std::string& key) {
       restage = true;
     } else if (auto url = api::ParseObjectUrl(a->status.artifact_url)) {
       auto has = options_.store->Has(url->object);
-      if (!has) return fail("StoreFailed", has.error().message());
+      if (!has) return fail("StoreFailed", has.error().message(), "FailedStaging");
       restage = !*has;
     }
   }
@@ -74,6 +82,7 @@ Status ArtifactController::Reconcile(const std::string& key) {
     std::string url = pinned.ToString();
     const int64_t revision = status.revision.value_or(0) + (changed ? 1 : 0);
     if (options_.store) {
+      RecordEvent(events_, *a, "Normal", "Pulling", "Pulling image \"" + url + "\"");
       auto pulled = registry.Pull(pinned);
       if (!pulled) return fail("PullFailed", pulled.error().message());
       if (pulled->bytes.size() > options_.max_bytes) {
@@ -84,8 +93,15 @@ Status ArtifactController::Reconcile(const std::string& key) {
       auto staged = options_.store->Stage(
           pulled->layer_digest, pulled->bytes,
           {{"artifact", key}, {"revision", std::to_string(revision)}, {"image", url}});
-      if (!staged) return fail("StoreFailed", staged.error().message());
+      if (!staged) return fail("StoreFailed", staged.error().message(), "FailedStaging");
+      RecordEvent(events_, *a, "Normal", "Pulled",
+                  "Successfully pulled image \"" + url + "\": " +
+                      std::to_string(pulled->bytes.size()) + " bytes, staged as " + *staged);
       url = *staged;
+    }
+    if (changed) {
+      RecordEvent(events_, *a, "Normal", "NewRevision",
+                  "Revision " + std::to_string(revision) + " is " + pinned.ToString());
     }
     status.digest = *digest;
     status.revision = revision;

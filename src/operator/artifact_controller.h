@@ -4,13 +4,16 @@
 // out. status.artifactURL is what the store answers: the pinned OCI reference for this
 // machine's store, the staged object (nats-object://…) for NATS, so hosts need no registry.
 // The last `keep_revisions` of each Artifact are kept, older ones deleted unless a
-// WorkloadReplicaSet, a Workload or another Artifact still uses them.
+// WorkloadReplicaSet, a Workload or another Artifact still uses them. Events on the Artifact, as
+// the kubelet words its image pulls: Pulling, Pulled, Failed (repeats counted by the recorder),
+// InspectFailed, FailedToRetrieveImagePullSecret; and NewRevision when the digest changes.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "operator/artifact_store.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
@@ -30,8 +33,9 @@ class ArtifactController {
     uint64_t max_bytes = uint64_t{512} << 20;
   };
 
+  // Records events into `events` when given.
   ArtifactController(kube::Client& client, Informers& informers, Options options,
-                     ControllerMetrics* metrics = nullptr);
+                     ControllerMetrics* metrics = nullptr, kube::EventRecorder* events = nullptr);
   ArtifactController(const ArtifactController&) = delete;
   ArtifactController& operator=(const ArtifactController&) = delete;
 
@@ -48,6 +52,7 @@ class ArtifactController {
   kube::Client& client_;
   Informers& informers_;
   Options options_;
+  kube::EventRecorder* events_;
   Controller loop_;
 };
 

@@ -28,7 +28,9 @@ class ArtifactControllerTest : public testing::ControllerTest {
     return writes.empty() ? Json() : writes[0].body["status"];
   }
 
-  ArtifactController controller_{cluster_.client, cluster_.informers, {}};
+  testing::EventLog events_;
+  ArtifactController controller_{
+      cluster_.client, cluster_.informers, {}, nullptr, events_.recorder()};
 };
 
 TEST_F(ArtifactControllerTest, AnImageThatIsNoReferenceIsNotReadyAndSaysWhy) {
@@ -52,6 +54,32 @@ TEST_F(ArtifactControllerTest, AMissingPullSecretIsNamed) {
                 "imagePullSecret pull: NotFound: secrets \"pull\" not found", 0),
             0u)
       << status.dump();
+}
+
+// The kubelet's reasons for the same failures; each poll's repeat raises the count.
+TEST_F(ArtifactControllerTest, FailuresAreWarningsCountedAtEachPoll) {
+  Seed("Not A Reference");
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/hello"));
+  ASSERT_TRUE(controller_.Reconcile("default/hello"));
+  auto events = events_.Take();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "Warning");
+  EXPECT_EQ(events[0]["reason"], "InspectFailed");
+  EXPECT_EQ(events[0]["involvedObject"]["kind"], "Artifact");
+  EXPECT_EQ(events[0]["involvedObject"]["name"], "hello");
+  EXPECT_EQ(events[0]["count"], 2);
+}
+
+TEST_F(ArtifactControllerTest, AMissingPullSecretIsTheKubeletsWarning) {
+  Seed("registry.example/hello:1", "pull");
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/hello"));
+  auto lines = events_.TakeLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("Warning FailedToRetrieveImagePullSecret: imagePullSecret pull: ", 0),
+            0u)
+      << lines[0];
 }
 
 }  // namespace

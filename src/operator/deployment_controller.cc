@@ -51,9 +51,10 @@ std::string TemplateHash(const api::WorkloadTemplate& t) {
 }  // namespace
 
 DeploymentController::DeploymentController(kube::Client& client, Informers& informers,
-                                           ControllerMetrics* metrics)
+                                           ControllerMetrics* metrics, kube::EventRecorder* events)
     : client_(client),
       informers_(informers),
+      events_(events),
       loop_(
           "workloaddeployment-controller",
           [this](const std::string& key) { return Reconcile(key); }, metrics) {
@@ -149,14 +150,21 @@ Status DeploymentController::Reconcile(const std::string& key) {
     old_ready += Ready(*rs);
     old_present += Present(*rs);
   }
+  auto scaled = [&](const std::string& set, int from, int to) {
+    RecordEvent(events_, *wd, "Normal", "ScalingReplicaSet",
+                std::string(to > from ? "Scaled up" : "Scaled down") + " replica set " + set +
+                    " from " + std::to_string(from) + " to " + std::to_string(to));
+  };
   auto scale = [&](const api::WorkloadReplicaSet& rs, int replicas) -> Status {
-    if (SpecReplicas(rs) == replicas) return Ok();
+    const int from = SpecReplicas(rs);
+    if (from == replicas) return Ok();
     Json patch = {{"spec", {{"replicas", replicas}}}};
     auto r = client_.Do(
         "PATCH",
         kube::ObjectPath(kReplicaSets, ns, rs.metadata.name) + "?fieldManager=" + kFieldManager,
         &patch, "application/merge-patch+json");
     if (!r && !kube::IsNotFound(r.error())) return r.error();
+    if (r) scaled(rs.metadata.name, from, replicas);
     return Ok();
   };
 
@@ -181,6 +189,13 @@ Status DeploymentController::Reconcile(const std::string& key) {
     auto created = client_.Do(
         "POST", kube::CollectionPath(kReplicaSets, ns) + "?fieldManager=" + kFieldManager, &body);
     if (!created && !kube::IsAlreadyExists(created.error())) return created.error();
+    if (created) {
+      if (!old_sets.empty()) {
+        RecordEvent(events_, *wd, "Normal", "NewReplicaSetCreated",
+                    "Created new replica set " + rs.metadata.name);
+      }
+      if (start > 0) scaled(rs.metadata.name, 0, start);
+    }
     if (recreate) {
       for (const auto& old : old_sets) WCLOUD_TRY_STATUS(scale(*old, 0));
     }
@@ -231,7 +246,8 @@ Status DeploymentController::Reconcile(const std::string& key) {
 
   const int ready = new_ready + old_ready;
   const int updated_n = Present(*current);
-  const bool complete = old_present == 0 && updated_n == desired;
+  // Kubernetes' DeploymentComplete: every replica updated and available, no old ones left.
+  const bool complete = old_present == 0 && updated_n == desired && new_ready >= desired;
   const bool available = ready >= desired - unavailable;
   api::Labels labels;
   if (tmpl->metadata) labels = tmpl->metadata->labels;
@@ -243,6 +259,16 @@ Status DeploymentController::Reconcile(const std::string& key) {
   status.observed_generation = wd->metadata.generation.value_or(1);
   status.selector = api::LabelSelector::FromEquals(labels).ToString();
   const std::string counts = std::to_string(ready) + "/" + std::to_string(desired);
+  // Once per rollout: the Progressing condition says so from now on.
+  const bool was_complete = std::any_of(
+      wd->status.conditions.begin(), wd->status.conditions.end(), [&](const api::Condition& c) {
+        return c.type == "Progressing" && c.reason == "NewReplicaSetAvailable" &&
+               c.message.find(" " + current->metadata.name + " ") != std::string::npos;
+      });
+  if (complete && !was_complete) {
+    RecordEvent(events_, *wd, "Normal", "NewReplicaSetAvailable",
+                "WorkloadReplicaSet " + current->metadata.name + " has successfully progressed");
+  }
   status.conditions = {
       condition("Available", available,
                 available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",

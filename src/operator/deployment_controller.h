@@ -2,12 +2,16 @@
 // component's image replaced by its Artifact's current revision), rolled out by policy:
 // RollingUpdate within maxSurge/maxUnavailable, or Recreate (old sets to zero and gone before
 // the new one grows); old sets kept at zero up to revisionHistoryLimit. A new Artifact revision
-// makes a new template, so it rolls out by itself.
+// makes a new template, so it rolls out by itself. Events on the deployment, as Kubernetes'
+// deployment controller words them: ScalingReplicaSet for each scale, NewReplicaSetCreated when
+// a new template (a spec change, an Artifact's new revision) starts a rollout after the first,
+// NewReplicaSetAvailable when a rollout completes.
 #pragma once
 
 #include <string>
 
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
 
@@ -15,8 +19,9 @@ namespace wcloud::operator_ {
 
 class DeploymentController {
  public:
+  // Records events into `events` when given.
   DeploymentController(kube::Client& client, Informers& informers,
-                       ControllerMetrics* metrics = nullptr);
+                       ControllerMetrics* metrics = nullptr, kube::EventRecorder* events = nullptr);
   DeploymentController(const DeploymentController&) = delete;
   DeploymentController& operator=(const DeploymentController&) = delete;
 
@@ -30,6 +35,7 @@ class DeploymentController {
 
   kube::Client& client_;
   Informers& informers_;
+  kube::EventRecorder* events_;
   Controller loop_;
 };
 

@@ -1,5 +1,6 @@
 #include "operator/deployment_controller.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "operator/fake_cluster_test_util.h"
@@ -7,7 +8,9 @@
 namespace wcloud::operator_ {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::FakeCluster;
+using ::testing::UnorderedElementsAre;
 
 class DeploymentControllerTest : public testing::ControllerTest {
  protected:
@@ -50,7 +53,9 @@ class DeploymentControllerTest : public testing::ControllerTest {
     return out;
   }
 
-  DeploymentController controller_{cluster_.client, cluster_.informers};
+  testing::EventLog events_;
+  DeploymentController controller_{cluster_.client, cluster_.informers, nullptr,
+                                   events_.recorder()};
 };
 
 const std::string kSets =
@@ -169,6 +174,75 @@ TEST_F(DeploymentControllerTest, EmptyOldSetsBeyondTheHistoryLimitGoOldestFirst)
     if (w.method == "DELETE") deleted.push_back(w.path.substr(w.path.rfind('/') + 1));
   }
   EXPECT_EQ(deleted, (std::vector<std::string>{"web-v2", "web-v1"}));
+}
+
+// As `kubectl describe deployment` shows Kubernetes' rollouts.
+TEST_F(DeploymentControllerTest, TheFirstSetIsRecordedAsScaledUpFromZero) {
+  Deployment(3, "registry.example/web:1");
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  const std::string name = ByMethod()["POST " + kSets]["metadata"]["name"];
+  auto events = events_.Take();
+  EXPECT_THAT(
+      testing::EventLog::Lines(events),
+      ElementsAre("Normal ScalingReplicaSet: Scaled up replica set " + name + " from 0 to 3"));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["involvedObject"]["kind"], "WorkloadDeployment");
+  EXPECT_EQ(events[0]["involvedObject"]["name"], "web");
+}
+
+TEST_F(DeploymentControllerTest, ANewTemplateIsRecordedAsANewSetScaledUp) {
+  auto wd = Deployment(4, "registry.example/web:2");
+  OldSet(wd, "web-old", "registry.example/web:1", 4, 4);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  const std::string name = ByMethod()["POST " + kSets]["metadata"]["name"];
+  EXPECT_THAT(events_.TakeLines(),
+              UnorderedElementsAre(
+                  "Normal NewReplicaSetCreated: Created new replica set " + name,
+                  "Normal ScalingReplicaSet: Scaled up replica set " + name + " from 0 to 1"));
+}
+
+TEST_F(DeploymentControllerTest, ScalingDownIsRecordedWithBothCounts) {
+  auto wd = Deployment(2, "registry.example/web:2", "Recreate");
+  OldSet(wd, "web-old", "registry.example/web:1", 2, 2);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  EXPECT_THAT(events_.TakeLines(),
+              ::testing::Contains("Normal ScalingReplicaSet: Scaled down replica set web-old "
+                                  "from 2 to 0"));
+}
+
+TEST_F(DeploymentControllerTest, ACompletedRolloutIsRecordedOnce) {
+  auto wd = Deployment(2, "registry.example/web:1");
+  OldSet(wd, "web-0123456789", "registry.example/web:1", 2, 2);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  // Once the cache shows the condition it wrote, a reconcile records nothing more.
+  ASSERT_TRUE(FakeCluster::WaitFor([&] {
+    auto got = cluster_.informers.deployments.Get("default/web");
+    return got && !got->status.conditions.empty();
+  }));
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto events = events_.Take();
+  EXPECT_THAT(testing::EventLog::Lines(events),
+              ElementsAre("Normal NewReplicaSetAvailable: WorkloadReplicaSet web-0123456789 has "
+                          "successfully progressed"));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["count"], 1);
+}
+
+TEST_F(DeploymentControllerTest, ARolloutIsNotCompleteUntilItsWorkloadsAreReady) {
+  auto wd = Deployment(2, "registry.example/web:1");
+  OldSet(wd, "web-0123456789", "registry.example/web:1", 2, 0);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto writes = ByMethod();
+  const Json& status = writes
+      ["PATCH /apis/runtime.wasmcloud.dev/v1alpha1/namespaces/default/"
+       "workloaddeployments/web/status"]["status"];
+  EXPECT_EQ(status["conditions"][1]["reason"], "ReplicaSetUpdated");
+  EXPECT_TRUE(events_.TakeLines().empty());
 }
 
 }  // namespace

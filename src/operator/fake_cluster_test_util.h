@@ -6,9 +6,12 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "api/codec.h"
+#include "kube/event_recorder.h"
 #include "kube/fake_client.h"
 #include "operator/informers.h"
 #include "operator/object_types.h"
@@ -81,6 +84,34 @@ class ControllerTest : public ::testing::Test {
  protected:
   void TearDown() override { cluster_.informers.Stop(); }
   FakeCluster cluster_;
+};
+
+// The Events a controller records, kept in a client of their own so that the cluster's writes
+// stay what the tests count.
+class EventLog {
+ public:
+  kube::EventRecorder* recorder() { return &recorder_; }
+  // Sends what was recorded (once: the recorder stops) and answers the stored Events.
+  std::vector<Json> Take() {
+    recorder_.Flush();
+    auto list = client_.Get("/api/v1/namespaces/default/events");
+    EXPECT_TRUE(list) << list.error().message();
+    return list ? list->value("items", std::vector<Json>{}) : std::vector<Json>{};
+  }
+  // "Type Reason: message" of each Event in `events`, as kubectl describe lists them.
+  static std::vector<std::string> Lines(const std::vector<Json>& events) {
+    std::vector<std::string> lines;
+    for (const Json& e : events) {
+      lines.push_back(e.value("type", "") + " " + e.value("reason", "") + ": " +
+                      e.value("message", ""));
+    }
+    return lines;
+  }
+  std::vector<std::string> TakeLines() { return Lines(Take()); }
+
+ private:
+  kube::FakeClient client_;
+  kube::EventRecorder recorder_{client_, "wcloud-operator", "test"};
 };
 
 inline api::Host ReadyHost(const std::string& name, const std::string& host_id,

@@ -16,6 +16,24 @@ Json ReadyCondition(bool ready, const std::string& reason, const std::string& me
   return MakeCondition("Ready", ready ? "True" : "False", reason, message, host);
 }
 
+bool IsReady(const Json& host) {
+  const Json& status = host.contains("status") ? host["status"] : Json::object();
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+  }
+  return false;
+}
+
+// The node controller's wording: "Node X status is now: NodeNotReady".
+void RecordReadiness(kube::EventRecorder* events, const Json& host, bool ready,
+                     const std::string& why) {
+  if (!events) return;
+  const std::string state = ready ? "HostReady" : "HostNotReady";
+  const std::string name = host["metadata"].value("name", "");
+  events->Record(host, "Normal", state,
+                 "Host " + name + " status is now: " + state + " (" + why + ")");
+}
+
 }  // namespace
 
 std::string HostRegistry::ObjectName(const std::string& host_id) {
@@ -72,9 +90,13 @@ Status HostRegistry::Record(const hostapi::HostHeartbeat& hb) {
                         ? ReadyCondition(false, "Draining", "the host is shutting down", current)
                         : ReadyCondition(true, "HeartbeatReceived", "the host sent a heartbeat",
                                          current)})}};
+  const bool ready = status["conditions"][0].value("status", "") == "True";
   Json patch = {{"status", status}};
   WCLOUD_TRY_STATUS(client_.Do("PATCH", path + "/status?fieldManager=" + kFieldManager, &patch,
                                "application/merge-patch+json"));
+  if (ready != IsReady(current)) {
+    RecordReadiness(events_, current, ready, status["conditions"][0].value("message", ""));
+  }
   return Ok();
 }
 
@@ -95,24 +117,23 @@ Result<int> HostRegistry::MarkStale(const std::function<bool(const std::string&)
     Json status = h.value("status", Json::object());
     auto seen = ParseTime(status.value("lastSeen", ""));
     bool stale = !seen || now - *seen > ttl_;
-    bool ready = false;
-    for (const auto& c : status.value("conditions", Json::array())) {
-      if (c.value("type", "") == "Ready") ready = c.value("status", "") == "True";
-    }
-    if (!stale || !ready) continue;
+    if (!stale || !IsReady(h)) continue;
     // A host that heartbeats less often than the TTL (wasmCloud's: every 15 s) is asked.
     const std::string host_id = h.value("spec", Json::object()).value("hostId", "");
     if (answers && !host_id.empty() && answers(host_id)) continue;
+    const std::string why = "no heartbeat for " + std::to_string(ttl_.count()) + "s";
     Json patch = {
         {"status",
-         {{"conditions", Json::array({ReadyCondition(
-                             false, "HeartbeatMissed",
-                             "no heartbeat for " + std::to_string(ttl_.count()) + "s", h)})}}}};
+         {{"conditions", Json::array({ReadyCondition(false, "HeartbeatMissed", why, h)})}}}};
     std::string name = h["metadata"].value("name", "");
     WCLOUD_TRY_STATUS(client_.Do(
         "PATCH",
         kube::ObjectPath(kHosts, namespace_, name, "status") + "?fieldManager=" + kFieldManager,
         &patch, "application/merge-patch+json"));
+    Json host = h;
+    host["apiVersion"] = "runtime.wasmcloud.dev/v1alpha1";  // a list's items may lack it
+    host["kind"] = "Host";
+    RecordReadiness(events_, host, false, why);
     ++changed;
   }
   return changed;

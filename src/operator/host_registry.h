@@ -1,6 +1,8 @@
 // Hosts as Host objects: each heartbeat is written to the host's Host (created on first sight,
 // labels and status refreshed), and hosts not heard from within the TTL are marked NotReady so
-// the scheduler stops placing workloads on them.
+// the scheduler stops placing workloads on them. Each change of a host's readiness is an Event on
+// its Host, as Kubernetes' node controller records NodeReady/NodeNotReady: HostReady (also when
+// first seen), HostNotReady.
 #pragma once
 
 #include <chrono>
@@ -10,14 +12,17 @@
 #include "api/types.h"
 #include "hostapi/messages.h"
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "util/result.h"
 
 namespace wcloud::operator_ {
 
 class HostRegistry {
  public:
-  HostRegistry(kube::Client& client, std::string ns, std::chrono::seconds ttl)
-      : client_(client), namespace_(std::move(ns)), ttl_(ttl) {}
+  // Records events into `events` when given.
+  HostRegistry(kube::Client& client, std::string ns, std::chrono::seconds ttl,
+               kube::EventRecorder* events = nullptr)
+      : client_(client), namespace_(std::move(ns)), ttl_(ttl), events_(events) {}
 
   // The Host object's name for a host: its public key in lower case (object names are lower
   // case DNS names; the key is unique where hostnames are not).
@@ -35,6 +40,7 @@ class HostRegistry {
   kube::Client& client_;
   std::string namespace_;
   std::chrono::seconds ttl_;
+  kube::EventRecorder* events_;
 };
 
 }  // namespace wcloud::operator_

@@ -83,4 +83,9 @@ std::string ConditionStatus(const std::vector<api::Condition>& conditions,
   return "";
 }
 
+void RecordEvent(kube::EventRecorder* events, const api::AnyObject& object, const std::string& type,
+                 const std::string& reason, const std::string& message) {
+  if (events) events->Record(api::EncodeObject(object), type, reason, message);
+}
+
 }  // namespace wcloud::operator_

@@ -5,6 +5,7 @@
 
 #include "api/codec.h"
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "util/json.h"
 #include "util/result.h"
 
@@ -48,6 +49,11 @@ Status PatchStatus(kube::Client& client, const kube::ResourceType& type, const T
 // The uids of an object's owners, and the name of its controlling owner of `kind` ("" if none).
 std::vector<std::string> OwnerUids(const api::ObjectMeta& meta);
 std::string ControllerName(const api::ObjectMeta& meta, const std::string& kind);
+
+// An Event about `object` ("Normal" or "Warning", a CamelCase reason as Kubernetes' controllers
+// use); nothing when the controller was given no recorder.
+void RecordEvent(kube::EventRecorder* events, const api::AnyObject& object, const std::string& type,
+                 const std::string& reason, const std::string& message);
 
 // The status of condition `type` ("True", "False", "Unknown"), or "" when absent.
 std::string ConditionStatus(const std::vector<api::Condition>& conditions, const std::string& type);

@@ -10,12 +10,13 @@ Operator::Operator(kube::Client& client, const std::string& ns) : Operator(clien
 Operator::Operator(kube::Client& client, const std::string& ns, Options options)
     : options_(std::move(options)),
       metrics_(options_.metrics ? std::make_unique<ControllerMetrics>(*options_.metrics) : nullptr),
+      events_(client, "wcloud-operator", "controllers"),
       informers_(client, ns),
-      registry_(client, options_.hosts_namespace, options_.host_ttl),
-      artifacts_(client, informers_, options_.artifacts, metrics_.get()),
-      deployments_(client, informers_, metrics_.get()),
-      replica_sets_(client, informers_, metrics_.get()),
-      scheduler_(client, informers_, metrics_.get()) {
+      registry_(client, options_.hosts_namespace, options_.host_ttl, &events_),
+      artifacts_(client, informers_, options_.artifacts, metrics_.get(), &events_),
+      deployments_(client, informers_, metrics_.get(), &events_),
+      replica_sets_(client, informers_, metrics_.get(), &events_),
+      scheduler_(client, informers_, metrics_.get(), &events_) {
   if (options_.hosts) {
     dispatcher_ = std::make_unique<WorkloadDispatcher>(client, informers_, *options_.hosts,
                                                        options_.dispatch, metrics_.get());

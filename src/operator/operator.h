@@ -5,6 +5,7 @@
 // the host protocol (hostapi::HostClient).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -12,6 +13,7 @@
 
 #include "hostapi/host_api.h"
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "metrics/registry.h"
 #include "oci/component_store.h"
 #include "operator/artifact_controller.h"
@@ -54,6 +56,8 @@ class Operator {
   bool WaitForSync(std::chrono::milliseconds timeout);
   // Every informer has listed once (readiness).
   bool Synced() const { return informers_.WaitForSync(std::chrono::milliseconds(0)); }
+  // The controllers run: started and not stopped (readiness).
+  bool Running() const { return started_; }
   // A heartbeat from a host (any transport): its Host object is written, and stops it missed
   // while unreachable are sent again.
   Status HeartbeatReceived(const hostapi::HostHeartbeat& heartbeat);
@@ -68,6 +72,7 @@ class Operator {
 
   Options options_;
   std::unique_ptr<ControllerMetrics> metrics_;  // before the controllers that record into it
+  kube::EventRecorder events_;                  // likewise
   Informers informers_;
   HostRegistry registry_;
   ArtifactController artifacts_;
@@ -75,7 +80,7 @@ class Operator {
   ReplicaSetController replica_sets_;
   Scheduler scheduler_;
   std::unique_ptr<WorkloadDispatcher> dispatcher_;
-  bool started_ = false;
+  std::atomic<bool> started_ = false;
   Mutex mu_;
   CondVar cv_;
   bool stopping_ GUARDED_BY(mu_) = false;

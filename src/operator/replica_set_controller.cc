@@ -22,9 +22,10 @@ bool IsReady(const api::Workload& w) {
 }  // namespace
 
 ReplicaSetController::ReplicaSetController(kube::Client& client, Informers& informers,
-                                           ControllerMetrics* metrics)
+                                           ControllerMetrics* metrics, kube::EventRecorder* events)
     : client_(client),
       informers_(informers),
+      events_(events),
       loop_(
           "workloadreplicaset-controller",
           [this](const std::string& key) { return Reconcile(key); }, metrics) {
@@ -91,10 +92,15 @@ Status ReplicaSetController::Reconcile(const std::string& key) {
       auto created = client_.Do(
           "POST", kube::CollectionPath(kWorkloads, ns) + "?fieldManager=" + kFieldManager, &body);
       if (!created) {
+        RecordEvent(events_, *rs, "Warning", "FailedCreate",
+                    "Error creating: " + created.error().message());
         MutexLock lock(mu_);
         expectations_.erase(uid);
         return created.error();
       }
+      RecordEvent(
+          events_, *rs, "Normal", "SuccessfulCreate",
+          "Created workload: " + created->value("metadata", Json::object()).value("name", ""));
     }
     // The cache sees the new Workloads shortly; their events reconcile this set again.
     return Ok();
@@ -112,7 +118,13 @@ Status ReplicaSetController::Reconcile(const std::string& key) {
     for (int i = 0; i < have - desired; ++i) {
       const auto& name = owned[static_cast<size_t>(i)]->metadata.name;
       auto deleted = client_.Do("DELETE", kube::ObjectPath(kWorkloads, ns, name));
-      if (!deleted && !kube::IsNotFound(deleted.error())) return deleted.error();
+      if (!deleted && !kube::IsNotFound(deleted.error())) {
+        RecordEvent(events_, *rs, "Warning", "FailedDelete",
+                    "Error deleting: " + deleted.error().message());
+        return deleted.error();
+      }
+      if (deleted)
+        RecordEvent(events_, *rs, "Normal", "SuccessfulDelete", "Deleted workload: " + name);
     }
     return Ok();
   }

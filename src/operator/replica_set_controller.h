@@ -1,6 +1,8 @@
 // WorkloadReplicaSet → Workloads: keeps spec.replicas Workloads from the template, owned by the
 // set (generateName "<set>-"); scale-down removes unscheduled and unready Workloads first, then
-// the newest; status counts ready replicas and carries the /scale selector.
+// the newest; status counts ready replicas and carries the /scale selector. Events on the set, as
+// Kubernetes' replicaset controller records them: SuccessfulCreate, SuccessfulDelete,
+// FailedCreate, FailedDelete.
 #pragma once
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
 #include "util/mutex.h"
@@ -16,8 +19,9 @@ namespace wcloud::operator_ {
 
 class ReplicaSetController {
  public:
+  // Records events into `events` when given.
   ReplicaSetController(kube::Client& client, Informers& informers,
-                       ControllerMetrics* metrics = nullptr);
+                       ControllerMetrics* metrics = nullptr, kube::EventRecorder* events = nullptr);
   ReplicaSetController(const ReplicaSetController&) = delete;
   ReplicaSetController& operator=(const ReplicaSetController&) = delete;
 
@@ -31,6 +35,7 @@ class ReplicaSetController {
 
   kube::Client& client_;
   Informers& informers_;
+  kube::EventRecorder* events_;
   // Creates a set has made that the Workload cache has not shown yet (client-go's
   // "expectations"): until they arrive, another reconcile would count too few and create again.
   struct Expectation {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "operator/fake_cluster_test_util.h"
 
 namespace wcloud::operator_ {
@@ -36,7 +38,9 @@ class ReplicaSetControllerTest : public testing::ControllerTest {
     cluster_.Seed(w);
   }
 
-  ReplicaSetController controller_{cluster_.client, cluster_.informers};
+  testing::EventLog events_;
+  ReplicaSetController controller_{cluster_.client, cluster_.informers, nullptr,
+                                   events_.recorder()};
 };
 
 TEST_F(ReplicaSetControllerTest, CreatesTheMissingWorkloadsFromTheTemplateOwnedByTheSet) {
@@ -132,6 +136,50 @@ TEST_F(ReplicaSetControllerTest, StatusCountsReadyWorkloadsAndCarriesTheScaleSel
   }));
   ASSERT_TRUE(controller_.Reconcile("default/web"));
   EXPECT_TRUE(cluster_.TakeWrites().empty());
+}
+
+// As `kubectl describe replicaset` shows Kubernetes' replicaset controller's work.
+TEST_F(ReplicaSetControllerTest, EachCreateAndDeleteIsAnEventOnTheSet) {
+  auto rs = Set(2);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  auto events = events_.Take();
+  ASSERT_EQ(events.size(), 2u);
+  std::set<std::string> names;
+  for (const Json& e : events) {
+    EXPECT_EQ(e["type"], "Normal");
+    EXPECT_EQ(e["reason"], "SuccessfulCreate");
+    EXPECT_EQ(e["involvedObject"]["kind"], "WorkloadReplicaSet");
+    EXPECT_EQ(e["involvedObject"]["name"], "web");
+    EXPECT_EQ(e["involvedObject"]["uid"], rs.metadata.uid);
+    const std::string message = e["message"];
+    ASSERT_EQ(message.rfind("Created workload: web-", 0), 0u) << message;
+    names.insert(message);
+  }
+  EXPECT_EQ(names.size(), 2u) << "each names the Workload it created";
+}
+
+TEST_F(ReplicaSetControllerTest, ADeleteIsAnEventOnTheSet) {
+  auto rs = Set(0);
+  Owned(rs, "extra", 1, "H1", true);
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(controller_.Reconcile("default/web"));
+  EXPECT_EQ(events_.TakeLines(),
+            (std::vector<std::string>{"Normal SuccessfulDelete: Deleted workload: extra"}));
+}
+
+TEST_F(ReplicaSetControllerTest, AFailedCreateIsAWarningSayingWhy) {
+  Set(1);
+  cluster_.client.AddReactor([&](const kube::FakeClient::Action& a) -> std::optional<Result<Json>> {
+    if (a.method == "POST") return Result<Json>(kube::ApiError(403, "Forbidden", "quota exceeded"));
+    return std::nullopt;
+  });
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_FALSE(controller_.Reconcile("default/web"));
+  auto lines = events_.TakeLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("Warning FailedCreate: Error creating: ", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find("quota exceeded"), std::string::npos) << lines[0];
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "operator/scheduler.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -28,9 +29,11 @@ std::string Lacks(const api::Host& h, const api::Workload& w) {
 
 }  // namespace
 
-Scheduler::Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics)
+Scheduler::Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics,
+                     kube::EventRecorder* events)
     : client_(client),
       informers_(informers),
+      events_(events),
       loop_(
           "workload-scheduler", [this](const std::string& key) { return Reconcile(key); },
           metrics) {
@@ -154,7 +157,19 @@ Status Scheduler::Reconcile(const std::string& key) {
     const char* reason = lacking_hosts > 0 ? "NoHostOffersInterfaces" : "NoMatchingHost";
     updated.status.conditions = {
         MakeCondition("Scheduled", "False", reason, why, w->metadata, w->status.conditions)};
-    return PatchStatus(client_, kWorkloads, *w, updated);
+    WCLOUD_TRY_STATUS(PatchStatus(client_, kWorkloads, *w, updated));
+    // Host changes retry this often: a new event only when why changed.
+    const bool told = std::any_of(w->status.conditions.begin(), w->status.conditions.end(),
+                                  [&](const api::Condition& c) {
+                                    return c.type == "Scheduled" && c.status == "False" &&
+                                           c.reason == reason && c.message == why;
+                                  });
+    if (!told) {
+      RecordEvent(
+          events_, *w, "Warning", "FailedScheduling",
+          "0/" + std::to_string(informers_.hosts.List().size()) + " hosts are available: " + why);
+    }
+    return Ok();
   }
   updated.status.host_id = best->spec.host_id;
   updated.status.phase = "Scheduled";
@@ -167,6 +182,8 @@ Status Scheduler::Reconcile(const std::string& key) {
                     w->status.conditions)};
   WCLOUD_TRY_STATUS(PatchStatus(client_, kWorkloads, *w, updated));
   assumed_[key] = best->spec.host_id;
+  RecordEvent(events_, *w, "Normal", "Scheduled",
+              "Successfully assigned " + key + " to " + best->metadata.name);
   return Ok();
 }
 

@@ -2,13 +2,15 @@
 // (or its pinned spec.hostId) and that offers every host interface it declares (status
 // interfaces, from the host's heartbeat), spreading over the least loaded hosts; waits, with a
 // condition naming it, for a missing ConfigMap or Secret; places again the Workloads of a host that
-// stopped being Ready.
+// stopped being Ready. Events on the Workload as kube-scheduler's: Scheduled, and FailedScheduling
+// saying why, once per change of why (not at every retry).
 #pragma once
 
 #include <map>
 #include <string>
 
 #include "kube/client.h"
+#include "kube/event_recorder.h"
 #include "operator/controller.h"
 #include "operator/informers.h"
 
@@ -16,7 +18,9 @@ namespace wcloud::operator_ {
 
 class Scheduler {
  public:
-  Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics = nullptr);
+  // Records events into `events` when given.
+  Scheduler(kube::Client& client, Informers& informers, ControllerMetrics* metrics = nullptr,
+            kube::EventRecorder* events = nullptr);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
@@ -31,6 +35,7 @@ class Scheduler {
 
   kube::Client& client_;
   Informers& informers_;
+  kube::EventRecorder* events_;
   // Placements made but not yet seen in the Workload cache, counted as load meanwhile so that
   // back-to-back decisions still spread (kube-scheduler's "assumed" pods). The one worker only.
   std::map<std::string, std::string> assumed_;  // workload key → host id

@@ -1,5 +1,6 @@
 #include "operator/scheduler.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "operator/fake_cluster_test_util.h"
@@ -32,7 +33,8 @@ class SchedulerTest : public testing::ControllerTest {
     return writes[0].body["status"];
   }
 
-  Scheduler scheduler_{cluster_.client, cluster_.informers};
+  testing::EventLog events_;
+  Scheduler scheduler_{cluster_.client, cluster_.informers, nullptr, events_.recorder()};
 };
 
 TEST_F(SchedulerTest, PlacesOnTheLeastLoadedReadyHostThatMatches) {
@@ -169,6 +171,57 @@ TEST_F(SchedulerTest, HostsThatLackAnImportedInterfaceAreNotChosenAndTheConditio
       testing::FakeCluster::WaitFor([&] { return cluster_.informers.hosts.List().size() == 2; }));
   ASSERT_TRUE(scheduler_.Reconcile("default/kv"));
   EXPECT_EQ(StatusWritten("kv")["hostId"], kA2);
+}
+
+// As kube-scheduler records its decisions on the Pod.
+TEST_F(SchedulerTest, APlacementIsAScheduledEventOnTheWorkload) {
+  cluster_.Seed(ReadyHost("a1", kA1, {{"zone", "a"}}));
+  auto w = cluster_.Seed(MakeWorkload("web", {{"zone", "a"}}));
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(scheduler_.Reconcile("default/web"));
+  auto events = events_.Take();
+  ASSERT_EQ(
+      testing::EventLog::Lines(events),
+      (std::vector<std::string>{"Normal Scheduled: Successfully assigned default/web to a1"}));
+  EXPECT_EQ(events[0]["involvedObject"]["kind"], "Workload");
+  EXPECT_EQ(events[0]["involvedObject"]["uid"], w.metadata.uid);
+}
+
+// Every host change retries a waiting Workload: the same reason is told once, a new one again.
+TEST_F(SchedulerTest, FailedSchedulingIsAWarningToldOncePerReason) {
+  cluster_.Seed(ReadyHost("b1", kB1, {{"zone", "b"}}));
+  cluster_.Seed(MakeWorkload("web", {{"zone", "a"}}));
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(scheduler_.Reconcile("default/web"));
+  ASSERT_TRUE(FakeCluster::WaitFor([&] {
+    auto got = cluster_.informers.workloads.Get("default/web");
+    return got && !got->status.conditions.empty();
+  }));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(scheduler_.Reconcile("default/web"));
+
+  auto without_kv = ReadyHost("a1", kA1, {{"zone", "a"}});
+  without_kv.status.interfaces = {"wasi:http/incoming-handler@0.2.12"};
+  cluster_.Seed(without_kv);
+  Json patch = {
+      {"spec",
+       {{"hostInterfaces",
+         {{{"namespace", "wasi"}, {"package", "keyvalue"}, {"interfaces", {"store"}}}}}}}};
+  ASSERT_TRUE(cluster_.client.Do("PATCH", kube::ObjectPath(kWorkloads, "default", "web"), &patch,
+                                 "application/merge-patch+json"));
+  ASSERT_TRUE(FakeCluster::WaitFor([&] {
+    auto got = cluster_.informers.workloads.Get("default/web");
+    return cluster_.informers.hosts.List().size() == 2 && got && !got->spec.host_interfaces.empty();
+  }));
+  ASSERT_TRUE(scheduler_.Reconcile("default/web"));
+
+  auto events = events_.Take();
+  EXPECT_THAT(testing::EventLog::Lines(events),
+              ::testing::UnorderedElementsAre(
+                  "Warning FailedScheduling: 0/1 hosts are available: no Ready host matches "
+                  "hostSelector zone=a",
+                  "Warning FailedScheduling: 0/2 hosts are available: no Ready host matching "
+                  "hostSelector zone=a offers every host interface: 1 lack wasi:keyvalue/store"));
+  for (const Json& e : events) EXPECT_EQ(e["count"], 1) << e.dump();
 }
 
 }  // namespace

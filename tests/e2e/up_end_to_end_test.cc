@@ -371,6 +371,15 @@ TEST_F(UpEndToEndTest, PushedImageThroughArtifactWithPullSecretServes) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find(kHello), std::string::npos) << r.out;
   }
+
+  // Events as kubectl shows them: the pull and the revision on the Artifact, the host's
+  // readiness on its Host.
+  std::string events = Ok({"events", "--for", "artifact/web"}).out;
+  EXPECT_NE(events.find("Pulled"), std::string::npos) << events;
+  EXPECT_NE(events.find("NewRevision"), std::string::npos) << events;
+  const std::string host = Ok({"get", "hosts", "-o", "jsonpath={.items[0].metadata.name}"}).out;
+  events = Ok({"events", "--for", "host/" + host}).out;
+  EXPECT_NE(events.find("HostReady"), std::string::npos) << events;
 }
 
 TEST_F(UpEndToEndTest, ScaleFollowsKubectlScale) {
@@ -390,6 +399,23 @@ TEST_F(UpEndToEndTest, ScaleFollowsKubectlScale) {
   }
   // Scaled down for good: the extra Workloads are gone, not just unready.
   EXPECT_EQ(Workloads("web").size(), 1u);
+
+  // Each step is an Event on the deployment, worded as Kubernetes' deployment controller words
+  // it; the scheduler's decision is one on each Workload.
+  const std::string set =
+      Ok({"get", "wrs", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}"}).out;
+  std::string events = Ok({"events", "--for", "workloaddeployment/web"}).out;
+  for (const std::string& step : {"Scaled up replica set " + set + " from 0 to 2",
+                                  "Scaled up replica set " + set + " from 2 to 5",
+                                  "Scaled down replica set " + set + " from 5 to 1"}) {
+    EXPECT_NE(events.find(step), std::string::npos) << step << " in:\n" << events;
+  }
+  EXPECT_NE(events.find("ScalingReplicaSet"), std::string::npos) << events;
+  const std::string workload = Workloads("web").at(0)["metadata"].value("name", "");
+  events = Ok({"events", "--for", "workload/" + workload}).out;
+  EXPECT_NE(events.find("Scheduled"), std::string::npos) << events;
+  EXPECT_NE(events.find("Successfully assigned default/" + workload + " to "), std::string::npos)
+      << events;
 }
 
 TEST_F(UpEndToEndTest, NewArtifactImageRollsOutWithoutAFailedRequest) {

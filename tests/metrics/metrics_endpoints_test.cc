@@ -131,6 +131,16 @@ TEST_F(MetricsTest, UpServesMetricsToTokenHoldersThatPromtoolAccepts) {
   const std::string ca = (UpDir() / "ca.crt").string();
   EXPECT_EQ(StatusOf(Curl(base + "/metrics", {"--cacert", ca})), "401");
   EXPECT_EQ(StatusOf(Curl(base + "/readyz", {"--cacert", ca})), "200");
+
+  // /readyz checks the embedded operator and host too, in kube-apiserver's format.
+  CommandResult ready = Kubectl({"get", "--raw", "/readyz?verbose"});
+  EXPECT_EQ(ready.exit_code, 0) << ready.out << ready.err;
+  for (const char* line : {"[+]ping ok", "[+]operator-informers-synced ok",
+                           "[+]operator-controllers ok", "[+]host ok", "readyz check passed"}) {
+    EXPECT_THAT(ready.out, HasSubstr(line));
+  }
+  ready = Kubectl({"get", "--raw", "/readyz?verbose&exclude=host"});
+  EXPECT_THAT(ready.out, HasSubstr("[+]host excluded: ok"));
 }
 
 TEST_F(MetricsTest, PrometheusScrapesUpAndComputesARequestRate) {
