@@ -691,7 +691,10 @@ struct Describe<WorkloadStatus> {
     static const auto fields = std::make_tuple(
         F("hostId", &WorkloadStatus::host_id), F("phase", &WorkloadStatus::phase),
         F("observedGeneration", &WorkloadStatus::observed_generation, {.minimum = 0}),
-        F("conditions", &WorkloadStatus::conditions, {.list_map_keys = {"type"}}));
+        F("conditions", &WorkloadStatus::conditions, {.list_map_keys = {"type"}}),
+        F("serviceRestarts", &WorkloadStatus::service_restarts,
+          {.description = "How often the host restarted the workload's service after it failed.",
+           .minimum = 0}));
     return fields;
   }
 };

@@ -155,6 +155,7 @@ struct WorkloadStatus {
   std::string phase;
   std::optional<int64_t> observed_generation;
   std::vector<Condition> conditions;
+  std::optional<int64_t> service_restarts;  // how often the host restarted spec.service
   bool operator==(const WorkloadStatus&) const = default;
 };
 

@@ -33,6 +33,7 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   host::WorkloadHost::Options host_options;
   host_options.http_address = options.http_listen;
   host_options.data_dir = dir / "host";
+  host_options.service_store = worker_options.store;  // services get the workers' memory cap
   rt->workloads_ =
       std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
   rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");

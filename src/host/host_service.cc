@@ -1,6 +1,8 @@
 #include "host/host_service.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "util/sha256.h"
 #include "util/version.h"
@@ -121,67 +123,94 @@ Result<WorkloadRun> HostService::Prepare(const hostapi::WorkloadStartRequest& re
 
   std::string hashed;  // what the revision covers besides the spec: image digests and values
   for (const hostapi::Component& c : w.wit_world.components) {
-    const std::string where = "component " + c.name;
-    api::Component component;
-    component.name = c.name;
-    component.image = c.image;
-    component.image_pull_policy = PullPolicyName(c.image_pull_policy);
-    if (c.pool_size > 0) component.pool_size = c.pool_size;
-    if (c.max_invocations > 0) component.max_invocations = c.max_invocations;
-    if (c.max_concurrency > 0) component.max_concurrency = c.max_concurrency;
-
-    const hostapi::LocalResources& lr = c.local_resources;
-    api::LocalResources local;
-    local.allowed_hosts = lr.allowed_hosts;
-    for (const hostapi::VolumeMount& m : lr.volume_mounts) {
-      local.volume_mounts.push_back({m.name, m.mount_path, m.read_only});
-    }
-    // Sealed values came from Secrets: they stay apart so they are redacted wherever they show.
-    plugins::ResolvedReferences refs;
-    api::StringMap plain, secret;
-    for (const auto* values : {&lr.config, &lr.environment}) {
-      for (const auto& [key, value] : *values) {
-        auto opened = OpenValue(value, id);
-        if (!opened) {
-          reason = "SealedValueRejected";
-          return opened.error().Wrap(where + " value " + key);
-        }
-        if (values == &lr.config) {
-          local.config[key] = std::move(*opened);
-        } else {
-          (hostapi::IsSealed(value) ? secret : plain)[key] = std::move(*opened);
-        }
-      }
-    }
-    for (const auto* values : {&local.config, &plain, &secret}) {
-      for (const auto& [key, value] : *values) hashed += key + '\0' + value + '\0';
-    }
-    refs.config_maps.push_back(std::move(plain));
-    refs.secrets.push_back(std::move(secret));
-    run.references[c.name] = std::move(refs);
-    component.local_resources = std::move(local);
-
-    std::optional<oci::Credentials> credentials;
-    if (c.image_pull_secret) {
-      auto password = OpenValue(c.image_pull_secret->password, id);
-      if (!password) {
-        reason = "SealedValueRejected";
-        return password.error().Wrap(where + " imagePullSecret");
-      }
-      credentials = oci::Credentials{c.image_pull_secret->username, std::move(*password)};
-    }
-    auto image = images_.Resolve(c.image, credentials, component.image_pull_policy);
-    if (!image) {
-      reason = "ImagePullFailed";
-      return image.error().Wrap(where);
-    }
-    digests.insert(image->digest);
-    hashed += image->digest + '\0';
-    run.images[c.name] = std::move(*image);
-    run.spec.components.push_back(std::move(component));
+    auto prepared = PrepareComponent(c, "component " + c.name, id, reason, digests, hashed);
+    if (!prepared) return prepared.error();
+    run.images[c.name] = std::move(prepared->image);
+    run.references[c.name] = std::move(prepared->references);
+    run.spec.components.push_back(std::move(prepared->component));
+  }
+  if (w.service) {
+    // Fetched and resolved as a component is; the host runs it as the service.
+    const hostapi::Component as_component{.name = "service",
+                                          .image = w.service->image,
+                                          .local_resources = w.service->local_resources,
+                                          .image_pull_secret = w.service->image_pull_secret,
+                                          .image_pull_policy = w.service->image_pull_policy};
+    auto prepared = PrepareComponent(as_component, "service", id, reason, digests, hashed);
+    if (!prepared) return prepared.error();
+    api::Service service;
+    service.image = w.service->image;
+    service.image_pull_policy = prepared->component.image_pull_policy;
+    service.max_restarts = static_cast<int32_t>(
+        std::min<uint64_t>(w.service->max_restarts, std::numeric_limits<int32_t>::max()));
+    service.local_resources = std::move(prepared->component.local_resources);
+    hashed += std::string("service") + '\0' + std::to_string(w.service->max_restarts) + '\0';
+    run.service_image = std::move(prepared->image);
+    run.service_references = std::move(prepared->references);
+    run.spec.service = std::move(service);
   }
   run.revision = Sha256Hex(hashed + id).substr(0, 16);
   return run;
+}
+
+Result<HostService::PreparedComponent> HostService::PrepareComponent(
+    const hostapi::Component& c, const std::string& where, const std::string& id,
+    std::string& reason, std::set<std::string>& digests, std::string& hashed) {
+  api::Component component;
+  component.name = c.name;
+  component.image = c.image;
+  component.image_pull_policy = PullPolicyName(c.image_pull_policy);
+  if (c.pool_size > 0) component.pool_size = c.pool_size;
+  if (c.max_invocations > 0) component.max_invocations = c.max_invocations;
+  if (c.max_concurrency > 0) component.max_concurrency = c.max_concurrency;
+
+  const hostapi::LocalResources& lr = c.local_resources;
+  api::LocalResources local;
+  local.allowed_hosts = lr.allowed_hosts;
+  for (const hostapi::VolumeMount& m : lr.volume_mounts) {
+    local.volume_mounts.push_back({m.name, m.mount_path, m.read_only});
+  }
+  // Sealed values came from Secrets: they stay apart so they are redacted wherever they show.
+  plugins::ResolvedReferences refs;
+  api::StringMap plain, secret;
+  for (const auto* values : {&lr.config, &lr.environment}) {
+    for (const auto& [key, value] : *values) {
+      auto opened = OpenValue(value, id);
+      if (!opened) {
+        reason = "SealedValueRejected";
+        return opened.error().Wrap(where + " value " + key);
+      }
+      if (values == &lr.config) {
+        local.config[key] = std::move(*opened);
+      } else {
+        (hostapi::IsSealed(value) ? secret : plain)[key] = std::move(*opened);
+      }
+    }
+  }
+  for (const auto* values : {&local.config, &plain, &secret}) {
+    for (const auto& [key, value] : *values) hashed += key + '\0' + value + '\0';
+  }
+  refs.config_maps.push_back(std::move(plain));
+  refs.secrets.push_back(std::move(secret));
+  component.local_resources = std::move(local);
+
+  std::optional<oci::Credentials> credentials;
+  if (c.image_pull_secret) {
+    auto password = OpenValue(c.image_pull_secret->password, id);
+    if (!password) {
+      reason = "SealedValueRejected";
+      return password.error().Wrap(where + " imagePullSecret");
+    }
+    credentials = oci::Credentials{c.image_pull_secret->username, std::move(*password)};
+  }
+  auto image = images_.Resolve(c.image, credentials, component.image_pull_policy);
+  if (!image) {
+    reason = "ImagePullFailed";
+    return image.error().Wrap(where);
+  }
+  digests.insert(image->digest);
+  hashed += image->digest + '\0';
+  return PreparedComponent{std::move(component), std::move(*image), std::move(refs)};
 }
 
 hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& request) {
@@ -230,7 +259,17 @@ hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& 
     RetainImages();
     return Answer(id, Wire::kCompleted, "stopped while it was starting");
   }
-  return Answer(id, Wire::kRunning, message);
+  hostapi::WorkloadStatus status = Answer(id, Wire::kRunning, message);
+  status.service = ServiceOf(id);
+  return status;
+}
+
+std::optional<hostapi::ServiceStatus> HostService::ServiceOf(const std::string& workload_id) const {
+  auto state = workloads_.State(workload_id);
+  if (!state || !state->service) return std::nullopt;
+  return hostapi::ServiceStatus{.phase = state->service->phase,
+                                .restarts = state->service->restarts,
+                                .message = state->service->message};
 }
 
 hostapi::WorkloadStatus HostService::Stop(const std::string& workload_id) {
@@ -252,7 +291,9 @@ hostapi::WorkloadStatus HostService::Status(const std::string& workload_id) {
   if (starting_.count(workload_id)) return Answer(workload_id, Wire::kStarting);
   auto it = live_.find(workload_id);
   if (it == live_.end()) return Answer(workload_id, Wire::kNotFound);
-  return Answer(workload_id, Wire::kRunning, it->second.message);
+  hostapi::WorkloadStatus status = Answer(workload_id, Wire::kRunning, it->second.message);
+  status.service = ServiceOf(workload_id);
+  return status;
 }
 
 hostapi::WorkloadList HostService::List() {

@@ -51,6 +51,18 @@ class HostService final : public hostapi::HostHandler {
   // A start request as the WorkloadHost runs it, its images fetched and values opened.
   Result<WorkloadRun> Prepare(const hostapi::WorkloadStartRequest& request, std::string& reason,
                               std::set<std::string>& digests);
+  // One component (or the service) of a start request: its image fetched, values opened; what
+  // the revision covers is appended to `hashed`.
+  struct PreparedComponent {
+    api::Component component;
+    ComponentImage image;
+    plugins::ResolvedReferences references;
+  };
+  Result<PreparedComponent> PrepareComponent(const hostapi::Component& c, const std::string& where,
+                                             const std::string& id, std::string& reason,
+                                             std::set<std::string>& digests, std::string& hashed);
+  // The service's status on the wire, when the workload has one.
+  std::optional<hostapi::ServiceStatus> ServiceOf(const std::string& workload_id) const;
   Result<std::string> OpenValue(const std::string& value, const std::string& workload_id) const;
   void RetainImages();
 

@@ -27,8 +27,8 @@ bool ExportsIncomingHandler(const component::Component& c) {
   return false;
 }
 
-// allowedHosts entries are URLs or host patterns ("https://api.example.com", "example.com:8080",
-// "*.example.com"); the egress policy takes host[:port] patterns.
+}  // namespace
+
 std::string EgressPattern(std::string entry) {
   if (const size_t scheme = entry.find("://"); scheme != std::string::npos) {
     entry = entry.substr(scheme + 3);
@@ -37,8 +37,6 @@ std::string EgressPattern(std::string entry) {
   return entry;
 }
 
-}  // namespace
-
 // One running revision of a workload.
 struct WorkloadHost::Running {
   std::string key;
@@ -46,6 +44,7 @@ struct WorkloadHost::Running {
   std::string owner;  // router owner id: key + generation, so revisions overlap while replacing
   std::vector<std::shared_ptr<HttpComponent>> http;
   std::unique_ptr<plugins::WorkloadVolumes> volumes;  // ephemeral ones go with the revision
+  std::unique_ptr<ServiceRunner> service;
   int components = 0;
 };
 
@@ -200,6 +199,15 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     std::string endpoint = route_host.empty() ? address.substr(0, address.rfind(':')) : route_host;
     state.endpoints.push_back("http://" + endpoint + ":" + std::to_string(port));
   }
+  if (run.spec.service) {
+    std::string reason;
+    std::optional<uint16_t> port;
+    if (!running->http.empty()) port = router_.PortOf(address);
+    auto service = StartService(run, *bindings, *running->volumes, port, reason);
+    if (!service) return fail(reason, service.error());
+    running->service = std::move(*service);
+    state.service = running->service->status();
+  }
   state.ready = true;
   state.reason = running->http.empty() ? "Running" : "Serving";
   state.message = running->http.empty()
@@ -236,6 +244,7 @@ WorkloadState WorkloadHost::Apply(const WorkloadRun& run) {
 }
 
 void WorkloadHost::Stop(Running& running) {
+  if (running.service) running.service->Stop();
   router_.RemoveOwner(running.owner);
   for (auto& c : running.http) service_.Forget(*c);
   running.volumes.reset();
@@ -261,7 +270,11 @@ std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
   MutexLock lock(mu_);
   auto it = states_.find(key);
   if (it == states_.end()) return std::nullopt;
-  return it->second;
+  WorkloadState state = it->second;
+  if (auto r = running_.find(key); r != running_.end() && r->second->service) {
+    state.service = r->second->service->status();
+  }
+  return state;
 }
 
 int WorkloadHost::workload_count() const {

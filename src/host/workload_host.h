@@ -19,8 +19,11 @@
 #include "component/linker.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
+#include "host/restart_policy.h"
+#include "host/service_runner.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
+#include "plugins/volumes.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
@@ -48,14 +51,22 @@ struct WorkloadRun {
   // layer with the hostInterface and component config and secret ones stay redacted. Takes
   // the place of `environment` for that component.
   std::map<std::string, plugins::ResolvedReferences> references;
+  // With spec.service: its image and its values (as `references` holds a component's).
+  std::optional<ComponentImage> service_image;
+  plugins::ResolvedReferences service_references;
 };
 
 struct WorkloadState {
   bool ready = false;
   std::string reason;   // "Serving", "InvalidComponent", "MissingImports", "ListenFailed", ...
   std::string message;  // for the Ready condition; never holds secret values
-  std::vector<std::string> endpoints;  // "http://0.0.0.0:8080", "http://hello.example.com:4000"
+  std::vector<std::string> endpoints;    // "http://0.0.0.0:8080", "http://hello.example.com:4000"
+  std::optional<ServiceStatus> service;  // with spec.service: where it is now
 };
+
+// An allowedHosts entry (a URL or a host pattern: "https://api.example.com", "example.com:8080",
+// "*.example.com") as the egress policy's host[:port] pattern.
+std::string EgressPattern(std::string entry);
 
 class WorkloadHost {
  public:
@@ -67,6 +78,9 @@ class WorkloadHost {
     std::filesystem::path data_dir = "/tmp/wcloud-host";
     // How long a request may run before it is answered with 504.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+    // How long a failed service waits before each restart, and the store it runs in.
+    RestartPolicy::Backoff service_backoff = {};
+    wasm::StoreOptions service_store = {};
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
@@ -96,6 +110,10 @@ class WorkloadHost {
   Result<std::shared_ptr<const component::InstancePre>> Compile(const std::string& name,
                                                                 const ComponentImage& image);
   void Stop(Running& running);
+  // workload_service.cc: links and starts spec.service; on failure `reason` says why.
+  Result<std::unique_ptr<ServiceRunner>> StartService(
+      const WorkloadRun& run, const std::shared_ptr<const plugins::WorkloadBindings>& bindings,
+      plugins::WorkloadVolumes& volumes, std::optional<uint16_t> http_port, std::string& reason);
 
   wasm::Engine& engine_;
   HttpService& service_;

@@ -380,7 +380,13 @@ Status DecodeStatus(const Reader& r, WorkloadStatus& s) {
   WCLOUD_TRY_STATUS(r.Check());
   WCLOUD_TRY_STATUS(r.Str("workloadId", s.workload_id));
   WCLOUD_TRY_STATUS(r.Enum("workloadState", kStates, s.state));
-  return r.Str("message", s.message);
+  WCLOUD_TRY_STATUS(r.Str("message", s.message));
+  return r.Optional("serviceStatus", s.service, [](const Reader& v, ServiceStatus& out) -> Status {
+    WCLOUD_TRY_STATUS(v.Check());
+    WCLOUD_TRY_STATUS(v.Str("phase", out.phase));
+    WCLOUD_TRY_STATUS(v.Integer("restarts", out.restarts));
+    return v.Str("message", out.message);
+  });
 }
 
 template <typename T, typename F>
@@ -438,6 +444,13 @@ Json Encode(const WorkloadStatus& status) {
   if (status.state != WorkloadState::kUnspecified)
     s["workloadState"] = WorkloadStateName(status.state);
   Put(s, "message", status.message);
+  if (status.service) {
+    Json service = Json::object();
+    Put(service, "phase", status.service->phase);
+    PutU64(service, "restarts", status.service->restarts);
+    Put(service, "message", status.service->message);
+    s["serviceStatus"] = std::move(service);
+  }
   return Json{{"workloadStatus", std::move(s)}};
 }
 

@@ -136,5 +136,21 @@ TEST(HostApiCodecTest, ResponsesCarryTheStatusByName) {
   EXPECT_EQ(Encode(WorkloadIdRequest{"x"}), Json({{"workloadId", "x"}}));
 }
 
+TEST(HostApiCodecTest, ServiceStatusIsAnOptionalExtension) {
+  WorkloadStatus s{"w1", WorkloadState::kRunning, "serving on http://0.0.0.0:8080",
+                   ServiceStatus{"BackOff", 3, "exited with status 1"}};
+  Json json = Encode(s);
+  EXPECT_EQ(json["workloadStatus"]["serviceStatus"],
+            Json({{"phase", "BackOff"}, {"restarts", "3"}, {"message", "exited with status 1"}}));
+  auto back = DecodeStatusResponse(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, s);
+  // Without a service the message is wasmCloud's, field for field.
+  s.service.reset();
+  EXPECT_FALSE(Encode(s)["workloadStatus"].contains("serviceStatus"));
+  json = {{"workloadStatus", {{"serviceStatus", {{"restarts", "x"}}}}}};
+  EXPECT_FALSE(DecodeStatusResponse(json));
+}
+
 }  // namespace
 }  // namespace wcloud::hostapi

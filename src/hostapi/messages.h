@@ -140,11 +140,23 @@ enum class WorkloadState {
   kNotFound,
 };
 
+// wcloud's extension of WorkloadStatus ("serviceStatus", sent only for a workload with a
+// service, so wasmCloud's peers see their messages unchanged otherwise): where the service is —
+// phase "Running", "BackOff" (waiting to restart), "Completed" or "Failed" — and how often it
+// was restarted.
+struct ServiceStatus {
+  std::string phase;
+  uint64_t restarts = 0;
+  std::string message;
+  bool operator==(const ServiceStatus&) const = default;
+};
+
 // What every workload command answers ({"workloadStatus": …} on the wire).
 struct WorkloadStatus {
   std::string workload_id;
   WorkloadState state = WorkloadState::kUnspecified;
   std::string message;
+  std::optional<ServiceStatus> service = {};
   bool operator==(const WorkloadStatus&) const = default;
 };
 

@@ -6,6 +6,7 @@
 #include "api/codec.h"
 #include "hostapi/sealing.h"
 #include "operator/object_types.h"
+#include "operator/service_condition.h"
 
 namespace wcloud::operator_ {
 namespace {
@@ -20,6 +21,7 @@ bool HasFinalizer(const api::Workload& w) {
 constexpr char kSweepPrefix[] = "host:";
 // How long a started workload ID is left alone by sweeps: the cache shows it well before.
 constexpr auto kRecentStart = std::chrono::seconds(30);
+constexpr std::chrono::milliseconds kServicePoll{2000};
 
 bool HostReady(const api::Host& h) {
   return ConditionStatus(h.status.conditions, "Ready") == "True";
@@ -85,7 +87,10 @@ Status WorkloadDispatcher::Reconcile(const std::string& key) {
   Outcome outcome = Run(*w, current);
   WCLOUD_TRY_STATUS(Report(*w, outcome));
   if (outcome.retry) return Error(outcome.message);
-  loop_.EnqueueAfter(key, options_.resync);
+  // A service that may still restart or fail is looked at more often than the resync.
+  const bool settling = outcome.service && (outcome.service->phase == "Running" ||
+                                            outcome.service->phase == "BackOff");
+  loop_.EnqueueAfter(key, settling ? std::min(options_.resync, kServicePoll) : options_.resync);
   return Ok();
 }
 
@@ -131,8 +136,11 @@ WorkloadDispatcher::Outcome WorkloadDispatcher::Run(const api::Workload& w,
     if (!st) return unreachable(st.error());
     switch (st->state) {
       case WorkloadState::kRunning:
-      case WorkloadState::kCompleted:
-        return running(st->message);
+      case WorkloadState::kCompleted: {
+        Outcome outcome = running(st->message);
+        outcome.service = st->service;
+        return outcome;
+      }
       case WorkloadState::kStarting:
         return {.phase = "Pending", .reason = "Starting", .message = "starting", .retry = true};
       case WorkloadState::kNotFound:
@@ -203,6 +211,7 @@ WorkloadDispatcher::Outcome WorkloadDispatcher::Run(const api::Workload& w,
   if (current && !(*current == want)) (void)StopOn(*current);
   Outcome outcome = running(st->state == WorkloadState::kRunning ? st->message : "");
   outcome.resource_version = *noted;
+  outcome.service = st->service;
   return outcome;
 }
 
@@ -302,7 +311,9 @@ Status WorkloadDispatcher::Report(const api::Workload& w, const Outcome& outcome
       was_ready = c.status;
       was_reason = c.reason;
     }
-    if (c.type != "Ready" && c.type != "ConfigResolved") conditions.push_back(c);
+    if (c.type != "Ready" && c.type != "ConfigResolved" && c.type != kServiceReady) {
+      conditions.push_back(c);
+    }
   }
   conditions.push_back(MakeCondition(
       "ConfigResolved", outcome.config_resolved ? "True" : "False",
@@ -312,6 +323,9 @@ Status WorkloadDispatcher::Report(const api::Workload& w, const Outcome& outcome
   const std::string ready = outcome.ready ? "True" : "False";
   conditions.push_back(MakeCondition("Ready", ready, outcome.reason, outcome.message, w.metadata,
                                      w.status.conditions));
+  const ServiceReport service = ReportService(w, outcome.service);
+  if (service.condition) conditions.push_back(*service.condition);
+  updated.status.service_restarts = service.restarts;
   updated.status.conditions = std::move(conditions);
   if (updated.status == w.status) return Ok();
 
@@ -329,6 +343,10 @@ Status WorkloadDispatcher::Report(const api::Workload& w, const Outcome& outcome
   if (ready != was_ready || outcome.reason != was_reason) {
     Json involved = api::EncodeObject(w);
     events_.Record(involved, outcome.ready ? "Normal" : "Warning", outcome.reason, outcome.message);
+  }
+  if (service.event) {
+    events_.Record(api::EncodeObject(w), service.event->type, service.event->reason,
+                   service.event->message);
   }
   return Ok();
 }

@@ -72,6 +72,7 @@ class WorkloadDispatcher {
     bool retry = false;
     // Set when Run changed the Workload's metadata: the version its status is written against.
     std::string resource_version = {};
+    std::optional<hostapi::ServiceStatus> service = {};  // what the host said of spec.service
   };
 
   static std::optional<Placement> PlacementOf(const api::Workload& w);

@@ -37,7 +37,7 @@ class RecordingHosts final : public hostapi::HostClient {
                                      start_error_};
     }
     return hostapi::WorkloadStatus{request.workload_id, hostapi::WorkloadState::kRunning,
-                                   "serving on http://127.0.0.1:8080"};
+                                   "serving on http://127.0.0.1:8080", service_};
   }
   Result<hostapi::WorkloadStatus> Stop(const std::string& host_id,
                                        const std::string& workload_id) override {
@@ -53,7 +53,8 @@ class RecordingHosts final : public hostapi::HostClient {
     calls_.push_back({"status", host_id, workload_id, std::nullopt});
     if (down_.count(host_id))
       return Error("host " + host_id + ": no answer", ErrorCode::kUnavailable);
-    return hostapi::WorkloadStatus{workload_id, hostapi::WorkloadState::kRunning, "serving"};
+    return hostapi::WorkloadStatus{workload_id, hostapi::WorkloadState::kRunning, "serving",
+                                   service_};
   }
   Result<hostapi::HostHeartbeat> Heartbeat(const std::string& host_id) override {
     return Error("host " + host_id + ": not asked in these tests");
@@ -80,6 +81,11 @@ class RecordingHosts final : public hostapi::HostClient {
       down_.erase(host_id);
     }
   }
+  // What Start and Status say of the workload's service from now on.
+  void SetService(std::optional<hostapi::ServiceStatus> service) {
+    MutexLock lock(mu_);
+    service_ = std::move(service);
+  }
   void FailStarts(std::string message) {
     MutexLock lock(mu_);
     start_error_ = std::move(message);
@@ -91,6 +97,7 @@ class RecordingHosts final : public hostapi::HostClient {
   std::set<std::string> down_ GUARDED_BY(mu_);
   std::string start_error_ GUARDED_BY(mu_);
   std::map<std::string, std::vector<std::string>> running_ GUARDED_BY(mu_);
+  std::optional<hostapi::ServiceStatus> service_ GUARDED_BY(mu_);
 };
 
 // A heartbeat of one of our hosts (it advertises a seal key) running `workloads`.
@@ -170,6 +177,49 @@ class WorkloadDispatcherTest : public testing::ControllerTest {
   std::unique_ptr<WorkloadDispatcher> dispatcher_;
   std::unique_ptr<WorkloadDispatcher> lenient_;
 };
+
+TEST_F(WorkloadDispatcherTest, TheServiceShowsAsAConditionARestartCountAndBackOffEvents) {
+  SeedHost("a", kA);
+  api::Workload w = Placed("svc", kA);
+  api::Service service;
+  service.image = "ghcr.io/example/svc:1";
+  service.max_restarts = 3;
+  w.spec.service = service;
+  cluster_.Seed(w);
+  MakeDispatcher();
+  ASSERT_TRUE(cluster_.Sync());
+  hosts_.SetService(hostapi::ServiceStatus{"Running", 0, ""});
+  ASSERT_TRUE(dispatcher_->Reconcile("default/svc"));
+  auto condition = [&](const std::string& type) {
+    for (const auto& c : Fetch("svc")["status"].value("conditions", Json::array())) {
+      if (c.value("type", "") == type) return c;
+    }
+    return Json(Json::object());
+  };
+  EXPECT_EQ(condition("ServiceReady").value("status", ""), "True");
+  EXPECT_EQ(Fetch("svc")["status"].value("serviceRestarts", -1), 0);
+
+  hosts_.SetService(hostapi::ServiceStatus{"BackOff", 2, "exited with status 1"});
+  ASSERT_TRUE(ReconcileFresh("svc"));
+  EXPECT_EQ(condition("ServiceReady").value("reason", ""), "BackOff");
+  EXPECT_EQ(Fetch("svc")["status"].value("serviceRestarts", -1), 2);
+  EXPECT_EQ(condition("Ready").value("status", ""), "True") << "the components still serve";
+
+  hosts_.SetService(hostapi::ServiceStatus{"Failed", 3, "exited with status 1"});
+  ASSERT_TRUE(ReconcileFresh("svc"));
+  EXPECT_EQ(condition("ServiceReady").value("reason", ""), "Failed");
+  EXPECT_EQ(Fetch("svc")["status"].value("serviceRestarts", -1), 3);
+
+  std::set<std::string> reasons;
+  EXPECT_TRUE(testing::FakeCluster::WaitFor([&] {
+    auto events = cluster_.client.Get("/api/v1/namespaces/default/events");
+    if (!events) return false;
+    for (const auto& e : (*events).value("items", Json::array())) {
+      reasons.insert(e.value("reason", ""));
+    }
+    return reasons.count("BackOff") && reasons.count("Failed");
+  }));
+}
 
 TEST_F(WorkloadDispatcherTest, SecretValuesTravelSealedForTheHostAndNothingElseDoes) {
   SeedHost("a", kA);

@@ -24,6 +24,16 @@ namespace {
 // Per thread, because each worker thread runs one guest call at a time (PollDeadlineScope).
 thread_local std::optional<uint64_t> call_deadline_ns;
 thread_local const std::function<void()>* wait_hook = nullptr;
+thread_local int cancel_fd = -1;
+
+bool Readable(int fd) {
+  pollfd pfd{.fd = fd, .events = POLLIN, .revents = 0};
+  int n;
+  do {
+    n = poll(&pfd, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
 }  // namespace
 
 PollDeadlineScope::PollDeadlineScope(std::optional<uint64_t> deadline_ns)
@@ -39,6 +49,10 @@ PollWaitHook::PollWaitHook(std::function<void()> before_wait)
 }
 
 PollWaitHook::~PollWaitHook() { wait_hook = previous_; }
+
+PollCancelScope::PollCancelScope(int fd) : previous_(cancel_fd) { cancel_fd = fd; }
+
+PollCancelScope::~PollCancelScope() { cancel_fd = previous_; }
 
 Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
   if (pollables.empty()) {
@@ -76,6 +90,13 @@ Result<std::vector<uint32_t>> Poll(std::span<Pollable* const> pollables) {
     if (fds.empty() && !deadline) {
       return Error("wasi:io/poll: waiting on " + std::to_string(pollables.size()) +
                    " pollable(s) that can never become ready");
+    }
+    if (cancel_fd >= 0) {
+      if (Readable(cancel_fd)) {
+        return Error("cancelled while the guest waited in wasi:io/poll",
+                     wcloud::ErrorCode::kCancelled);
+      }
+      fds.push_back({.fd = cancel_fd, .events = POLLIN, .revents = 0});
     }
     if (wait_hook != nullptr) (*wait_hook)();
     timespec timeout{};

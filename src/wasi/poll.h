@@ -74,6 +74,21 @@ class PollWaitHook {
   const std::function<void()>* previous_;
 };
 
+// While alive, every wait of Poll()/Block() on this thread also ends, with an Error coded
+// ErrorCode::kCancelled, once `fd` is readable (a Waker another thread notifies): a long-running
+// guest (a workload's service) sleeping on a timer or a stream is stopped by the host's Stop,
+// which an engine interrupt alone would leave waiting in ppoll. Scopes nest, the innermost wins.
+class PollCancelScope {
+ public:
+  explicit PollCancelScope(int fd);
+  ~PollCancelScope();
+  PollCancelScope(const PollCancelScope&) = delete;
+  PollCancelScope& operator=(const PollCancelScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 // Always ready: for streams whose operations never wait (memory, regular files).
 class ReadyPollable : public Pollable {
  public:

@@ -139,3 +139,27 @@ TEST(PollTest, AWaitHookRunsOnlyBeforeARealWait) {
 
 }  // namespace
 }  // namespace wcloud::wasi
+
+namespace wcloud::wasi {
+namespace {
+
+TEST(PollTest, ACancelScopeEndsAWaitWhenItsWakerIsNotified) {
+  auto waker = Waker::Create();
+  ASSERT_TRUE(waker);
+  TimerPollable hour(MonotonicNowNs() + 3600'000'000'000ull);
+  std::thread stopper([&] { (*waker)->Notify(); });
+  Status waited = Ok();
+  {
+    PollCancelScope scope((*waker)->fd());
+    waited = Block(hour);
+  }
+  stopper.join();
+  ASSERT_FALSE(waited.has_value());
+  EXPECT_EQ(waited.error().code(), wcloud::ErrorCode::kCancelled) << waited.error().message();
+  // Outside the scope the notified waker no longer ends waits.
+  TimerPollable soon(MonotonicNowNs() + 1'000'000ull);
+  EXPECT_TRUE(Block(soon).has_value());
+}
+
+}  // namespace
+}  // namespace wcloud::wasi

@@ -10,6 +10,7 @@
 
 #include "hostapi/sealing.h"
 #include "support/subprocess.h"
+#include "support/wait_for.h"
 #include "test_components.h"
 #include "wasm/v8_engine.h"
 
@@ -162,6 +163,48 @@ TEST_F(HostServiceTest, TheHeartbeatCarriesIdentityLabelsAndTheWorkloadCount) {
   EXPECT_EQ(service_.Heartbeat().component_count, 1u);
   service_.Stop("w5");
   EXPECT_EQ(service_.Heartbeat().workload_count, 0u);
+}
+
+}  // namespace
+}  // namespace wcloud::host
+
+namespace wcloud::host {
+namespace {
+
+TEST_F(HostServiceTest, TheServiceRunsWithTheWorkloadAndItsStatusTravelsInStatusAnswers) {
+  hostapi::WorkloadStartRequest request = Request("w-svc", Address());
+  EXPECT_FALSE(service_.Start(request).service) << "no service, wasmCloud's message unchanged";
+  ASSERT_EQ(service_.Stop("w-svc").state, WorkloadState::kCompleted);
+
+  request.workload.wit_world.host_interfaces.push_back(
+      {"wasi", "keyvalue", "0.2.0-draft", {"store", "atomics"}, {}, ""});
+  request.workload.wit_world.host_interfaces.push_back(
+      {"wasi", "config", "0.2.0-rc.1", {"store"}, {}, ""});
+  hostapi::Service svc;
+  svc.image = "file://" + wcloud::testing::TestComponentPath("service_counter");
+  svc.max_restarts = 1;
+  svc.local_resources.config = {{"exit", "err"}};
+  request.workload.service = svc;
+  auto started = service_.Start(request);
+  ASSERT_EQ(started.state, WorkloadState::kRunning) << started.message;
+  ASSERT_TRUE(started.service);
+  // One restart after the default backoff of a second, then Failed.
+  ASSERT_TRUE(testing::WaitFor([&] {
+    auto st = service_.Status("w-svc");
+    return st.service && st.service->phase == "Failed";
+  }));
+  auto status = service_.Status("w-svc");
+  EXPECT_EQ(status.state, WorkloadState::kRunning) << "the components still serve";
+  EXPECT_EQ(status.service->restarts, 1u);
+  EXPECT_EQ(status.service->message, "exited with status 1");
+  EXPECT_EQ(service_.Stop("w-svc").state, WorkloadState::kCompleted);
+
+  request.workload.service->image = "file:///nonexistent/service.wasm";
+  auto missing = service_.Start(request);
+  EXPECT_EQ(missing.state, WorkloadState::kError);
+  auto [reason, message] = hostapi::SplitReason(missing.message, "");
+  EXPECT_EQ(reason, "ImagePullFailed");
+  EXPECT_EQ(message.rfind("service", 0), 0u) << message;
 }
 
 }  // namespace
