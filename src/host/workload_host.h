@@ -17,10 +17,12 @@
 #include "api/types.h"
 #include "component/component.h"
 #include "component/linker.h"
+#include "host/host_metrics.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
+#include "plugins/store_metrics.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
@@ -67,6 +69,10 @@ class WorkloadHost {
     std::filesystem::path data_dir = "/tmp/wcloud-host";
     // How long a request may run before it is answered with 504.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+    // Where components' requests and instances, and keyvalue and blobstore operations, are
+    // counted; none: not counted. Both must outlive the WorkloadHost.
+    HostMetrics* metrics = nullptr;
+    plugins::StoreMetrics* store_metrics = nullptr;
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
