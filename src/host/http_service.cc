@@ -268,7 +268,7 @@ Status HttpService::Add(const std::shared_ptr<const HttpComponent>& component) {
   workers_.RunOnAll([&](Worker& worker) {
     InstancePool& pool = worker.Pool(component->id, [&](wasm::Store& store) {
       return std::make_unique<InstancePool>(component->pre, store, component->pool,
-                                            component->make_data);
+                                            component->make_data, component->metrics);
     });
     Status s = pool.Prewarm();
     MutexLock lock(mu);
