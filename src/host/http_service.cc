@@ -93,6 +93,13 @@ void LogFailure(const HttpComponent& component, const ingress::Request& request,
                 what + "\n");
 }
 
+void CountFinished(const HttpComponent& component, int status,
+                   std::chrono::steady_clock::time_point arrived) {
+  if (component.metrics) {
+    component.metrics->RequestFinished(status, std::chrono::steady_clock::now() - arrived);
+  }
+}
+
 }  // namespace
 
 uint64_t NextComponentId() {
@@ -112,9 +119,7 @@ struct HttpService::Job {
   }
   void Reject(Admission why) {
     service->Refuse(std::move(exchange), *component, why);
-    if (component->metrics) {
-      component->metrics->RequestFinished(503, std::chrono::steady_clock::now() - arrived);
-    }
+    CountFinished(*component, 503, arrived);
   }
 };
 
@@ -162,21 +167,20 @@ void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComp
     return std::make_unique<InstancePool>(component.pre, store, component.pool, component.make_data,
                                           component.metrics);
   });
-  const int status = Serve(worker, pool, std::move(exchange), component);
-  if (component.metrics) {
-    component.metrics->RequestFinished(status, std::chrono::steady_clock::now() - arrived);
-  }
+  Serve(worker, pool, std::move(exchange), component, arrived);
   if (component.retired) worker.DropPool(component.id);
 }
 
-int HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
-                       const HttpComponent& component) {
+void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
+                        const HttpComponent& component,
+                        std::chrono::steady_clock::time_point arrived) {
   auto lease = pool.Acquire();
   if (!lease) {
     ++stats_.guest_failures;
     LogFailure(component, exchange.request(), "instantiation failed: " + lease.error().message());
     ExchangeSink(exchange).Complete(500);
-    return 500;
+    CountFinished(component, 500, arrived);
+    return;
   }
   if (lease->entry() == nullptr) lease->set_entry(http::FindIncomingHandler(lease->instance()));
   const component::ExportedFunc* handle = lease->entry();
@@ -184,14 +188,16 @@ int HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange exc
     LogFailure(component, exchange.request(),
                "the component exports no wasi:http/incoming-handler");
     ExchangeSink(exchange).Complete(500);
+    CountFinished(component, 500, arrived);
     pool.Release(std::move(*lease), /*discard=*/true);
-    return 500;
+    return;
   }
   int status = 0;
   const bool discard =
       Respond(worker, lease->instance(), *handle, std::move(exchange), component, status);
+  // Answered: the instance's reset or disposal below is not the request's time.
+  CountFinished(component, status, arrived);
   pool.Release(std::move(*lease), discard);
-  return status;
 }
 
 bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance,

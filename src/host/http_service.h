@@ -68,9 +68,8 @@ class HttpService {
   void Refuse(ingress::Exchange exchange, const HttpComponent& component, Admission why);
   void Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component,
            std::chrono::steady_clock::time_point arrived);
-  // Returns the status the client was answered.
-  int Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
-            const HttpComponent& component);
+  void Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
+             const HttpComponent& component, std::chrono::steady_clock::time_point arrived);
   // Runs the guest on `exchange` and ends it (the connection may go on with its next request
   // before the instance is released); true when the instance must be discarded. `status` is
   // what the client was answered.
