@@ -360,5 +360,59 @@ TEST_F(MetricsTest, ServeCountsTheRequestsItServes) {
   EXPECT_EQ(StatusOf(Curl(metrics_url + "/readyz")), "200");
 }
 
+TEST_F(MetricsTest, ServeCountsKeyValueOperationsPerBackend) {
+  const int nats_port = FreePort();
+  Subprocess nats({"nats-server", "-js", "-sd", (dir_.path() / "jetstream").string(), "-a",
+                   "127.0.0.1", "-p", std::to_string(nats_port)},
+                  dir_.path() / "nats.log");
+  ASSERT_TRUE(nats.WaitForPort(nats_port)) << Logs();
+  const auto interfaces = dir_.path() / "interfaces.yaml";
+  std::ofstream(interfaces) << "hostInterfaces:\n"
+                               "  - name: mem\n"
+                               "    namespace: wasi\n"
+                               "    package: keyvalue\n"
+                               "    interfaces: [store, atomics, batch]\n"
+                               "    config: {backend: in-memory}\n"
+                               "  - name: js\n"
+                               "    namespace: wasi\n"
+                               "    package: keyvalue\n"
+                               "    interfaces: [store, atomics, batch]\n"
+                               "    config: {backend: nats, url: 'nats://127.0.0.1:"
+                            << nats_port
+                            << "'}\n"
+                               "  - {namespace: wasi, package: config, interfaces: [store]}\n"
+                               "  - {namespace: wasi, package: logging, interfaces: [logging]}\n";
+  const int port = FreePort();
+  const int metrics_port = FreePort();
+  Subprocess serve({WcloudBinary(), "serve", TestComponentPath("http_kv"), "--interfaces",
+                    interfaces.string(), "--listen", "127.0.0.1:" + std::to_string(port),
+                    "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)},
+                   dir_.path() / "serve.log");
+  ASSERT_TRUE(serve.WaitForPort(port)) << Logs();
+  ASSERT_TRUE(serve.WaitForPort(metrics_port)) << Logs();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  for (const std::string store : {"mem", "js"}) {
+    EXPECT_EQ(StatusOf(Curl(url + "/kv/" + store + "/greeting", {"-X", "PUT", "-d", "hi"})), "200")
+        << Logs();
+    CommandResult got = Curl(url + "/kv/" + store + "/greeting");
+    EXPECT_EQ(got.out, "hi\n200") << Logs();
+  }
+
+  CommandResult scraped = Curl("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
+  const std::string text = scraped.out.substr(0, scraped.out.rfind('\n') + 1);
+  EXPECT_EQ(Promtool(text), "") << text;
+  for (const std::string backend : {"in-memory", "nats"}) {
+    for (const std::string operation : {"get", "set"}) {
+      const std::string labels = "{backend=\"" + backend + "\",operation=\"" + operation + "\"}";
+      EXPECT_THAT(text, HasSubstr("wcloud_keyvalue_operations_total" + labels + " 1\n"));
+      EXPECT_THAT(text, HasSubstr("wcloud_keyvalue_operation_errors_total" + labels + " 0\n"));
+      EXPECT_THAT(text,
+                  HasSubstr("wcloud_keyvalue_operation_duration_seconds_count" + labels + " 1\n"));
+    }
+  }
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_total{code=\"2xx\",component=\"http_kv\","
+                              "namespace=\"default\",workload=\"http_kv\"} 4\n"));
+}
+
 }  // namespace
 }  // namespace wcloud
