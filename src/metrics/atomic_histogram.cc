@@ -1,6 +1,7 @@
 #include "metrics/atomic_histogram.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace wcloud::metrics {
 

@@ -4,6 +4,7 @@
 // was made; the label values are fixed sets, so the series are few and never removed.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
