@@ -49,6 +49,33 @@ CommandResult Curl(const std::string& url, std::vector<std::string> extra = {}) 
 
 std::string StatusOf(const CommandResult& r) { return r.out.substr(r.out.rfind('\n') + 1); }
 
+// A WorkloadDeployment "hello" of http_hello routed by Host header hello.example, on hosts of
+// `hostgroup`.
+std::string HelloDeployment(const std::string& hostgroup) {
+  return R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: WorkloadDeployment
+metadata:
+  name: hello
+spec:
+  replicas: 1
+  template:
+    spec:
+      hostSelector:
+        hostgroup: )" +
+         hostgroup + R"(
+      components:
+        - name: web
+          image: file://)" +
+         TestComponentPath("http_hello") + R"(
+      hostInterfaces:
+        - namespace: wasi
+          package: http
+          interfaces: [incoming-handler]
+          config:
+            host: hello.example
+)";
+}
+
 // promtool's lint of an exposition: empty when it has nothing to say.
 std::string Promtool(const std::string& exposition) {
   CommandResult r = RunCommand({"promtool", "check", "metrics"}, exposition);
@@ -129,6 +156,22 @@ TEST_F(MetricsTest, UpServesMetricsToTokenHoldersThatPromtoolAccepts) {
   EXPECT_THAT(text, HasSubstr("controller_runtime_reconcile_time_seconds_bucket{"));
   EXPECT_THAT(text, HasSubstr("process_cpu_seconds_total "));
   EXPECT_THAT(text, HasSubstr("wcloud_host_workloads 0"));  // the embedded host's
+
+  // A workload on the embedded host: its series on the same /metrics.
+  applied = Kubectl({"apply", "-f", "-"}, HelloDeployment("default"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  const std::string hello_url = "http://127.0.0.1:" + std::to_string(http_port_) + "/";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return StatusOf(Curl(hello_url, {"-H", "Host: hello.example"})) == "200";
+      },
+      60s))
+      << Logs();
+  text = Kubectl({"get", "--raw", "/metrics"}).out;
+  EXPECT_EQ(Promtool(text), "") << text;
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_total{code=\"2xx\",component=\"web\","
+                              "namespace=\"default\",workload=\"hello-"));
+  EXPECT_THAT(text, HasSubstr("wcloud_host_workloads 1"));
 
   // Without the token: 401, as kube-apiserver answers an anonymous /metrics; health is open.
   const std::string base = "https://127.0.0.1:" + std::to_string(api_port_);
@@ -259,28 +302,7 @@ TEST_F(MetricsTest, OperatorAndHostServeMetricsAndHealthOnMetricsListen) {
   EXPECT_THAT(host_text, HasSubstr("wcloud_host_workloads 0"));
 
   // A workload on that host, asked three times: its series, labelled with its Workload.
-  const std::string deployment = R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
-kind: WorkloadDeployment
-metadata:
-  name: hello
-spec:
-  replicas: 1
-  template:
-    spec:
-      hostSelector:
-        hostgroup: edge
-      components:
-        - name: web
-          image: file://)" + TestComponentPath("http_hello") +
-                                 R"(
-      hostInterfaces:
-        - namespace: wasi
-          package: http
-          interfaces: [incoming-handler]
-          config:
-            host: hello.example
-)";
-  CommandResult applied = Kubectl({"apply", "-f", "-"}, deployment);
+  CommandResult applied = Kubectl({"apply", "-f", "-"}, HelloDeployment("edge"));
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   const std::string hello_url = "http://127.0.0.1:" + std::to_string(host_http_port) + "/";
   ASSERT_TRUE(WaitFor(
