@@ -19,7 +19,6 @@
 #include "host/heartbeat_sender.h"
 #include "hostapi/nats_transport.h"
 #include "metrics/process_metrics.h"
-#include "prometheus/gauge.h"
 #include "util/duration.h"
 
 namespace wcloud::cli {
@@ -80,7 +79,6 @@ int Host(const HostFlags& flags) {
 
   auto nats = ConnectNats(flags.nats, "wcloud-host");
   if (!nats) return usage(nats.error().message());
-  // The process and its NATS connection for now; per-workload metrics come with the worker pool.
   metrics::Registry registry;
   metrics::ProcessMetrics process_metrics(registry);
   metrics::HealthChecks health;
@@ -92,7 +90,8 @@ int Host(const HostFlags& flags) {
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
                                      .labels = labels,
-                                     .nats = nats->get()});
+                                     .nats = nats->get(),
+                                     .metrics = &registry});
   if (!runtime) {
     std::cerr << "error: " << runtime.error().message() << "\n";
     return 1;
@@ -112,13 +111,6 @@ int Host(const HostFlags& flags) {
       },
       std::chrono::duration_cast<std::chrono::milliseconds>(*interval));
   heartbeats.Start();
-  auto& workloads = prometheus::BuildGauge()
-                        .Name("wcloud_host_workloads")
-                        .Help("Workloads running on this host.")
-                        .Register(registry.families())
-                        .Add({});
-  metrics::ScrapeHook count_workloads =
-      registry.OnScrape([&] { workloads.Set(host.workloads().workload_count()); });
   std::cout << "wcloud host " << host.host_id() << " is up: NATS " << (*nats)->display_urls()
             << ", hostgroup=" << flags.hostgroup << ", HTTP on " << flags.http_listen;
   if (*endpoint) std::cout << ", metrics on port " << (*endpoint)->port();

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "nats/nkey.h"
+#include "prometheus/gauge.h"
 #include "util/timestamp.h"
 #include "wasm/v8_engine.h"
 
@@ -19,6 +20,10 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   if (!seal_key) return seal_key.error();
   rt->seal_key_ = std::make_unique<hostapi::SealKey>(std::move(*seal_key));
 
+  if (options.metrics) {
+    rt->host_metrics_ = std::make_unique<host::HostMetrics>(*options.metrics);
+    rt->store_metrics_ = std::make_unique<plugins::StoreMetrics>(*options.metrics);
+  }
   WCLOUD_ASSIGN_OR_RETURN(rt->engine_, wasm::NewV8Engine());
   host::WorkerPool::Options worker_options;
   // One worker more than there are cores: with several workloads one worker is held back from
@@ -34,6 +39,8 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   host_options.http_address = options.http_listen;
   host_options.data_dir = dir / "host";
   host_options.service_store = worker_options.store;  // services get the workers' memory cap
+  host_options.metrics = rt->host_metrics_.get();
+  host_options.store_metrics = rt->store_metrics_.get();
   rt->workloads_ =
       std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
   rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");
@@ -48,6 +55,15 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   id.started_at = NowTime();
   rt->service_ =
       std::make_unique<host::HostService>(*rt->workloads_, *rt->images_, rt->seal_key_.get(), id);
+  if (options.metrics) {
+    auto& workloads = prometheus::BuildGauge()
+                          .Name("wcloud_host_workloads")
+                          .Help("Workloads running on this host.")
+                          .Register(options.metrics->families())
+                          .Add({});
+    rt->count_workloads_ = options.metrics->OnScrape(
+        [&workloads, host = rt->workloads_.get()] { workloads.Set(host->workload_count()); });
+  }
   return rt;
 }
 

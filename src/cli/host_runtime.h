@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/component_images.h"
+#include "host/host_metrics.h"
 #include "host/host_service.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
@@ -17,7 +18,9 @@
 #include "host/worker_pool.h"
 #include "host/workload_host.h"
 #include "hostapi/sealing.h"
+#include "metrics/registry.h"
 #include "oci/component_store.h"
+#include "plugins/store_metrics.h"
 #include "util/result.h"
 #include "wasm/engine.h"
 
@@ -30,6 +33,10 @@ struct HostRuntimeOptions {
   std::map<std::string, std::string> labels;
   // The host's NATS connection: nats-object:// images (staged Artifacts) are fetched over it.
   nats::Connection* nats = nullptr;
+  // Where the workloads' requests, instances and store operations and the host's workload
+  // count are recorded (host_metrics.h, plugins/store_metrics.h); none: nowhere. Outlives the
+  // runtime.
+  metrics::Registry* metrics = nullptr;
 };
 
 class HostRuntime {
@@ -52,6 +59,9 @@ class HostRuntime {
 
   std::string host_id_;
   std::unique_ptr<hostapi::SealKey> seal_key_;
+  // Before everything that records into them.
+  std::unique_ptr<host::HostMetrics> host_metrics_;
+  std::unique_ptr<plugins::StoreMetrics> store_metrics_;
   std::unique_ptr<wasm::Engine> engine_;
   std::unique_ptr<host::WorkerPool> workers_;
   std::unique_ptr<host::HttpService> http_;
@@ -61,6 +71,7 @@ class HostRuntime {
   std::unique_ptr<host::NatsObjectSource> objects_;
   std::unique_ptr<host::ComponentImages> images_;
   std::unique_ptr<host::HostService> service_;
+  metrics::ScrapeHook count_workloads_;  // reads workloads_
   bool stopped_ = false;
 };
 

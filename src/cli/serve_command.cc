@@ -11,16 +11,20 @@
 
 #include "cli/commands.h"
 #include "cli/component_options.h"
+#include "cli/observability.h"
 #include "cli/stop_signals.h"
 #include "component/component_file.h"
 #include "component/component_instance.h"
+#include "host/host_metrics.h"
 #include "host/http_service.h"
 #include "host/worker_pool.h"
 #include "ingress/ingress_server.h"
+#include "metrics/process_metrics.h"
 #include "plugins/bindings.h"
 #include "plugins/interfaces_file.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
+#include "plugins/store_metrics.h"
 #include "plugins/volumes.h"
 #include "wasi/http/wasi_http.h"
 #include "wasi/wasi.h"
@@ -42,6 +46,7 @@ struct ServeOptions {
   // wasmCloud's default: one guest may not take the host's memory.
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
   std::string interfaces_file;
+  std::string metrics_listen;  // empty: no metrics recorded
 };
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
@@ -75,6 +80,20 @@ int Serve(const ServeOptions& o) {
   auto component = component::LoadComponentFile(o.file);
   if (!component) return fail(component.error());
 
+  // Built only with --metrics-listen, so that without it nothing is counted. Before everything
+  // that records into them.
+  metrics::Registry registry;
+  metrics::HealthChecks health;
+  std::unique_ptr<metrics::ProcessMetrics> process_metrics;
+  std::unique_ptr<host::HostMetrics> host_metrics;
+  std::unique_ptr<plugins::StoreMetrics> store_metrics;
+  if (!o.metrics_listen.empty()) {
+    process_metrics = std::make_unique<metrics::ProcessMetrics>(registry);
+    host_metrics = std::make_unique<host::HostMetrics>(registry);
+    store_metrics = std::make_unique<plugins::StoreMetrics>(registry);
+    health.AddLiveness("ping", [] { return Ok(); });
+  }
+
   auto engine = wasm::NewV8Engine();
   if (!engine) return fail(engine.error());
   auto linker = std::make_shared<component::Linker>();
@@ -106,7 +125,7 @@ int Serve(const ServeOptions& o) {
     }
   }
   const std::string name = std::filesystem::path(o.file).stem().string();
-  plugins::KeyValueConnections keyvalue;
+  plugins::KeyValueConnections keyvalue({}, store_metrics.get());
   auto bindings =
       plugins::WorkloadBindings::Create({"default", name}, declared.host_interfaces, keyvalue);
   if (!bindings) return fail(bindings.error().Wrap(o.interfaces_file));
@@ -159,6 +178,7 @@ int Serve(const ServeOptions& o) {
   served->pre = *pre;
   served->pool.pool_size = o.pool_size;
   served->pool.max_invocations = o.max_invocations;
+  if (host_metrics) served->metrics = host_metrics->ForComponent({"default", name, name});
   served->request_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(o.request_timeout_seconds * 1000));
   served->make_data = [config = *wasi_config, http_resources, allowed = allowed_hosts,
@@ -182,6 +202,12 @@ int Serve(const ServeOptions& o) {
     return fail(warm.error().Wrap(o.file));
   }
 
+  auto endpoint = StartMetricsEndpoint(o.metrics_listen, registry, health);
+  if (!endpoint) {
+    (*workers)->Stop();
+    return fail(endpoint.error());
+  }
+
   ingress::IngressOptions ingress_options;
   ingress_options.host = listen->first;
   ingress_options.port = listen->second;
@@ -197,13 +223,15 @@ int Serve(const ServeOptions& o) {
     return fail(server.error());
   }
   std::cout << "wcloud serve: " << served->name << " listening on http://"
-            << o.listen.substr(0, o.listen.rfind(':')) << ":" << (*server)->port() << "/"
-            << std::endl;
+            << o.listen.substr(0, o.listen.rfind(':')) << ":" << (*server)->port() << "/";
+  if (*endpoint) std::cout << ", metrics on port " << (*endpoint)->port();
+  std::cout << std::endl;
 
   const char* received = WaitForStopSignal();
   std::cout << "wcloud serve: draining (" << received << ")" << std::endl;
   (*server)->Stop(std::chrono::seconds(30));
   (*workers)->Stop();
+  if (*endpoint) (*endpoint)->Stop();
   return 0;
 }
 
@@ -236,6 +264,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--interfaces", o->interfaces_file,
                   "a YAML file with hostInterfaces: (and volumes:, localResources:) as in a "
                   "Workload: keyvalue, config and logging bindings, volumes, allowed hosts");
+  AddMetricsListenFlag(*cmd, o->metrics_listen);
   cmd->callback([o, &exit_code] {
     BlockStopSignals();
     exit_code = Serve(*o);

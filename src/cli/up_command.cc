@@ -209,7 +209,8 @@ int Up(const UpFlags& flags) {
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
                                      .labels = {{"hostgroup", "default"}},
-                                     .nats = nats.get()});
+                                     .nats = nats.get(),
+                                     .metrics = &registry});
   if (!runtime) return fail(runtime.error());
   HostRuntime& runtime_host = **runtime;
 

@@ -38,6 +38,7 @@ class ExchangeSink : public http::ResponseSink, public std::enable_shared_from_t
 
   Status Start(uint16_t status, const http::FieldList& headers) override {
     started_ = true;
+    status_ = status;
     return exchange_.response().Start(status, ToHeaders(headers));
   }
   // Shares the sink's allocation.
@@ -57,6 +58,7 @@ class ExchangeSink : public http::ResponseSink, public std::enable_shared_from_t
   void Complete(int status_if_not_started) {
     if (finished_) return;
     if (!started_) {
+      status_ = status_if_not_started;
       auto& response = exchange_.response();
       ingress::HeaderList headers{{"content-type", "text/plain; charset=utf-8"}};
       const std::string body =
@@ -70,6 +72,8 @@ class ExchangeSink : public http::ResponseSink, public std::enable_shared_from_t
     exchange_.response().Abort();
   }
   bool failed() const { return failed_; }
+  // What the client was answered: the guest's status, or ours when it sent none (0: neither).
+  int status() const { return status_; }
   const std::string& error() const { return error_; }
 
  private:
@@ -78,6 +82,7 @@ class ExchangeSink : public http::ResponseSink, public std::enable_shared_from_t
   bool started_ = false;
   bool finished_ = false;
   bool failed_ = false;
+  int status_ = 0;
   std::string error_;
 };
 
@@ -86,6 +91,13 @@ void LogFailure(const HttpComponent& component, const ingress::Request& request,
   // One line per failure; std::cerr is unbuffered and each line is one write.
   std::cerr << ("wcloud: " + component.name + ": " + request.method + " " + request.target + ": " +
                 what + "\n");
+}
+
+void CountFinished(const HttpComponent& component, int status,
+                   std::chrono::steady_clock::time_point arrived) {
+  if (component.metrics) {
+    component.metrics->RequestFinished(status, std::chrono::steady_clock::now() - arrived);
+  }
 }
 
 }  // namespace
@@ -100,16 +112,27 @@ struct HttpService::Job {
   HttpService* service;
   ingress::Exchange exchange;
   std::shared_ptr<const HttpComponent> component;
+  std::chrono::steady_clock::time_point arrived;  // set only when the component has metrics
 
-  void operator()(Worker& worker) { service->Run(worker, std::move(exchange), *component); }
-  void Reject(Admission why) { service->Refuse(std::move(exchange), *component, why); }
+  void operator()(Worker& worker) {
+    service->Run(worker, std::move(exchange), *component, arrived);
+  }
+  void Reject(Admission why) {
+    service->Refuse(std::move(exchange), *component, why);
+    CountFinished(*component, 503, arrived);
+  }
 };
 
 void HttpService::Handle(ingress::Exchange exchange,
                          std::shared_ptr<const HttpComponent> component) {
   ++stats_.requests;
   const uint64_t id = component->id;
-  workers_.Submit(id, Job{this, std::move(exchange), std::move(component)});
+  std::chrono::steady_clock::time_point arrived;
+  if (component->metrics) {
+    component->metrics->RequestStarted();
+    arrived = std::chrono::steady_clock::now();
+  }
+  workers_.Submit(id, Job{this, std::move(exchange), std::move(component), arrived});
 }
 
 void HttpService::Refuse(ingress::Exchange exchange, const HttpComponent& component,
@@ -138,22 +161,25 @@ void HttpService::Refuse(ingress::Exchange exchange, const HttpComponent& compon
   response.Abort();
 }
 
-void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component) {
+void HttpService::Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component,
+                      std::chrono::steady_clock::time_point arrived) {
   InstancePool& pool = worker.Pool(component.id, [&](wasm::Store& store) {
-    return std::make_unique<InstancePool>(component.pre, store, component.pool,
-                                          component.make_data);
+    return std::make_unique<InstancePool>(component.pre, store, component.pool, component.make_data,
+                                          component.metrics);
   });
-  Serve(worker, pool, std::move(exchange), component);
+  Serve(worker, pool, std::move(exchange), component, arrived);
   if (component.retired) worker.DropPool(component.id);
 }
 
 void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
-                        const HttpComponent& component) {
+                        const HttpComponent& component,
+                        std::chrono::steady_clock::time_point arrived) {
   auto lease = pool.Acquire();
   if (!lease) {
     ++stats_.guest_failures;
     LogFailure(component, exchange.request(), "instantiation failed: " + lease.error().message());
     ExchangeSink(exchange).Complete(500);
+    CountFinished(component, 500, arrived);
     return;
   }
   if (lease->entry() == nullptr) lease->set_entry(http::FindIncomingHandler(lease->instance()));
@@ -162,16 +188,21 @@ void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange ex
     LogFailure(component, exchange.request(),
                "the component exports no wasi:http/incoming-handler");
     ExchangeSink(exchange).Complete(500);
+    CountFinished(component, 500, arrived);
     pool.Release(std::move(*lease), /*discard=*/true);
     return;
   }
-  const bool discard = Respond(worker, lease->instance(), *handle, std::move(exchange), component);
+  int status = 0;
+  const bool discard =
+      Respond(worker, lease->instance(), *handle, std::move(exchange), component, status);
+  // Answered: the instance's reset or disposal below is not the request's time.
+  CountFinished(component, status, arrived);
   pool.Release(std::move(*lease), discard);
 }
 
 bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance,
                           const component::ExportedFunc& handle, ingress::Exchange exchange,
-                          const HttpComponent& component) {
+                          const HttpComponent& component, int& status) {
   const ingress::Request& request = exchange.request();
   auto sink = std::make_shared<ExchangeSink>(exchange);
   const auto deadline =
@@ -210,6 +241,13 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
     ++stats_.guest_failures;
     discard = true;
     const bool timed_out = outcome.error().code() == ErrorCode::kDeadlineExceeded;
+    if (component.metrics) {
+      if (timed_out) {
+        component.metrics->DeadlineKilled();
+      } else if (wasm::IsTrap(outcome.error())) {
+        component.metrics->Trapped();
+      }
+    }
     LogFailure(component, request, outcome.error().message());
     sink->Complete(timed_out ? 504 : 500);
   } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {
@@ -223,6 +261,7 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
                    : "no complete response: " + sink->error());
     sink->Complete(500);
   }
+  status = sink->status();
   return discard;
 }
 
@@ -235,7 +274,7 @@ Status HttpService::Add(const std::shared_ptr<const HttpComponent>& component) {
   workers_.RunOnAll([&](Worker& worker) {
     InstancePool& pool = worker.Pool(component->id, [&](wasm::Store& store) {
       return std::make_unique<InstancePool>(component->pre, store, component->pool,
-                                            component->make_data);
+                                            component->make_data, component->metrics);
     });
     Status s = pool.Prewarm();
     MutexLock lock(mu);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "host/host_metrics.h"
 #include "host/instance_pool.h"
 #include "host/worker_pool.h"
 #include "ingress/exchange.h"
@@ -31,6 +32,8 @@ struct HttpComponent {
   // Must attach WASI and wasi:http (AttachWasi, AttachWasiHttp) to each instance's data.
   InstanceDataFactory make_data;
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // Where its requests and instances are counted; none: not counted.
+  std::shared_ptr<ComponentMetrics> metrics;
   // Set by HttpService::Forget: a request still queued drops the pool it used afterwards.
   mutable std::atomic<bool> retired{false};
 };
@@ -63,14 +66,16 @@ class HttpService {
  private:
   struct Job;  // what a request is on a worker
   void Refuse(ingress::Exchange exchange, const HttpComponent& component, Admission why);
-  void Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component);
+  void Run(Worker& worker, ingress::Exchange exchange, const HttpComponent& component,
+           std::chrono::steady_clock::time_point arrived);
   void Serve(Worker& worker, InstancePool& pool, ingress::Exchange exchange,
-             const HttpComponent& component);
+             const HttpComponent& component, std::chrono::steady_clock::time_point arrived);
   // Runs the guest on `exchange` and ends it (the connection may go on with its next request
-  // before the instance is released); true when the instance must be discarded.
+  // before the instance is released); true when the instance must be discarded. `status` is
+  // what the client was answered.
   bool Respond(Worker& worker, component::ComponentInstance& instance,
                const component::ExportedFunc& handle, ingress::Exchange exchange,
-               const HttpComponent& component);
+               const HttpComponent& component, int& status);
 
   WorkerPool& workers_;
   HttpServiceStats stats_;

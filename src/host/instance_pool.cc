@@ -11,12 +11,24 @@ constexpr size_t kLargeMemoryBytes = size_t{64} << 20;
 }  // namespace
 
 InstancePool::InstancePool(std::shared_ptr<const component::InstancePre> pre, wasm::Store& store,
-                           PoolOptions options, InstanceDataFactory make_data)
-    : pre_(std::move(pre)), store_(store), options_(options), make_data_(std::move(make_data)) {}
+                           PoolOptions options, InstanceDataFactory make_data,
+                           std::shared_ptr<ComponentMetrics> metrics)
+    : pre_(std::move(pre)),
+      store_(store),
+      options_(options),
+      make_data_(std::move(make_data)),
+      metrics_(std::move(metrics)) {}
 
-InstancePool::~InstancePool() = default;
+InstancePool::~InstancePool() {
+  if (!metrics_) return;
+  for (Lease& lease : idle_) {
+    metrics_->IdleTaken();
+    metrics_->InstanceDropped(lease.memory_bytes_, /*used=*/false);
+  }
+}
 
 Result<InstancePool::Lease> InstancePool::NewLease() {
+  const Clock::time_point start = metrics_ ? Clock::now() : Clock::time_point();
   std::unique_ptr<component::InstanceData> data;
   if (make_data_) {
     WCLOUD_ASSIGN_OR_RETURN(data, make_data_());
@@ -28,6 +40,10 @@ Result<InstancePool::Lease> InstancePool::NewLease() {
   ++instantiated_;
   Lease lease;
   lease.instance_ = std::move(instance);
+  if (metrics_) {
+    lease.memory_bytes_ = lease.instance_->memory_bytes();
+    metrics_->InstanceCreated(Clock::now() - start, lease.memory_bytes_);
+  }
   return lease;
 }
 
@@ -36,6 +52,7 @@ Result<InstancePool::Lease> InstancePool::Acquire() {
     // The most recently used one: its memory is likeliest to be in cache.
     Lease lease = std::move(idle_.back());
     idle_.pop_back();
+    if (metrics_) metrics_->IdleTaken();
     return lease;
   }
   return NewLease();
@@ -56,6 +73,7 @@ bool InstancePool::ResetForReuse(Lease& lease) {
   }
   failed_resets_ = 0;
   ++resets_;
+  if (metrics_) metrics_->InstanceReset();
   lease.invocations_ = 0;
   return true;
 }
@@ -75,8 +93,10 @@ void InstancePool::Release(Lease lease, bool discard) {
   if (kept) {
     lease.last_used_ = Clock::now();
     idle_.push_back(std::move(lease));
+    if (metrics_) metrics_->IdleAdded();
     return;
   }
+  if (metrics_) metrics_->InstanceDropped(lease.memory_bytes_, /*used=*/true);
   // The lease and its instance go away here, on the worker's thread. The engine would keep a
   // large memory mapped until it next collects, which a quiet worker may never do.
   const bool large = lease.instance_->memory_bytes() > kLargeMemoryBytes;
@@ -89,6 +109,7 @@ Status InstancePool::Prewarm() {
     WCLOUD_ASSIGN_OR_RETURN(Lease lease, NewLease());
     lease.last_used_ = Clock::now();
     idle_.insert(idle_.begin(), std::move(lease));
+    if (metrics_) metrics_->IdleAdded();
   }
   return Ok();
 }
@@ -97,6 +118,10 @@ size_t InstancePool::ReclaimIdle(Clock::time_point now) {
   // The front holds the least recently used.
   size_t dropped = 0;
   while (dropped < idle_.size() && now - idle_[dropped].last_used_ >= options_.idle_timeout) {
+    if (metrics_) {
+      metrics_->IdleTaken();
+      metrics_->InstanceDropped(idle_[dropped].memory_bytes_, /*used=*/false);
+    }
     ++dropped;
   }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(dropped));

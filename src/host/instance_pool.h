@@ -15,6 +15,7 @@
 
 #include "component/component_instance.h"
 #include "component/instance_data.h"
+#include "host/host_metrics.h"
 #include "util/result.h"
 #include "wasm/engine.h"
 
@@ -34,8 +35,10 @@ class InstancePool {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `metrics` (may be null) counts this pool's instances with its component's other pools.
   InstancePool(std::shared_ptr<const component::InstancePre> pre, wasm::Store& store,
-               PoolOptions options, InstanceDataFactory make_data);
+               PoolOptions options, InstanceDataFactory make_data,
+               std::shared_ptr<ComponentMetrics> metrics = nullptr);
   ~InstancePool();
   InstancePool(const InstancePool&) = delete;
   InstancePool& operator=(const InstancePool&) = delete;
@@ -55,6 +58,7 @@ class InstancePool {
     const component::ExportedFunc* entry_ = nullptr;
     uint32_t invocations_ = 0;  // uses before this one
     Clock::time_point last_used_;
+    size_t memory_bytes_ = 0;  // at creation, when the pool has metrics
   };
 
   // A warm instance when one is idle, otherwise a new one.
@@ -82,6 +86,7 @@ class InstancePool {
   wasm::Store& store_;
   PoolOptions options_;
   InstanceDataFactory make_data_;
+  std::shared_ptr<ComponentMetrics> metrics_;
   // Most recently used at the back. A vector: a deque frees and allocates a block whenever
   // its one element crosses a block boundary, which with a pop and a push per request is
   // every request; the rare removals from the front move a handful of pointers.

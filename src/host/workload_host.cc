@@ -50,7 +50,11 @@ struct WorkloadHost::Running {
 
 WorkloadHost::WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router,
                            Options options)
-    : engine_(engine), service_(service), router_(router), options_(std::move(options)) {
+    : engine_(engine),
+      service_(service),
+      router_(router),
+      options_(std::move(options)),
+      keyvalue_(plugins::KeyValueOptions{}, options_.store_metrics) {
   linker_ = std::make_shared<component::Linker>();
   wasi_ = wasi::AddWasiToLinker(*linker_);
   http_ = wasi::http::AddWasiHttpToLinker(*linker_, wasi_);
@@ -172,6 +176,9 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       served->max_concurrency = static_cast<uint32_t>(std::max(0, *c.max_concurrency));
     }
     served->request_timeout = options_.request_timeout;
+    if (options_.metrics) {
+      served->metrics = options_.metrics->ForComponent({run.namespace_, run.name, c.name});
+    }
     served->pre = *pre;
     if (c.pool_size) served->pool.pool_size = static_cast<uint32_t>(std::max(0, *c.pool_size));
     if (c.max_invocations) {

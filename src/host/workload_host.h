@@ -17,6 +17,7 @@
 #include "api/types.h"
 #include "component/component.h"
 #include "component/linker.h"
+#include "host/host_metrics.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
 #include "host/restart_policy.h"
@@ -24,6 +25,7 @@
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
 #include "plugins/volumes.h"
+#include "plugins/store_metrics.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
@@ -81,6 +83,10 @@ class WorkloadHost {
     // How long a failed service waits before each restart, and the store it runs in.
     RestartPolicy::Backoff service_backoff = {};
     wasm::StoreOptions service_store = {};
+    // Where components' requests and instances, and keyvalue and blobstore operations, are
+    // counted; none: not counted. Both must outlive the WorkloadHost.
+    HostMetrics* metrics = nullptr;
+    plugins::StoreMetrics* store_metrics = nullptr;
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);

@@ -2,12 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "metrics/atomic_histogram.h"
 #include "metrics/endpoint.h"
 #include "metrics/health.h"
 #include "metrics/process_metrics.h"
 #include "metrics/registry.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 
 namespace wcloud::metrics {
 namespace {
@@ -51,6 +53,30 @@ TEST(RegistryTest, ExponentialBucketsAsTheGoClientBuildsThem) {
   EXPECT_THAT(ExponentialBuckets(1e-8, 10, 10),
               ::testing::Pointwise(::testing::DoubleNear(1e-12),
                                    {1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0}));
+}
+
+TEST(AtomicHistogramTest, ObservationsReachTheScrapeOnceEach) {
+  Registry registry;
+  const std::vector<double> bounds = {0.125, 1};
+  auto& target = prometheus::BuildHistogram()
+                     .Name("test_seconds")
+                     .Help("Times.")
+                     .Register(registry.families())
+                     .Add({}, bounds);
+  AtomicHistogram histogram(target, bounds);
+  ScrapeHook flush = registry.OnScrape([&] { histogram.Flush(); });
+  histogram.Observe(0.125);  // buckets hold values up to their bound
+  histogram.Observe(0.5);
+  histogram.Observe(7);
+  std::string text = registry.Scrape();
+  EXPECT_THAT(text, HasSubstr("test_seconds_bucket{le=\"0.125\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("test_seconds_bucket{le=\"1\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("test_seconds_bucket{le=\"+Inf\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("test_seconds_sum 7.625\n"));
+  histogram.Observe(0.01);
+  text = registry.Scrape();
+  EXPECT_THAT(text, HasSubstr("test_seconds_bucket{le=\"0.125\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("test_seconds_count 4\n"));
 }
 
 TEST(ProcessMetricsTest, ReadsTheProcess) {

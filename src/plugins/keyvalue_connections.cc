@@ -39,6 +39,7 @@ Result<std::shared_ptr<KeyValueBackend>> KeyValueConnections::Get(std::string_vi
     return Error("unsupported value \"" + std::string(kind) + "\": supported values: \"" +
                  kNatsBackend + "\", \"" + kRedisBackend + "\", \"" + kMemoryBackend + "\"");
   }
+  if (metrics_) backend = metrics_->Wrap(kind, std::move(backend));
   // Expired entries of other ids are dropped here rather than by a sweeper.
   std::erase_if(backends_, [](const auto& entry) { return entry.second.expired(); });
   backends_[id] = backend;
@@ -66,6 +67,7 @@ Result<std::shared_ptr<BlobstoreBackend>> KeyValueConnections::GetBlobstore(std:
                  "\" for wasi:blobstore: supported values: \"" + kNatsBackend + "\", \"" +
                  kMemoryBackend + "\"");
   }
+  if (metrics_) backend = metrics_->Wrap(kind, std::move(backend));
   std::erase_if(blobstores_, [](const auto& entry) { return entry.second.expired(); });
   blobstores_[id] = backend;
   return backend;

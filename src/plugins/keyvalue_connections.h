@@ -13,6 +13,7 @@
 
 #include "plugins/blobstore_backend.h"
 #include "plugins/keyvalue_backend.h"
+#include "plugins/store_metrics.h"
 #include "util/mutex.h"
 #include "util/result.h"
 
@@ -33,7 +34,10 @@ struct KeyValueOptions {
 
 class KeyValueConnections {
  public:
-  explicit KeyValueConnections(KeyValueOptions options = {}) : options_(options) {}
+  // With `metrics` (which must outlive this and every backend it gives out) each backend's
+  // operations are counted.
+  explicit KeyValueConnections(KeyValueOptions options = {}, StoreMetrics* metrics = nullptr)
+      : options_(options), metrics_(metrics) {}
   KeyValueConnections(const KeyValueConnections&) = delete;
   KeyValueConnections& operator=(const KeyValueConnections&) = delete;
 
@@ -49,6 +53,7 @@ class KeyValueConnections {
 
  private:
   const KeyValueOptions options_;
+  StoreMetrics* const metrics_;
   mutable Mutex mu_;
   // kind + url
   std::map<std::string, std::weak_ptr<KeyValueBackend>, std::less<>> backends_ GUARDED_BY(mu_);

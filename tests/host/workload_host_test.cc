@@ -3,14 +3,18 @@
 // closes the port.
 #include "host/workload_host.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 
+#include "host/host_metrics.h"
+#include "metrics/registry.h"
 #include "support/subprocess.h"
 #include "test_components.h"
 #include "wasm/v8_engine.h"
@@ -19,6 +23,7 @@ namespace wcloud::host {
 namespace {
 
 using testing::FreePort;
+using ::testing::HasSubstr;
 using testing::RunCommand;
 
 ComponentImage ReadImage(const std::string& path) {
@@ -302,6 +307,71 @@ TEST_F(WorkloadHostTest, AFullQueueIsAnswered503WithRetryAfter) {
   EXPECT_EQ(status[1], "504");
   host.Remove("default/spin");
   (*workers)->Stop();
+}
+
+// What a scrape holds about `workload`'s component "web": the lines of its series.
+std::string SeriesOf(metrics::Registry& registry, const std::string& workload) {
+  std::string lines;
+  std::istringstream text(registry.Scrape());
+  const std::string labels = "namespace=\"default\",workload=\"" + workload + "\"";
+  for (std::string line; std::getline(text, line);) {
+    if (line.find(labels) != std::string::npos) lines += line + "\n";
+  }
+  return lines;
+}
+
+TEST_F(WorkloadHostTest, MetricsCountEachComponentsRequestsAndGoWithItsWorkload) {
+  metrics::Registry registry;
+  HostMetrics host_metrics(registry);
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 500ms;
+  options.metrics = &host_metrics;
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string trap = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string spin = "127.0.0.1:" + std::to_string(FreePort());
+  ASSERT_TRUE(host.Apply(Run("default/trap", "http_trap", trap)).ready);
+  ASSERT_TRUE(host.Apply(Run("default/spin", "http_loop", spin)).ready);
+
+  for (int i = 0; i < 3; ++i) Get("http://" + trap + "/");
+  std::string status;
+  GetInBackground("http://" + trap + "/trap", status).join();
+  EXPECT_EQ(status, "500");
+  GetInBackground("http://" + spin + "/loop", status).join();
+  EXPECT_EQ(status, "504");
+  Get("http://" + trap + "/");  // an instance is kept for the next request
+
+  const std::string web = "component=\"web\",namespace=\"default\",workload=\"trap\"";
+  const std::string served = SeriesOf(registry, "trap");
+  EXPECT_THAT(served, HasSubstr("wcloud_http_requests_total{code=\"2xx\"," + web + "} 4\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_http_requests_total{code=\"5xx\"," + web + "} 1\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_http_request_duration_seconds_count{" + web + "} 5\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_http_requests_in_flight{" + web + "} 0\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_guest_traps_total{" + web + "} 1\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_guest_deadline_kills_total{" + web + "} 0\n"));
+  // Fresh per request: the trapped instance is discarded, the others reset (on whichever
+  // worker served them, so how many were created depends on which did).
+  EXPECT_THAT(served, HasSubstr("wcloud_instances_discarded_total{" + web + "} 1\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_instance_resets_total{" + web + "} 4\n"));
+  EXPECT_THAT(served, HasSubstr("wcloud_instantiation_duration_seconds_count{" + web + "}"));
+  EXPECT_THAT(served, ::testing::ContainsRegex("wcloud_guest_memory_bytes\\{[^}]*\\} [1-9]"));
+
+  const std::string spun = SeriesOf(registry, "spin");
+  EXPECT_THAT(spun, HasSubstr("wcloud_guest_deadline_kills_total{component=\"web\","
+                              "namespace=\"default\",workload=\"spin\"} 1\n"));
+  EXPECT_THAT(spun, HasSubstr("wcloud_guest_traps_total{component=\"web\","
+                              "namespace=\"default\",workload=\"spin\"} 0\n"));
+
+  // A new revision keeps counting in the same series; removal takes them away.
+  ASSERT_TRUE(host.Apply(Run("default/trap", "http_hello", trap)).ready);
+  EXPECT_EQ(Get("http://" + trap + "/"), "hello from http_hello\n");
+  EXPECT_THAT(SeriesOf(registry, "trap"),
+              HasSubstr("wcloud_http_requests_total{code=\"2xx\"," + web + "} 5\n"));
+  host.Remove("default/trap");
+  EXPECT_EQ(SeriesOf(registry, "trap"), "");
+  EXPECT_NE(SeriesOf(registry, "spin"), "");
+  host.Remove("default/spin");
+  EXPECT_EQ(SeriesOf(registry, "spin"), "");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The /metrics and health endpoints of real processes: `wcloud up`'s (behind its token, read by
 // kubectl), checked by promtool and scraped by a real Prometheus server that computes a rate;
-// and those of `wcloud operator` and `wcloud host` on --metrics-listen, beside a nats-server.
+// and those of `wcloud operator`, `wcloud host` and `wcloud serve` on --metrics-listen, beside a
+// nats-server, with the series of the workloads they served.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 
 #include "support/subprocess.h"
 #include "support/wait_for.h"
+#include "test_components.h"
 #include "util/json.h"
 
 namespace wcloud {
@@ -24,6 +26,7 @@ using ::testing::HasSubstr;
 using testing::RunCommand;
 using testing::Subprocess;
 using testing::TempDir;
+using testing::TestComponentPath;
 using testing::WaitFor;
 using testing::WcloudBinary;
 
@@ -45,6 +48,33 @@ CommandResult Curl(const std::string& url, std::vector<std::string> extra = {}) 
 }
 
 std::string StatusOf(const CommandResult& r) { return r.out.substr(r.out.rfind('\n') + 1); }
+
+// A WorkloadDeployment "hello" of http_hello routed by Host header hello.example, on hosts of
+// `hostgroup`.
+std::string HelloDeployment(const std::string& hostgroup) {
+  return R"(apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: WorkloadDeployment
+metadata:
+  name: hello
+spec:
+  replicas: 1
+  template:
+    spec:
+      hostSelector:
+        hostgroup: )" +
+         hostgroup + R"(
+      components:
+        - name: web
+          image: file://)" +
+         TestComponentPath("http_hello") + R"(
+      hostInterfaces:
+        - namespace: wasi
+          package: http
+          interfaces: [incoming-handler]
+          config:
+            host: hello.example
+)";
+}
 
 // promtool's lint of an exposition: empty when it has nothing to say.
 std::string Promtool(const std::string& exposition) {
@@ -125,6 +155,23 @@ TEST_F(MetricsTest, UpServesMetricsToTokenHoldersThatPromtoolAccepts) {
                         "result=\"requeue_after\"}"));
   EXPECT_THAT(text, HasSubstr("controller_runtime_reconcile_time_seconds_bucket{"));
   EXPECT_THAT(text, HasSubstr("process_cpu_seconds_total "));
+  EXPECT_THAT(text, HasSubstr("wcloud_host_workloads 0"));  // the embedded host's
+
+  // A workload on the embedded host: its series on the same /metrics.
+  applied = Kubectl({"apply", "-f", "-"}, HelloDeployment("default"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  const std::string hello_url = "http://127.0.0.1:" + std::to_string(http_port_) + "/";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return StatusOf(Curl(hello_url, {"-H", "Host: hello.example"})) == "200";
+      },
+      60s))
+      << Logs();
+  text = Kubectl({"get", "--raw", "/metrics"}).out;
+  EXPECT_EQ(Promtool(text), "") << text;
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_total{code=\"2xx\",component=\"web\","
+                              "namespace=\"default\",workload=\"hello-"));
+  EXPECT_THAT(text, HasSubstr("wcloud_host_workloads 1"));
 
   // Without the token: 401, as kube-apiserver answers an anonymous /metrics; health is open.
   const std::string base = "https://127.0.0.1:" + std::to_string(api_port_);
@@ -217,10 +264,11 @@ TEST_F(MetricsTest, OperatorAndHostServeMetricsAndHealthOnMetricsListen) {
                  "--metrics-listen", "127.0.0.1:" + std::to_string(operator_port)},
                 dir_.path() / "operator.log");
   const int host_port = FreePort();
+  const int host_http_port = FreePort();
   Subprocess host(
       {WcloudBinary(), "host", "--nats", nats_url, "--data-dir", (dir_.path() / "host").string(),
-       "--http-listen", "127.0.0.1:" + std::to_string(FreePort()), "--metrics-listen",
-       "127.0.0.1:" + std::to_string(host_port)},
+       "--hostgroup", "edge", "--http-listen", "127.0.0.1:" + std::to_string(host_http_port),
+       "--metrics-listen", "127.0.0.1:" + std::to_string(host_port)},
       dir_.path() / "host.log");
   ASSERT_TRUE(op.WaitForPort(operator_port)) << Logs();
   ASSERT_TRUE(host.WaitForPort(host_port)) << Logs();
@@ -262,6 +310,43 @@ TEST_F(MetricsTest, OperatorAndHostServeMetricsAndHealthOnMetricsListen) {
   EXPECT_EQ(Promtool(host_text), "") << host_text;
   EXPECT_THAT(host_text, HasSubstr("wcloud_nats_connected 1"));
   EXPECT_THAT(host_text, HasSubstr("wcloud_host_workloads 0"));
+
+  // A workload on that host, asked three times: its series, labelled with its Workload.
+  CommandResult applied = Kubectl({"apply", "-f", "-"}, HelloDeployment("edge"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  const std::string hello_url = "http://127.0.0.1:" + std::to_string(host_http_port) + "/";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return StatusOf(Curl(hello_url, {"-H", "Host: hello.example"})) == "200";
+      },
+      60s))
+      << Logs();
+  for (int i = 0; i < 2; ++i) Curl(hello_url, {"-H", "Host: hello.example"});
+  host_metrics = Curl(host_url + "/metrics");
+  host_text = host_metrics.out.substr(0, host_metrics.out.rfind('\n') + 1);
+  EXPECT_EQ(Promtool(host_text), "") << host_text;
+  const std::string series = "{component=\"web\",namespace=\"default\",workload=\"hello-";
+  EXPECT_THAT(host_text, HasSubstr("wcloud_http_requests_total{code=\"2xx\",component=\"web\","
+                                   "namespace=\"default\",workload=\"hello-"));
+  EXPECT_THAT(host_text, ::testing::ContainsRegex(
+                             "wcloud_http_requests_total\\{code=\"2xx\",[^}]*hello-[^}]*\\} 3\n"));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_http_request_duration_seconds_bucket" + series));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_http_requests_in_flight" + series));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_instances_created_total" + series));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_instantiation_duration_seconds_count" + series));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_guest_memory_bytes" + series));
+  EXPECT_THAT(host_text, HasSubstr("wcloud_host_workloads 1"));
+  // Deleted: the host stops it and its series go.
+  ASSERT_EQ(Kubectl({"delete", "workloaddeployment", "hello"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        host_metrics = Curl(host_url + "/metrics");
+        host_text = host_metrics.out;
+        return StatusOf(host_metrics) == "200" &&
+               host_text.find("workload=\"hello-") == std::string::npos;
+      },
+      30s))
+      << host_text << Logs();
   EXPECT_EQ(StatusOf(Curl(host_url + "/readyz")), "200");
   EXPECT_EQ(StatusOf(Curl(host_url + "/livez")), "200");
 
@@ -276,6 +361,89 @@ TEST_F(MetricsTest, OperatorAndHostServeMetricsAndHealthOnMetricsListen) {
   EXPECT_THAT(not_ready.out, HasSubstr("[-]nats failed: not connected to NATS"));
   EXPECT_TRUE(WaitFor([&] { return StatusOf(Curl(operator_url + "/readyz")) == "500"; }));
   EXPECT_EQ(StatusOf(Curl(host_url + "/healthz")), "200");
+}
+
+TEST_F(MetricsTest, ServeCountsTheRequestsItServes) {
+  const int port = FreePort();
+  const int metrics_port = FreePort();
+  Subprocess serve({WcloudBinary(), "serve", TestComponentPath("http_hello"), "--listen",
+                    "127.0.0.1:" + std::to_string(port), "--metrics-listen",
+                    "127.0.0.1:" + std::to_string(metrics_port)},
+                   dir_.path() / "serve.log");
+  ASSERT_TRUE(serve.WaitForPort(port)) << Logs();
+  ASSERT_TRUE(serve.WaitForPort(metrics_port)) << Logs();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(StatusOf(Curl(url)), "200");
+
+  const std::string metrics_url = "http://127.0.0.1:" + std::to_string(metrics_port);
+  CommandResult scraped = Curl(metrics_url + "/metrics");
+  const std::string text = scraped.out.substr(0, scraped.out.rfind('\n') + 1);
+  EXPECT_EQ(StatusOf(scraped), "200");
+  EXPECT_EQ(Promtool(text), "") << text;
+  const std::string labels =
+      "component=\"http_hello\",namespace=\"default\",workload=\"http_hello\"";
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_total{code=\"2xx\"," + labels + "} 4\n"));
+  EXPECT_THAT(text, HasSubstr("wcloud_http_request_duration_seconds_count{" + labels + "} 4\n"));
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_in_flight{" + labels + "} 0\n"));
+  EXPECT_THAT(text, HasSubstr("wcloud_instances_created_total{" + labels + "} "));
+  EXPECT_THAT(text, HasSubstr("wcloud_instance_resets_total{" + labels + "} "));
+  EXPECT_THAT(text, HasSubstr("wcloud_guest_traps_total{" + labels + "} 0\n"));
+  EXPECT_THAT(text, HasSubstr("process_cpu_seconds_total "));
+  EXPECT_EQ(StatusOf(Curl(metrics_url + "/readyz")), "200");
+}
+
+TEST_F(MetricsTest, ServeCountsKeyValueOperationsPerBackend) {
+  const int nats_port = FreePort();
+  Subprocess nats({"nats-server", "-js", "-sd", (dir_.path() / "jetstream").string(), "-a",
+                   "127.0.0.1", "-p", std::to_string(nats_port)},
+                  dir_.path() / "nats.log");
+  ASSERT_TRUE(nats.WaitForPort(nats_port)) << Logs();
+  const auto interfaces = dir_.path() / "interfaces.yaml";
+  std::ofstream(interfaces) << "hostInterfaces:\n"
+                               "  - name: mem\n"
+                               "    namespace: wasi\n"
+                               "    package: keyvalue\n"
+                               "    interfaces: [store, atomics, batch]\n"
+                               "    config: {backend: in-memory}\n"
+                               "  - name: js\n"
+                               "    namespace: wasi\n"
+                               "    package: keyvalue\n"
+                               "    interfaces: [store, atomics, batch]\n"
+                               "    config: {backend: nats, url: 'nats://127.0.0.1:"
+                            << nats_port
+                            << "'}\n"
+                               "  - {namespace: wasi, package: config, interfaces: [store]}\n"
+                               "  - {namespace: wasi, package: logging, interfaces: [logging]}\n";
+  const int port = FreePort();
+  const int metrics_port = FreePort();
+  Subprocess serve({WcloudBinary(), "serve", TestComponentPath("http_kv"), "--interfaces",
+                    interfaces.string(), "--listen", "127.0.0.1:" + std::to_string(port),
+                    "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)},
+                   dir_.path() / "serve.log");
+  ASSERT_TRUE(serve.WaitForPort(port)) << Logs();
+  ASSERT_TRUE(serve.WaitForPort(metrics_port)) << Logs();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  for (const std::string store : {"mem", "js"}) {
+    EXPECT_EQ(StatusOf(Curl(url + "/kv/" + store + "/greeting", {"-X", "PUT", "-d", "hi"})), "200")
+        << Logs();
+    CommandResult got = Curl(url + "/kv/" + store + "/greeting");
+    EXPECT_EQ(got.out, "hi\n200") << Logs();
+  }
+
+  CommandResult scraped = Curl("http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics");
+  const std::string text = scraped.out.substr(0, scraped.out.rfind('\n') + 1);
+  EXPECT_EQ(Promtool(text), "") << text;
+  for (const std::string backend : {"in-memory", "nats"}) {
+    for (const std::string operation : {"get", "set"}) {
+      const std::string labels = "{backend=\"" + backend + "\",operation=\"" + operation + "\"}";
+      EXPECT_THAT(text, HasSubstr("wcloud_keyvalue_operations_total" + labels + " 1\n"));
+      EXPECT_THAT(text, HasSubstr("wcloud_keyvalue_operation_errors_total" + labels + " 0\n"));
+      EXPECT_THAT(text,
+                  HasSubstr("wcloud_keyvalue_operation_duration_seconds_count" + labels + " 1\n"));
+    }
+  }
+  EXPECT_THAT(text, HasSubstr("wcloud_http_requests_total{code=\"2xx\",component=\"http_kv\","
+                              "namespace=\"default\",workload=\"http_kv\"} 4\n"));
 }
 
 }  // namespace
