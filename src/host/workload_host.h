@@ -19,6 +19,7 @@
 #include "component/linker.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
+#include "host/log_ring.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
 #include "util/mutex.h"
@@ -67,6 +68,8 @@ class WorkloadHost {
     std::filesystem::path data_dir = "/tmp/wcloud-host";
     // How long a request may run before it is answered with 504.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+    // Each workload's log ring: its components' stdout, stderr and wasi:logging lines.
+    LogRing::Limits log_limits = {};
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
@@ -78,8 +81,10 @@ class WorkloadHost {
   // the old one stops). A workload that cannot run is not an Error: the state says why, and
   // the previous revision, if any, keeps serving.
   WorkloadState Apply(const WorkloadRun& run);
-  // Stops the workload; a no-op for an unknown key.
+  // Stops the workload and drops its log ring; a no-op for an unknown key.
   void Remove(const std::string& key);
+  // The workload's log ring (kept from its first Apply until Remove); null for an unknown key.
+  std::shared_ptr<const LogRing> Logs(const std::string& key) const;
   // The last state Apply reported, if the key is known.
   std::optional<WorkloadState> State(const std::string& key) const;
 
@@ -111,6 +116,7 @@ class WorkloadHost {
   mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<Running>> running_ GUARDED_BY(mu_);  // by key
   std::map<std::string, WorkloadState> states_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<LogRing>> logs_ GUARDED_BY(mu_);  // by key
   int stopping_ GUARDED_BY(mu_) = 0;  // removed from running_, listeners not yet closed
   // By digest.
   std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_ GUARDED_BY(mu_);
