@@ -11,6 +11,7 @@
 #include "apiserver/registry.h"
 #include "apiserver/request_metrics.h"
 #include "apiserver/watch_hub.h"
+#include "apiserver/workload_log.h"
 #include "util/http_server.h"
 #include "util/result.h"
 #include "util/timestamp.h"
@@ -28,6 +29,8 @@ class ApiServer {
     // Counts and times requests, and serves GET /metrics (to holders of the token, as
     // kube-apiserver serves it to authorized users); no /metrics when null.
     RequestMetrics* metrics = nullptr;
+    // Serves workloads/NAME/log from the Workloads' hosts; without it, log requests are 503.
+    WorkloadLogSource* workload_logs = nullptr;
   };
 
   static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);
@@ -42,7 +45,8 @@ class ApiServer {
         registry_(store),
         collector_(registry_),
         options_(std::move(options)),
-        crds_(NowTime()) {}
+        crds_(NowTime()),
+        logs_(options_.workload_logs) {}
   HttpResponse Handle(const HttpRequest& req);
   HttpResponse Serve(const HttpRequest& req);
   HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
@@ -55,6 +59,7 @@ class ApiServer {
   const BuiltInCrds crds_;  // established when this server starts
   std::unique_ptr<HttpServer> http_;
   WatchHub watches_;  // every open watch response
+  WorkloadLogServer logs_;
 };
 
 }  // namespace wcloud::apiserver

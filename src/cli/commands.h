@@ -22,5 +22,6 @@ void AddOperatorCommand(CLI::App& app, int& exit_code);
 void AddRunCommand(CLI::App& app, int& exit_code);
 void AddInspectCommand(CLI::App& app, int& exit_code);
 void AddServeCommand(CLI::App& app, int& exit_code);
+void AddLogsCommand(CLI::App& app, int& exit_code);
 
 }  // namespace wcloud::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   wcloud::cli::AddRunCommand(app, exit_code);
   wcloud::cli::AddInspectCommand(app, exit_code);
   wcloud::cli::AddServeCommand(app, exit_code);
+  wcloud::cli::AddLogsCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@
 #include "apiserver/request_metrics.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
+#include "cli/host_log_source.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
 #include "cli/observability.h"
@@ -137,7 +138,24 @@ int Up(const UpFlags& flags) {
   store_options.observe_commit = api_metrics.CommitObserver();
   auto store = apiserver::ObjectStore::Open(dir / "state.db", store_options);
   if (!store) return fail(store.error());
+
+  // Hosts on other machines, over NATS, when asked for.
+  std::unique_ptr<nats::Connection> nats;
+  std::unique_ptr<hostapi::NatsHostClient> remote_hosts;
+  if (!flags.nats.urls.empty()) {
+    auto connected = ConnectNats(flags.nats, "wcloud-up");
+    if (!connected) {
+      std::cerr << "error: " << connected.error().message() << "\n";
+      return 2;
+    }
+    nats = std::move(*connected);
+    remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
+  }
+  // Hosts by ID, for the operator and for the API server's workloads/NAME/log.
+  hostapi::LocalHosts hosts(remote_hosts.get());
+  HostLogSource host_logs(hosts);
   apiserver::ApiServer::Options options;
+  options.workload_logs = &host_logs;
   options.metrics = &api_metrics;
   options.listen = flags.api_listen;
   options.tls = *serving;
@@ -162,18 +180,6 @@ int Up(const UpFlags& flags) {
   client_config.user_agent = "wcloud-operator";
   kube::RestClient client(client_config);
 
-  // Hosts on other machines, over NATS, when asked for.
-  std::unique_ptr<nats::Connection> nats;
-  std::unique_ptr<hostapi::NatsHostClient> remote_hosts;
-  if (!flags.nats.urls.empty()) {
-    auto connected = ConnectNats(flags.nats, "wcloud-up");
-    if (!connected) {
-      std::cerr << "error: " << connected.error().message() << "\n";
-      return 2;
-    }
-    nats = std::move(*connected);
-    remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
-  }
   metrics::ScrapeHook nats_state;  // the API server answers /readyz itself: no check here
   if (nats) nats_state = ObserveNats(registry, nullptr, *nats);
 
@@ -188,7 +194,6 @@ int Up(const UpFlags& flags) {
 
   // The operator reaches this host in-process, through the same host protocol as remote ones.
   // Without it (--no-operator: another one drives the cluster), this host serves over NATS.
-  hostapi::LocalHosts hosts(remote_hosts.get());
   hosts.Add(runtime_host.host_id(), runtime_host.service());
   std::unique_ptr<operator_::ArtifactStore> artifact_store;
   std::unique_ptr<operator_::Operator> controllers;
