@@ -161,9 +161,9 @@ struct WorkloadList {
 // Following is repeated requests, each after the last sequence seen, which the host holds
 // for up to `waitMillis` (capped by the host) until a line comes.
 struct WorkloadLogsRequest {
-  std::string workload_id;
-  std::string component;        // empty: every component
-  std::string since_time;       // RFC 3339; empty: from the oldest line kept
+  std::string workload_id = {};
+  std::string component = {};   // empty: every component
+  std::string since_time = {};  // RFC 3339; empty: from the oldest line kept
   uint64_t tail_lines = 0;      // the last N lines; 0: all
   uint64_t after_sequence = 0;  // lines after this one
   uint32_t wait_millis = 0;     // when none is there yet, wait this long for one
