@@ -33,6 +33,7 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   host::WorkloadHost::Options host_options;
   host_options.http_address = options.http_listen;
   host_options.data_dir = dir / "host";
+  host_options.log_limits = options.log_limits;
   rt->workloads_ =
       std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
   rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");

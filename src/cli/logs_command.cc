@@ -134,6 +134,17 @@ int RunLogs(const LogsFlags& flags) {
 
 }  // namespace
 
+void AddLogRingFlags(CLI::App& cmd, host::LogRing::Limits& limits) {
+  cmd.add_option("--log-ring-bytes", limits.max_bytes,
+                 "keep this much of each workload's output for `wcloud logs`")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30));
+  cmd.add_option("--log-ring-lines", limits.max_lines,
+                 "keep at most this many lines of each workload's output")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+}
+
 void AddLogsCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<LogsFlags>();
   CLI::App* cmd = app.add_subcommand(

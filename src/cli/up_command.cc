@@ -45,6 +45,7 @@ struct UpFlags {
   // Where Workloads routed by Host header (config.host) and those naming no address are served.
   std::string http_listen = "127.0.0.1:4000";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  host::LogRing::Limits log_limits = {};
   NatsFlags nats;  // hosts on other machines, when given
   bool no_operator = false;
   std::string artifact_bucket = "wcloud-artifacts";
@@ -188,6 +189,7 @@ int Up(const UpFlags& flags) {
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
                                      .labels = {{"hostgroup", "default"}},
+                                     .log_limits = flags.log_limits,
                                      .nats = nats.get()});
   if (!runtime) return fail(runtime.error());
   HostRuntime& runtime_host = **runtime;
@@ -273,6 +275,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
   cmd->add_option("--max-memory-mb", flags->max_memory_mb,
                   "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddLogRingFlags(*cmd, flags->log_limits);
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   AddNatsFlags(*cmd, flags->nats, /*required=*/false);
