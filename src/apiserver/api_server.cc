@@ -196,6 +196,7 @@ ApiServer::~ApiServer() { Stop(); }
 
 void ApiServer::Stop() {
   if (http_) http_->Stop();  // ends every open watch response
+  logs_.Stop();
   collector_.Stop();
   watches_.Stop();
 }
@@ -317,6 +318,12 @@ HttpResponse ApiServer::Serve(const HttpRequest& req) {
   if (rest.size() > 1) scope.name = rest[1];
   if (rest.size() > 2) scope.subresource = rest[2];
   if (rest.size() > 3) return NotFoundPath();
+  if (scope.subresource == "log" && scope.def->kind == "Workload" && !scope.ns.empty()) {
+    RequestScope object = scope;
+    object.subresource.clear();
+    ApiResult got = registry_.Get(object);
+    return got.ok() ? logs_.Serve(req, got.body) : FromResult(got);
+  }
   if (!scope.subresource.empty() && !(scope.subresource == "status" && scope.def->has_status) &&
       !(scope.subresource == "scale" && scope.def->has_scale)) {
     return NotFoundPath();

@@ -12,6 +12,7 @@
 #include "apiserver/request_metrics.h"
 #include "apiserver/watch_hub.h"
 #include "metrics/health.h"
+#include "apiserver/workload_log.h"
 #include "util/http_server.h"
 #include "util/result.h"
 #include "util/timestamp.h"
@@ -32,6 +33,8 @@ class ApiServer {
     // What /healthz, /livez and /readyz check (open to all, as kube-apiserver's): in `wcloud up`
     // the embedded operator and host too; "ok" while none are given.
     const metrics::HealthChecks* health = nullptr;
+    // Serves workloads/NAME/log from the Workloads' hosts; without it, log requests are 503.
+    WorkloadLogSource* workload_logs = nullptr;
   };
 
   static Result<std::unique_ptr<ApiServer>> Start(ObjectStore& store, Options options);
@@ -46,7 +49,8 @@ class ApiServer {
         registry_(store),
         collector_(registry_),
         options_(std::move(options)),
-        crds_(NowTime()) {}
+        crds_(NowTime()),
+        logs_(options_.workload_logs) {}
   HttpResponse Handle(const HttpRequest& req);
   HttpResponse Serve(const HttpRequest& req);
   HttpResponse Watch(const HttpRequest& req, const RequestScope& scope);
@@ -59,6 +63,7 @@ class ApiServer {
   const BuiltInCrds crds_;  // established when this server starts
   std::unique_ptr<HttpServer> http_;
   WatchHub watches_;  // every open watch response
+  WorkloadLogServer logs_;
 };
 
 }  // namespace wcloud::apiserver

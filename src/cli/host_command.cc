@@ -35,6 +35,7 @@ struct HostFlags {
   std::string heartbeat_interval = "2s";
   std::string drain_timeout = "30s";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  host::LogRing::Limits log_limits = {};
   std::string metrics_listen;  // empty: no endpoint
 };
 
@@ -90,6 +91,7 @@ int Host(const HostFlags& flags) {
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
                                      .labels = labels,
+                                     .log_limits = flags.log_limits,
                                      .nats = nats->get(),
                                      .metrics = &registry});
   if (!runtime) {
@@ -160,6 +162,7 @@ void AddHostCommand(CLI::App& app, int& exit_code) {
                   "how long SIGTERM waits for the operator to move the Workloads away (30s)");
   cmd->add_option("--max-memory-mb", flags->max_memory_mb,
                   "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddLogRingFlags(*cmd, flags->log_limits);
   AddMetricsListenFlag(*cmd, flags->metrics_listen);
   cmd->callback([flags, &exit_code] {
     BlockStopSignals();

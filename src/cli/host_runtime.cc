@@ -41,6 +41,7 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   host_options.service_store = worker_options.store;  // services get the workers' memory cap
   host_options.metrics = rt->host_metrics_.get();
   host_options.store_metrics = rt->store_metrics_.get();
+  host_options.log_limits = options.log_limits;
   rt->workloads_ =
       std::make_unique<host::WorkloadHost>(*rt->engine_, *rt->http_, *rt->router_, host_options);
   rt->components_ = std::make_unique<oci::LocalComponentStore>(dir / "components");

@@ -31,6 +31,7 @@ struct HostRuntimeOptions {
   std::string http_listen;
   uint64_t max_memory_mb = 0;  // 0: the module's own limits
   std::map<std::string, std::string> labels;
+  host::LogRing::Limits log_limits = {};  // each workload's log ring
   // The host's NATS connection: nats-object:// images (staged Artifacts) are fetched over it.
   nats::Connection* nats = nullptr;
   // Where the workloads' requests, instances and store operations and the host's workload

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/log_format.h"
 #include "util/version.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
+  // Applied as soon as it is parsed, before any subcommand logs.
+  app.add_option_function<std::string>(
+         "--log-format",
+         [](const std::string& format) {
+           if (auto set = wcloud::cli::SetLogFormat(format); !set) {
+             throw CLI::ValidationError(set.error().message());
+           }
+         },
+         "this process's own log lines: text (default) or json, one object per line")
+      ->trigger_on_parse();
   int exit_code = 0;
   wcloud::cli::AddUpCommand(app, exit_code);
   wcloud::cli::AddHostCommand(app, exit_code);
@@ -37,6 +48,7 @@ int main(int argc, char** argv) {
   wcloud::cli::AddRunCommand(app, exit_code);
   wcloud::cli::AddInspectCommand(app, exit_code);
   wcloud::cli::AddServeCommand(app, exit_code);
+  wcloud::cli::AddLogsCommand(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/kube_config_flags.h"
 #include "cli/nats_flags.h"
 #include "cli/observability.h"
 #include "cli/stop_signals.h"
@@ -47,18 +48,8 @@ struct OperatorFlags {
   std::string metrics_listen;  // empty: no endpoint
 };
 
-// --kubeconfig, else $KUBECONFIG, else the pod's service account, else ~/.kube/config.
 Result<kube::RestConfig> ClientConfig(const OperatorFlags& flags) {
-  std::string path = flags.kubeconfig;
-  if (path.empty()) {
-    if (const char* env = std::getenv("KUBECONFIG"); env && *env) path = env;
-  }
-  if (path.empty() && std::getenv("KUBERNETES_SERVICE_HOST")) return kube::InClusterConfig();
-  if (path.empty()) {
-    const char* home = std::getenv("HOME");
-    path = (fs::path(home ? home : ".") / ".kube" / "config").string();
-  }
-  return kube::LoadKubeconfig(path, flags.context);
+  return KubeClientConfig(flags.kubeconfig, flags.context);
 }
 
 int RunOperator(const OperatorFlags& flags) {

@@ -16,6 +16,7 @@
 #include "apiserver/request_metrics.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
+#include "cli/host_log_source.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
 #include "cli/observability.h"
@@ -44,6 +45,7 @@ struct UpFlags {
   // Where Workloads routed by Host header (config.host) and those naming no address are served.
   std::string http_listen = "127.0.0.1:4000";
   uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  host::LogRing::Limits log_limits = {};
   NatsFlags nats;  // hosts on other machines, when given
   bool no_operator = false;
   std::string artifact_bucket = "wcloud-artifacts";
@@ -163,7 +165,24 @@ int Up(const UpFlags& flags) {
   // /healthz, /livez and /readyz on the API's listener; the embedded parts add theirs below.
   metrics::HealthChecks health;
   health.AddLiveness("ping", [] { return Ok(); });
+
+  // Hosts on other machines, over NATS, when asked for.
+  std::unique_ptr<nats::Connection> nats;
+  std::unique_ptr<hostapi::NatsHostClient> remote_hosts;
+  if (!flags.nats.urls.empty()) {
+    auto connected = ConnectNats(flags.nats, "wcloud-up");
+    if (!connected) {
+      std::cerr << "error: " << connected.error().message() << "\n";
+      return 2;
+    }
+    nats = std::move(*connected);
+    remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
+  }
+  // Hosts by ID, for the operator and for the API server's workloads/NAME/log.
+  hostapi::LocalHosts hosts(remote_hosts.get());
+  HostLogSource host_logs(hosts);
   apiserver::ApiServer::Options options;
+  options.workload_logs = &host_logs;
   options.metrics = &api_metrics;
   options.health = &health;
   options.listen = flags.api_listen;
@@ -189,18 +208,6 @@ int Up(const UpFlags& flags) {
   client_config.user_agent = "wcloud-operator";
   kube::RestClient client(client_config);
 
-  // Hosts on other machines, over NATS, when asked for.
-  std::unique_ptr<nats::Connection> nats;
-  std::unique_ptr<hostapi::NatsHostClient> remote_hosts;
-  if (!flags.nats.urls.empty()) {
-    auto connected = ConnectNats(flags.nats, "wcloud-up");
-    if (!connected) {
-      std::cerr << "error: " << connected.error().message() << "\n";
-      return 2;
-    }
-    nats = std::move(*connected);
-    remote_hosts = std::make_unique<hostapi::NatsHostClient>(*nats);
-  }
   metrics::ScrapeHook nats_state;
   if (nats) nats_state = ObserveNats(registry, &health, *nats);
 
@@ -209,6 +216,7 @@ int Up(const UpFlags& flags) {
                                      .http_listen = flags.http_listen,
                                      .max_memory_mb = flags.max_memory_mb,
                                      .labels = {{"hostgroup", "default"}},
+                                     .log_limits = flags.log_limits,
                                      .nats = nats.get(),
                                      .metrics = &registry});
   if (!runtime) return fail(runtime.error());
@@ -216,7 +224,6 @@ int Up(const UpFlags& flags) {
 
   // The operator reaches this host in-process, through the same host protocol as remote ones.
   // Without it (--no-operator: another one drives the cluster), this host serves over NATS.
-  hostapi::LocalHosts hosts(remote_hosts.get());
   hosts.Add(runtime_host.host_id(), runtime_host.service());
   std::unique_ptr<operator_::ArtifactStore> artifact_store;
   std::unique_ptr<operator_::Operator> controllers;
@@ -297,6 +304,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
   cmd->add_option("--max-memory-mb", flags->max_memory_mb,
                   "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddLogRingFlags(*cmd, flags->log_limits);
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");
   AddNatsFlags(*cmd, flags->nats, /*required=*/false);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "host/workload_logs.h"
 #include "util/sha256.h"
 #include "util/version.h"
 
@@ -302,6 +303,11 @@ hostapi::WorkloadList HostService::List() {
   for (const auto& [id, live] : live_) list.workload_ids.push_back(id);
   for (const auto& id : starting_) list.workload_ids.push_back(id);
   return list;
+}
+
+hostapi::WorkloadLogs HostService::Logs(const hostapi::WorkloadLogsRequest& request) {
+  std::shared_ptr<const LogRing> ring = workloads_.Logs(request.workload_id);
+  return ReadWorkloadLogs(ring.get(), request);
 }
 
 void HostService::StopAll() {

@@ -40,6 +40,7 @@ class HostService final : public hostapi::HostHandler {
   hostapi::WorkloadStatus Status(const std::string& workload_id) override;
   hostapi::HostHeartbeat Heartbeat() override;
   hostapi::WorkloadList List() override;
+  hostapi::WorkloadLogs Logs(const hostapi::WorkloadLogsRequest& request) override;
 
   // From now on the heartbeat says the host is draining (kDrainingLabel), so the operator moves
   // its Workloads away; it keeps serving until they are stopped.

@@ -7,8 +7,10 @@
 #include <system_error>
 
 #include "component/component_instance.h"
+#include "host/log_output_stream.h"
 #include "plugins/bindings.h"
 #include "plugins/volumes.h"
+#include "wasi/fd_streams.h"
 #include "wasi/wasi.h"
 
 namespace wcloud::host {
@@ -97,9 +99,13 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
   auto running = std::make_unique<Running>();
   running->key = run.key;
   running->revision = run.revision;
+  std::shared_ptr<LogRing> ring;
   {
     MutexLock lock(mu_);
     running->owner = run.key + "#" + std::to_string(++generation_);
+    std::shared_ptr<LogRing>& logs = logs_[run.key];
+    if (!logs) logs = std::make_shared<LogRing>(options_.log_limits);
+    ring = logs;
   }
   // What this revision set up so far goes with it.
   auto fail = [&](const std::string& reason, const Error& e) -> Error {
@@ -151,8 +157,13 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     } else if (auto env = run.environment.find(c.name); env != run.environment.end()) {
       refs.config_maps.emplace_back(env->second.begin(), env->second.end());
     }
-    plugins::ComponentPlugins component_plugins =
-        plugins::ForComponent(*bindings, c.name, c.local_resources, refs, guest_logger_);
+    plugins::GuestLogOptions log_options;
+    log_options.copy_to = [ring, name = c.name](plugins::GuestLevel level, std::string_view context,
+                                                std::string_view text) {
+      ring->Append(name, LogStream::kLog, text, plugins::GuestLevelName(level), context);
+    };
+    plugins::ComponentPlugins component_plugins = plugins::ForComponent(
+        *bindings, c.name, c.local_resources, refs, guest_logger_, std::move(log_options));
     wasi::WasiConfig config;
     config.args.push_back(c.name);
     config.env = component_plugins.config->Environment();
@@ -185,10 +196,16 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       served->pool.max_invocations =
           static_cast<uint32_t>(std::max<int64_t>(0, *c.max_invocations));
     }
-    served->make_data = [config, http = http_, allowed, client = client_,
-                         component_plugins]() -> Result<std::unique_ptr<component::InstanceData>> {
+    served->make_data = [config, http = http_, allowed, client = client_, component_plugins, ring,
+                         name = c.name]() -> Result<std::unique_ptr<component::InstanceData>> {
       auto data = std::make_unique<component::InstanceData>();
-      WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, config));
+      // Streams of this instance's own, so that its partial lines join up.
+      wasi::WasiConfig instance_config = config;
+      instance_config.stdout_stream = std::make_shared<LogOutputStream>(
+          ring, name, LogStream::kStdout, std::make_shared<wasi::FdOutputStream>(1));
+      instance_config.stderr_stream = std::make_shared<LogOutputStream>(
+          ring, name, LogStream::kStderr, std::make_shared<wasi::FdOutputStream>(2));
+      WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, instance_config));
       WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
       plugins::AttachPlugins(*data, component_plugins);
       return data;
@@ -262,6 +279,11 @@ void WorkloadHost::Remove(const std::string& key) {
   {
     MutexLock lock(mu_);
     states_.erase(key);
+    // Followers learn the workload is gone; the lines go with it.
+    if (auto logs = logs_.find(key); logs != logs_.end()) {
+      logs->second->Close();
+      logs_.erase(logs);
+    }
     auto it = running_.find(key);
     if (it == running_.end()) return;
     running = std::move(it->second);
@@ -271,6 +293,12 @@ void WorkloadHost::Remove(const std::string& key) {
   Stop(*running);
   MutexLock lock(mu_);
   --stopping_;
+}
+
+std::shared_ptr<const LogRing> WorkloadHost::Logs(const std::string& key) const {
+  MutexLock lock(mu_);
+  auto it = logs_.find(key);
+  return it == logs_.end() ? nullptr : it->second;
 }
 
 std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {

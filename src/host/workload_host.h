@@ -22,6 +22,7 @@
 #include "host/http_service.h"
 #include "host/restart_policy.h"
 #include "host/service_runner.h"
+#include "host/log_ring.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
 #include "plugins/volumes.h"
@@ -87,6 +88,8 @@ class WorkloadHost {
     // counted; none: not counted. Both must outlive the WorkloadHost.
     HostMetrics* metrics = nullptr;
     plugins::StoreMetrics* store_metrics = nullptr;
+    // Each workload's log ring: its components' stdout, stderr and wasi:logging lines.
+    LogRing::Limits log_limits = {};
   };
 
   WorkloadHost(wasm::Engine& engine, HttpService& service, HttpRouter& router, Options options);
@@ -98,8 +101,10 @@ class WorkloadHost {
   // the old one stops). A workload that cannot run is not an Error: the state says why, and
   // the previous revision, if any, keeps serving.
   WorkloadState Apply(const WorkloadRun& run);
-  // Stops the workload; a no-op for an unknown key.
+  // Stops the workload and drops its log ring; a no-op for an unknown key.
   void Remove(const std::string& key);
+  // The workload's log ring (kept from its first Apply until Remove); null for an unknown key.
+  std::shared_ptr<const LogRing> Logs(const std::string& key) const;
   // The last state Apply reported, if the key is known.
   std::optional<WorkloadState> State(const std::string& key) const;
 
@@ -135,6 +140,7 @@ class WorkloadHost {
   mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<Running>> running_ GUARDED_BY(mu_);  // by key
   std::map<std::string, WorkloadState> states_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<LogRing>> logs_ GUARDED_BY(mu_);  // by key
   int stopping_ GUARDED_BY(mu_) = 0;  // removed from running_, listeners not yet closed
   // By digest.
   std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_ GUARDED_BY(mu_);

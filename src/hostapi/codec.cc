@@ -460,6 +460,38 @@ Json Encode(const WorkloadList& list) {
   return o;
 }
 
+Json Encode(const WorkloadLogsRequest& request) {
+  Json o = Json::object();
+  Put(o, "workloadId", request.workload_id);
+  Put(o, "component", request.component);
+  Put(o, "sinceTime", request.since_time);
+  PutU64(o, "tailLines", request.tail_lines);
+  PutU64(o, "afterSequence", request.after_sequence);
+  PutInt(o, "waitMillis", request.wait_millis);
+  return o;
+}
+
+Json Encode(const WorkloadLogs& logs) {
+  Json o = Json::object();
+  Put(o, "found", logs.found);
+  PutList(o, "entries", logs.entries, [](const WorkloadLogEntry& e) {
+    Json entry = Json::object();
+    PutU64(entry, "sequence", e.sequence);
+    Put(entry, "time", e.time);
+    Put(entry, "component", e.component);
+    Put(entry, "stream", e.stream);
+    Put(entry, "level", e.level);
+    Put(entry, "context", e.context);
+    Put(entry, "text", e.text);
+    return entry;
+  });
+  PutU64(o, "lastSequence", logs.last_sequence);
+  Put(o, "more", logs.more);
+  Put(o, "ended", logs.ended);
+  Put(o, "error", logs.error);
+  return o;
+}
+
 Result<HostHeartbeat> DecodeHeartbeat(const Json& json) {
   return DecodeTop<HostHeartbeat>(json, [](const Reader& r, HostHeartbeat& h) -> Status {
     WCLOUD_TRY_STATUS(r.Check());
@@ -511,6 +543,41 @@ Result<WorkloadList> DecodeWorkloadList(const Json& json) {
   return DecodeTop<WorkloadList>(json, [](const Reader& r, WorkloadList& l) -> Status {
     WCLOUD_TRY_STATUS(r.Check());
     return r.Strings("workloadIds", l.workload_ids);
+  });
+}
+
+Result<WorkloadLogsRequest> DecodeLogsRequest(const Json& json) {
+  return DecodeTop<WorkloadLogsRequest>(
+      json, [](const Reader& r, WorkloadLogsRequest& q) -> Status {
+        WCLOUD_TRY_STATUS(r.Check());
+        WCLOUD_TRY_STATUS(r.Str("workloadId", q.workload_id));
+        WCLOUD_TRY_STATUS(r.Str("component", q.component));
+        WCLOUD_TRY_STATUS(r.Str("sinceTime", q.since_time));
+        WCLOUD_TRY_STATUS(r.Integer("tailLines", q.tail_lines));
+        WCLOUD_TRY_STATUS(r.Integer("afterSequence", q.after_sequence));
+        return r.Integer("waitMillis", q.wait_millis);
+      });
+}
+
+Result<WorkloadLogs> DecodeWorkloadLogs(const Json& json) {
+  return DecodeTop<WorkloadLogs>(json, [](const Reader& r, WorkloadLogs& l) -> Status {
+    WCLOUD_TRY_STATUS(r.Check());
+    WCLOUD_TRY_STATUS(r.Bool("found", l.found));
+    WCLOUD_TRY_STATUS(
+        r.List("entries", l.entries, [](const Reader& e, WorkloadLogEntry& out) -> Status {
+          WCLOUD_TRY_STATUS(e.Check());
+          WCLOUD_TRY_STATUS(e.Integer("sequence", out.sequence));
+          WCLOUD_TRY_STATUS(e.Str("time", out.time));
+          WCLOUD_TRY_STATUS(e.Str("component", out.component));
+          WCLOUD_TRY_STATUS(e.Str("stream", out.stream));
+          WCLOUD_TRY_STATUS(e.Str("level", out.level));
+          WCLOUD_TRY_STATUS(e.Str("context", out.context));
+          return e.Str("text", out.text);
+        }));
+    WCLOUD_TRY_STATUS(r.Integer("lastSequence", l.last_sequence));
+    WCLOUD_TRY_STATUS(r.Bool("more", l.more));
+    WCLOUD_TRY_STATUS(r.Bool("ended", l.ended));
+    return r.Str("error", l.error);
   });
 }
 

@@ -17,12 +17,16 @@ Json Encode(const WorkloadIdRequest& request);
 // A response: {"workloadStatus": {...}}.
 Json Encode(const WorkloadStatus& status);
 Json Encode(const WorkloadList& list);
+Json Encode(const WorkloadLogsRequest& request);
+Json Encode(const WorkloadLogs& logs);
 
 Result<HostHeartbeat> DecodeHeartbeat(const Json& json);
 Result<WorkloadStartRequest> DecodeStartRequest(const Json& json);
 Result<WorkloadIdRequest> DecodeIdRequest(const Json& json);
 Result<WorkloadStatus> DecodeStatusResponse(const Json& json);
 Result<WorkloadList> DecodeWorkloadList(const Json& json);
+Result<WorkloadLogsRequest> DecodeLogsRequest(const Json& json);
+Result<WorkloadLogs> DecodeWorkloadLogs(const Json& json);
 
 std::string_view WorkloadStateName(WorkloadState state);  // "WORKLOAD_STATE_RUNNING"
 

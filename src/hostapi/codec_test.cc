@@ -152,5 +152,41 @@ TEST(HostApiCodecTest, ServiceStatusIsAnOptionalExtension) {
   EXPECT_FALSE(DecodeStatusResponse(json));
 }
 
+TEST(HostApiCodecTest, LogsRequestsAndRepliesRoundTrip) {
+  WorkloadLogsRequest request{.workload_id = "default/web-7f9c",
+                              .component = "http",
+                              .since_time = "2026-12-07T10:00:00Z",
+                              .tail_lines = 20,
+                              .after_sequence = 41,
+                              .wait_millis = 2000};
+  Json wire = Encode(request);
+  EXPECT_EQ(wire["afterSequence"], "41");  // 64-bit integers are strings
+  auto decoded = DecodeLogsRequest(wire);
+  ASSERT_TRUE(decoded) << decoded.error().message();
+  EXPECT_EQ(*decoded, request);
+
+  WorkloadLogs logs{.found = true,
+                    .entries = {{.sequence = 42,
+                                 .time = "2026-12-07T10:00:01.000001Z",
+                                 .component = "http",
+                                 .stream = "log",
+                                 .level = "warn",
+                                 .context = "db",
+                                 .text = "slow \"query\""},
+                                {.sequence = 43, .component = "http", .text = "next"}},
+                    .last_sequence = 43,
+                    .more = true,
+                    .ended = true,
+                    .error = ""};
+  auto back = DecodeWorkloadLogs(Json::parse(Encode(logs).dump()));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, logs);
+
+  auto bad = DecodeWorkloadLogs(Json{{"entries", {{{"sequence", "x"}}}}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("entries[0].sequence"), std::string::npos)
+      << bad.error().message();
+}
+
 }  // namespace
 }  // namespace wcloud::hostapi

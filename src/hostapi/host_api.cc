@@ -57,6 +57,13 @@ Result<WorkloadList> LocalHosts::List(const std::string& host_id) {
   return Unreachable(host_id);
 }
 
+Result<WorkloadLogs> LocalHosts::Logs(const std::string& host_id,
+                                      const WorkloadLogsRequest& request) {
+  if (HostHandler* host = Find(host_id)) return host->Logs(request);
+  if (remote_) return remote_->Logs(host_id, request);
+  return Unreachable(host_id);
+}
+
 std::string ErrorMessage(std::string_view reason, std::string_view message) {
   return std::string(reason) + ": " + std::string(message);
 }

@@ -29,6 +29,13 @@ class HostHandler {
   virtual HostHeartbeat Heartbeat() = 0;
   // wcloud's extension (messages.h WorkloadList): the IDs live here.
   virtual WorkloadList List() = 0;
+  // wcloud's extension (messages.h WorkloadLogs): a workload's lines. May wait up to the
+  // request's waitMillis (bounded by the host) for new ones. A host that keeps no logs answers
+  // not found.
+  virtual WorkloadLogs Logs(const WorkloadLogsRequest& request) {
+    (void)request;
+    return {};
+  }
 };
 
 // The operator's side: a host by its ID. An Error means the command did not reach the host or
@@ -44,6 +51,13 @@ class HostClient {
                                         const std::string& workload_id) = 0;
   virtual Result<HostHeartbeat> Heartbeat(const std::string& host_id) = 0;
   virtual Result<WorkloadList> List(const std::string& host_id) = 0;
+  // kUnimplemented from a client that cannot reach hosts' logs.
+  virtual Result<WorkloadLogs> Logs(const std::string& host_id,
+                                    const WorkloadLogsRequest& request) {
+    (void)request;
+    return Error("host " + host_id + ": workload logs: not supported by this client",
+                 ErrorCode::kUnimplemented);
+  }
 };
 
 // A host shutting down says so in its heartbeats' labels (an extension wasmCloud's operator
@@ -69,6 +83,8 @@ class LocalHosts final : public HostClient {
                                 const std::string& workload_id) override;
   Result<HostHeartbeat> Heartbeat(const std::string& host_id) override;
   Result<WorkloadList> List(const std::string& host_id) override;
+  Result<WorkloadLogs> Logs(const std::string& host_id,
+                            const WorkloadLogsRequest& request) override;
 
  private:
   HostHandler* Find(const std::string& host_id);

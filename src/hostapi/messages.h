@@ -168,4 +168,39 @@ struct WorkloadList {
   bool operator==(const WorkloadList&) const = default;
 };
 
+// wcloud's extension (runtime.host.<hostId>.workload.logs): the lines a workload's components
+// wrote (stdout, stderr, wasi:logging), from the ring its host keeps (host/log_ring.h).
+// Following is repeated requests, each after the last sequence seen, which the host holds
+// for up to `waitMillis` (capped by the host) until a line comes.
+struct WorkloadLogsRequest {
+  std::string workload_id = {};
+  std::string component = {};   // empty: every component
+  std::string since_time = {};  // RFC 3339; empty: from the oldest line kept
+  uint64_t tail_lines = 0;      // the last N lines; 0: all
+  uint64_t after_sequence = 0;  // lines after this one
+  uint32_t wait_millis = 0;     // when none is there yet, wait this long for one
+  bool operator==(const WorkloadLogsRequest&) const = default;
+};
+
+struct WorkloadLogEntry {
+  uint64_t sequence = 0;
+  std::string time = {};  // RFC 3339 with microseconds
+  std::string component = {};
+  std::string stream = {};   // "stdout", "stderr", "log" (wasi:logging)
+  std::string level = {};    // wasi:logging's ("info")
+  std::string context = {};  // wasi:logging's
+  std::string text = {};
+  bool operator==(const WorkloadLogEntry&) const = default;
+};
+
+struct WorkloadLogs {
+  bool found = false;  // the host runs the workload
+  std::vector<WorkloadLogEntry> entries;
+  uint64_t last_sequence = 0;  // ask after this one next
+  bool more = false;           // cut to fit one message: ask again at once
+  bool ended = false;          // the workload stopped: no more lines will come
+  std::string error;           // the request could not be served (a bad sinceTime, say)
+  bool operator==(const WorkloadLogs&) const = default;
+};
+
 }  // namespace wcloud::hostapi

@@ -26,7 +26,8 @@ constexpr std::string_view kStart = "workload.start";
 constexpr std::string_view kStop = "workload.stop";
 constexpr std::string_view kStatus = "workload.status";
 constexpr std::string_view kHeartbeat = "heartbeat";
-constexpr std::string_view kList = "workload.list";  // wcloud's extension
+constexpr std::string_view kList = "workload.list";  // wcloud's extensions
+constexpr std::string_view kLogs = "workload.logs";
 
 // The protocol's messages nest about eight deep; anything far deeper is not one of them, and
 // is refused before the recursive parser sees it.
@@ -137,6 +138,20 @@ Result<WorkloadList> NatsHostClient::List(const std::string& host_id) {
   return list;
 }
 
+Result<WorkloadLogs> NatsHostClient::Logs(const std::string& host_id,
+                                          const WorkloadLogsRequest& request) {
+  WCLOUD_TRY_STATUS(ValidateHostId(host_id));
+  const std::string subject = HostSubject(host_id, kLogs);
+  WCLOUD_ASSIGN_OR_RETURN(std::string reply,
+                          connection_.Request(subject, Dump(Encode(request)),
+                                              options_.command_timeout +
+                                                  std::chrono::milliseconds(request.wait_millis)));
+  Result<Json> json = ParseMessage(reply);
+  Result<WorkloadLogs> logs = json ? DecodeWorkloadLogs(*json) : Result<WorkloadLogs>(json.error());
+  if (!logs) return Error(subject + ": reply: " + logs.error().message(), ErrorCode::kUnavailable);
+  return logs;
+}
+
 // ---- host side ----
 
 // Threads that run queued requests, at most `max_queued` waiting.
@@ -207,7 +222,9 @@ NatsHostServer::NatsHostServer(nats::Connection& connection, std::string host_id
       start_pool_(
           std::make_unique<WorkerPool>("nats-start", options.start_workers, options.max_queued)),
       command_pool_(std::make_unique<WorkerPool>("nats-command", options.command_workers,
-                                                 options.max_queued)) {}
+                                                 options.max_queued)),
+      log_pool_(
+          std::make_unique<WorkerPool>("nats-logs", options.log_workers, options.max_queued)) {}
 
 Result<std::unique_ptr<NatsHostServer>> NatsHostServer::Create(nats::Connection& connection,
                                                                std::string host_id,
@@ -244,6 +261,7 @@ NatsHostServer::~NatsHostServer() {
   subscription_.reset();  // no more requests come in
   start_pool_.reset();
   command_pool_.reset();
+  log_pool_.reset();
 }
 
 void NatsHostServer::OnRequest(const std::string& subject, std::string_view data,
@@ -254,7 +272,7 @@ void NatsHostServer::OnRequest(const std::string& subject, std::string_view data
   std::string command = subject.substr(prefix_.size());
   const bool start = command == kStart;
   if (!start && command != kStop && command != kStatus && command != kHeartbeat &&
-      command != kList) {
+      command != kList && command != kLogs) {
     spdlog::warn("host {}: {}: unknown command \"{}\"; not answered", host_id_, subject, command);
     return;
   }
@@ -262,7 +280,7 @@ void NatsHostServer::OnRequest(const std::string& subject, std::string_view data
     spdlog::warn("host {}: {}: published without a reply subject; not run", host_id_, subject);
     return;
   }
-  WorkerPool& pool = start ? *start_pool_ : *command_pool_;
+  WorkerPool& pool = start ? *start_pool_ : command == kLogs ? *log_pool_ : *command_pool_;
   const bool queued =
       pool.Post([this, command = std::move(command), subject, data = std::string(data), reply] {
         try {
@@ -286,6 +304,18 @@ void NatsHostServer::Serve(const std::string& command, const std::string& subjec
     answer = Dump(Encode(handler_.Heartbeat()));  // the request's body means nothing
   } else if (command == kList) {
     answer = Dump(Encode(handler_.List()));
+  } else if (command == kLogs) {
+    Result<Json> json = ParseMessage(data);
+    Result<WorkloadLogsRequest> request =
+        json ? DecodeLogsRequest(*json) : Result<WorkloadLogsRequest>(json.error());
+    WorkloadLogs logs;
+    if (request) {
+      logs = handler_.Logs(*request);
+    } else {
+      spdlog::warn("host {}: {}: bad request: {}", host_id_, subject, request.error().message());
+      logs.error = "InvalidRequest: " + request.error().message();
+    }
+    answer = Dump(Encode(logs));
   } else {
     Result<Json> json = ParseMessage(data);
     WorkloadStatus status;

@@ -52,6 +52,9 @@ class NatsHostClient final : public HostClient {
   // Also refuses a heartbeat whose `id` is not `host_id`.
   Result<HostHeartbeat> Heartbeat(const std::string& host_id) override;
   Result<WorkloadList> List(const std::string& host_id) override;
+  // Waits for the reply up to the request's waitMillis more than the command timeout.
+  Result<WorkloadLogs> Logs(const std::string& host_id,
+                            const WorkloadLogsRequest& request) override;
 
  private:
   Result<WorkloadStatus> Command(const std::string& host_id, std::string_view command,
@@ -67,7 +70,8 @@ class NatsHostClient final : public HostClient {
 // Threading: libnats delivers the subscription's messages on one thread, so the handler does not
 // run there: each request goes to one of two small worker pools — starts (which may pull images
 // for a minute) on `start_workers` threads, stop/status/heartbeat on `command_workers` others —
-// so a slow start never holds up a heartbeat or a stop. Each pool queues at most `max_queued`
+// so a slow start never holds up a heartbeat or a stop; workload.logs requests, which may wait
+// for new lines, on `log_workers` more. Each pool queues at most `max_queued`
 // requests; past that a request is dropped with a warning and its sender times out (as it would
 // with a host too busy to answer).
 //
@@ -84,6 +88,7 @@ class NatsHostServer {
   struct Options {
     size_t start_workers = 4;
     size_t command_workers = 2;
+    size_t log_workers = 4;
     size_t max_queued = 256;  // per pool
   };
 
@@ -122,6 +127,7 @@ class NatsHostServer {
   // Declared before the subscription so that they outlive it: it feeds them.
   std::unique_ptr<WorkerPool> start_pool_;
   std::unique_ptr<WorkerPool> command_pool_;
+  std::unique_ptr<WorkerPool> log_pool_;
   std::unique_ptr<nats::Connection::Subscription> subscription_;
 };
 

@@ -202,4 +202,48 @@ Status RestClient::Watch(const std::string& path, const std::function<bool(const
   return Ok();
 }
 
+Status RestClient::GetText(const std::string& path,
+                           const std::function<bool(std::string_view)>& on_data) {
+  Handle handle = Acquire();
+  CURL* curl = handle.get();
+  if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
+  WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers("application/json"));
+  curl_slist* list = nullptr;
+  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
+  std::string url = config_.server + path;
+  Configure(curl, url);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+
+  struct Stream {
+    const std::function<bool(std::string_view)>* on_data;
+    std::string error_body;
+    bool stopped = false;
+    long status = 0;
+    CURL* curl;
+  } stream{&on_data, "", false, 0, curl};
+  auto write = +[](char* ptr, size_t size, size_t count, void* user) -> size_t {
+    auto* s = static_cast<Stream*>(user);
+    size_t n = size * count;
+    if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->status != 200) {
+      if (s->error_body.size() < 65536) s->error_body.append(ptr, n);
+      return n;
+    }
+    if (!(*s->on_data)(std::string_view(ptr, n))) {
+      s->stopped = true;
+      return 0;
+    }
+    return n;
+  };
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream);
+  CURLcode rc = curl_easy_perform(curl);
+  if (stream.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &stream.status);
+  if (stream.stopped) return Ok();
+  if (rc != CURLE_OK) return Error("GET " + url + ": " + curl_easy_strerror(rc));
+  if (stream.status != 200) return ApiError(stream.status, "GET", path, stream.error_body);
+  return Ok();
+}
+
 }  // namespace wcloud::kube

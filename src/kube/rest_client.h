@@ -31,6 +31,9 @@ class RestClient : public Client {
   using Client::Get;
   Status Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
                const std::atomic<bool>* stop = nullptr) override;
+  // GETs a text body (a workload's log), handing each piece to `on_data` as it arrives, until
+  // the server ends it or `on_data` returns false (Ok); a non-200 answer is an ApiError.
+  Status GetText(const std::string& path, const std::function<bool(std::string_view)>& on_data);
 
  private:
   using Handle = curl::Easy;

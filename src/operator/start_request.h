@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/placement.h"
 #include "api/types.h"
 #include "hostapi/messages.h"
 #include "kube/client.h"
@@ -16,7 +17,7 @@
 namespace wcloud::operator_ {
 
 // Annotations the operator keeps for itself: never sent to hosts, never part of the revision.
-inline constexpr char kWorkloadIdAnnotation[] = "runtime.wasmcloud.dev/workload-id";
+using api::kWorkloadIdAnnotation;  // api/placement.h: read by `wcloud logs` too
 
 struct StartPlan {
   // Plaintext, without a workload ID.

@@ -25,6 +25,24 @@ spdlog::level::level_enum SpdlogLevel(GuestLevel level) {
 
 }  // namespace
 
+std::string_view GuestLevelName(GuestLevel level) {
+  switch (level) {
+    case GuestLevel::kTrace:
+      return "trace";
+    case GuestLevel::kDebug:
+      return "debug";
+    case GuestLevel::kInfo:
+      return "info";
+    case GuestLevel::kWarn:
+      return "warn";
+    case GuestLevel::kError:
+      return "error";
+    case GuestLevel::kCritical:
+      return "critical";
+  }
+  return "info";
+}
+
 std::string EscapeLogText(std::string_view text, size_t max_bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -61,15 +79,20 @@ GuestLog::GuestLog(std::shared_ptr<spdlog::logger> logger, std::string workload,
 
 void GuestLog::Write(GuestLevel level, std::string_view context, std::string_view message,
                      uint64_t dropped_before) {
-  if (!logger_) return;
+  if (!logger_ && !options_.copy_to) return;
   auto clean = [&](std::string_view s) {
     std::string escaped = EscapeLogText(s, options_.max_line_bytes);
     return config_ ? config_->Redact(escaped) : escaped;
   };
   std::string suffix =
       dropped_before ? " (" + std::to_string(dropped_before) + " lines dropped before)" : "";
-  logger_->log(SpdlogLevel(level), "guest workload={} component={} context={}: {}{}", workload_,
-               component_, clean(context), clean(message), suffix);
+  const std::string text = clean(message) + suffix;
+  const std::string where = clean(context);
+  if (logger_) {
+    logger_->log(SpdlogLevel(level), "guest workload={} component={} context={}: {}", workload_,
+                 component_, where, text);
+  }
+  if (options_.copy_to) options_.copy_to(level, where, text);
 }
 
 GuestLog::Instance::Instance(std::shared_ptr<GuestLog> log)

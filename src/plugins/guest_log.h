@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,14 +21,21 @@ class logger;
 
 namespace wcloud::plugins {
 
+// wasi:logging's level enum, in case order.
+enum class GuestLevel : uint32_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical };
+std::string_view GuestLevelName(GuestLevel level);  // "info"
+
+// Where else a line that got through the rate limit goes (the workload's log ring), with its
+// context and message escaped and redacted as the host's log has them.
+using GuestLogCopy =
+    std::function<void(GuestLevel level, std::string_view context, std::string_view message)>;
+
 struct GuestLogOptions {
   double lines_per_second = 100;
   double burst = 200;
   size_t max_line_bytes = 8192;  // longer messages are cut
+  GuestLogCopy copy_to = nullptr;
 };
-
-// wasi:logging's level enum, in case order.
-enum class GuestLevel : uint32_t { kTrace, kDebug, kInfo, kWarn, kError, kCritical };
 
 class GuestLog {
  public:

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace wcloud::plugins {
 namespace {
@@ -51,6 +53,24 @@ TEST_F(GuestLogTest, LinesCarryWorkloadComponentLevelAndAreEscapedAndRedacted) {
       out_.str(),
       "warning|guest workload=ns/app component=api context=db: token is [redacted]\\nFAKE|line\n"
       "critical|guest workload=ns/app component=api context=: down\n");
+}
+
+TEST_F(GuestLogTest, LinesThatGetThroughAreCopiedEscapedAndRedacted) {
+  EnvironmentInputs env;
+  env.secrets = {{{"token", "t0ps3cret"}}};
+  auto config = std::make_shared<const RuntimeConfig>(api::StringMap{}, api::StringMap{}, env);
+  std::vector<std::string> copied;
+  GuestLogOptions options{.lines_per_second = 1, .burst = 1};
+  options.copy_to = [&](GuestLevel level, std::string_view context, std::string_view text) {
+    copied.push_back(std::string(GuestLevelName(level)) + "|" + std::string(context) + "|" +
+                     std::string(text));
+  };
+  auto log = std::make_shared<GuestLog>(logger_, "ns/app", "api", config, options);
+  GuestLog::Instance instance(log);
+  const auto t0 = Clock::now();
+  EXPECT_TRUE(instance.Log(GuestLevel::kInfo, "db", "token t0ps3cret\n", t0));
+  EXPECT_FALSE(instance.Log(GuestLevel::kInfo, "db", "dropped", t0));
+  EXPECT_EQ(copied, (std::vector<std::string>{"info|db|token [redacted]\\n"}));
 }
 
 TEST_F(GuestLogTest, RateLimitDropsAndCountsAndReportsDrops) {

@@ -115,6 +115,39 @@ class FakeHost final : public HostHandler {
     MutexLock lock(mu_);
     return {{running_.begin(), running_.end()}};
   }
+  // One line naming the request; a follower's request (waitMillis) waits until released.
+  WorkloadLogs Logs(const WorkloadLogsRequest& request) override {
+    MutexLock lock(mu_);
+    ++log_calls_;
+    logs_requests_.push_back(request);
+    while (request.wait_millis > 0 && hold_logs_) cv_.Wait(lock);
+    if (!running_.count(request.workload_id)) return {};
+    return {.found = true,
+            .entries = {{.sequence = request.after_sequence + 1,
+                         .time = "2026-12-07T10:00:00.000001Z",
+                         .component = "http",
+                         .stream = "stdout",
+                         .text = "after " + std::to_string(request.after_sequence)}},
+            .last_sequence = request.after_sequence + 1,
+            .more = false,
+            .ended = false,
+            .error = ""};
+  }
+  void HoldLogs(bool hold) {
+    {
+      MutexLock lock(mu_);
+      hold_logs_ = hold;
+    }
+    cv_.notify_all();
+  }
+  int log_calls() {
+    MutexLock lock(mu_);
+    return log_calls_;
+  }
+  std::vector<WorkloadLogsRequest> logs_requests() {
+    MutexLock lock(mu_);
+    return logs_requests_;
+  }
 
   static HostHeartbeat HeartbeatOf(const std::string& id) {
     HostHeartbeat h;
@@ -157,6 +190,9 @@ class FakeHost final : public HostHandler {
   Mutex mu_;
   CondVar cv_;
   bool hold_starts_ GUARDED_BY(mu_) = false;
+  bool hold_logs_ GUARDED_BY(mu_) = false;
+  int log_calls_ GUARDED_BY(mu_) = 0;
+  std::vector<WorkloadLogsRequest> logs_requests_ GUARDED_BY(mu_);
   std::vector<WorkloadStartRequest> starts_ GUARDED_BY(mu_);
   std::set<std::string> running_ GUARDED_BY(mu_);
 };
@@ -446,6 +482,45 @@ TEST_F(HostTransportTest, SlowStartDoesNotHoldUpOtherCommands) {
   starter.join();
   ASSERT_TRUE(started) << started.error().message();
   EXPECT_EQ(started->state, WorkloadState::kRunning);
+}
+
+TEST_F(HostTransportTest, WorkloadLogsRoundTripAndAWaitingFollowerHoldsUpNothing) {
+  WorkloadStartRequest start;
+  start.workload_id = "w-logs";
+  ASSERT_TRUE(client_->Start(host_id_, start));
+
+  const WorkloadLogsRequest request{.workload_id = "w-logs",
+                                    .component = "http",
+                                    .since_time = "2026-12-07T09:00:00Z",
+                                    .tail_lines = 5,
+                                    .after_sequence = 7,
+                                    .wait_millis = 0};
+  auto logs = client_->Logs(host_id_, request);
+  ASSERT_TRUE(logs) << logs.error().message();
+  EXPECT_TRUE(logs->found);
+  ASSERT_EQ(logs->entries.size(), 1u);
+  EXPECT_EQ(logs->entries[0].text, "after 7");
+  EXPECT_EQ(logs->last_sequence, 8u);
+  ASSERT_EQ(host_.logs_requests().size(), 1u);
+  EXPECT_EQ(host_.logs_requests()[0], request);
+
+  auto unknown = client_->Logs(host_id_, {.workload_id = "w-none"});
+  ASSERT_TRUE(unknown) << unknown.error().message();
+  EXPECT_FALSE(unknown->found);
+
+  // A follower waits on the host; stop and status are answered meanwhile.
+  host_.HoldLogs(true);
+  Result<WorkloadLogs> followed = Error("not run");
+  std::thread follower(
+      [&] { followed = client_->Logs(host_id_, {.workload_id = "w-logs", .wait_millis = 2000}); });
+  ASSERT_TRUE(WaitFor([&] { return host_.log_calls() == 3; }));
+  auto status = client_->Status(host_id_, "w-logs");
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_EQ(status->state, WorkloadState::kRunning);
+  host_.HoldLogs(false);
+  follower.join();
+  ASSERT_TRUE(followed) << followed.error().message();
+  EXPECT_TRUE(followed->found);
 }
 
 // wasmCloud's host, written from the spec alone, answering our client.
