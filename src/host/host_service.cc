@@ -217,6 +217,10 @@ Result<HostService::PreparedComponent> HostService::PrepareComponent(
 hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& request) {
   const std::string& id = request.workload_id;
   if (id.empty()) return Failed(id, "InvalidRequest", "workloadId is empty");
+  const auto& annotations = request.workload.annotations;
+  auto asked = annotations.find(hostapi::kExtensionsAnnotation);
+  const bool extensions =
+      asked != annotations.end() && asked->second == hostapi::kExtensionsVersion;
   {
     MutexLock lock(mu_);
     if (live_.count(id) || starting_.count(id)) {
@@ -253,7 +257,7 @@ hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& 
     MutexLock lock(mu_);
     starting_.erase(id);
     cancelled = cancelled_.erase(id) > 0;
-    if (!cancelled) live_[id] = {std::move(digests), message};
+    if (!cancelled) live_[id] = {std::move(digests), message, extensions};
   }
   if (cancelled) {
     workloads_.Remove(id);
@@ -261,7 +265,7 @@ hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& 
     return Answer(id, Wire::kCompleted, "stopped while it was starting");
   }
   hostapi::WorkloadStatus status = Answer(id, Wire::kRunning, message);
-  status.service = ServiceOf(id);
+  if (extensions) status.service = ServiceOf(id);
   return status;
 }
 
@@ -293,7 +297,7 @@ hostapi::WorkloadStatus HostService::Status(const std::string& workload_id) {
   auto it = live_.find(workload_id);
   if (it == live_.end()) return Answer(workload_id, Wire::kNotFound);
   hostapi::WorkloadStatus status = Answer(workload_id, Wire::kRunning, it->second.message);
-  status.service = ServiceOf(workload_id);
+  if (it->second.extensions) status.service = ServiceOf(workload_id);
   return status;
 }
 

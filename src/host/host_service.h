@@ -76,6 +76,7 @@ class HostService final : public hostapi::HostHandler {
   struct Live {
     std::set<std::string> digests;
     std::string message;
+    bool extensions = false;  // its operator reads wcloud's extensions (kExtensionsAnnotation)
   };
   std::map<std::string, Live> live_ GUARDED_BY(mu_);
   std::set<std::string> starting_ GUARDED_BY(mu_);

@@ -140,8 +140,16 @@ enum class WorkloadState {
   kNotFound,
 };
 
+// The Workload annotation by which our operator says, in each start request, that it reads
+// wcloud's extensions of the answers (such as "serviceStatus"). wasmCloud's operator decodes
+// answers with protojson's defaults, which refuse unknown fields, so a host adds them only for
+// workloads started with this annotation; wasmCloud's hosts keep annotations as they are.
+inline constexpr char kExtensionsAnnotation[] = "wcloud.dev/protocol-extensions";
+inline constexpr char kExtensionsVersion[] = "1";
+
 // wcloud's extension of WorkloadStatus ("serviceStatus", sent only for a workload with a
-// service, so wasmCloud's peers see their messages unchanged otherwise): where the service is —
+// service started by an operator that asked for extensions, kExtensionsAnnotation, so wasmCloud's
+// peers see their messages unchanged): where the service is —
 // phase "Running", "BackOff" (waiting to restart), "Completed" or "Failed" — and how often it
 // was restarted.
 struct ServiceStatus {

@@ -81,6 +81,7 @@ Result<StartPlan> PlanStart(kube::Client& client, const api::Workload& workload)
   out.name = workload.metadata.name;
   out.annotations = workload.metadata.annotations;
   out.annotations.erase(kWorkloadIdAnnotation);
+  out.annotations[hostapi::kExtensionsAnnotation] = hostapi::kExtensionsVersion;
 
   for (const api::HostInterface& hi : workload.spec.host_interfaces) {
     out.wit_world.host_interfaces.push_back(

@@ -248,6 +248,10 @@ TEST_F(WorkloadDispatcherTest, SecretValuesTravelSealedForTheHostAndNothingElseD
   ASSERT_TRUE(component.image_pull_secret);
   EXPECT_EQ(component.image_pull_secret->username, "puller");
   EXPECT_EQ(*key_.Open(component.image_pull_secret->password, request.workload_id), "pull-s3cret");
+  // Our hosts add wcloud's extensions to their answers only when asked (wasmCloud's operator
+  // refuses unknown fields), and not into the Workload itself.
+  EXPECT_EQ(request.workload.annotations.at(hostapi::kExtensionsAnnotation),
+            hostapi::kExtensionsVersion);
 
   // The placement is recorded, the status says it serves, and nothing secret shows anywhere.
   Json w = Fetch("web");

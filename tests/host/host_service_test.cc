@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "hostapi/codec.h"
 #include "hostapi/sealing.h"
 #include "support/subprocess.h"
 #include "support/wait_for.h"
@@ -185,7 +186,19 @@ TEST_F(HostServiceTest, TheServiceRunsWithTheWorkloadAndItsStatusTravelsInStatus
   svc.max_restarts = 1;
   svc.local_resources.config = {{"exit", "err"}};
   request.workload.service = svc;
+  // Started by an operator that does not ask for extensions (wasmCloud's, whose protojson
+  // decoding refuses unknown fields): the answers stay wasmCloud's, field for field.
   auto started = service_.Start(request);
+  ASSERT_EQ(started.state, WorkloadState::kRunning) << started.message;
+  EXPECT_FALSE(started.service);
+  EXPECT_FALSE(service_.Status("w-svc").service);
+  EXPECT_FALSE(
+      hostapi::Encode(service_.Status("w-svc"))["workloadStatus"].contains("serviceStatus"));
+  ASSERT_EQ(service_.Stop("w-svc").state, WorkloadState::kCompleted);
+
+  // Our operator asks for them.
+  request.workload.annotations[hostapi::kExtensionsAnnotation] = hostapi::kExtensionsVersion;
+  started = service_.Start(request);
   ASSERT_EQ(started.state, WorkloadState::kRunning) << started.message;
   ASSERT_TRUE(started.service);
   // One restart after the default backoff of a second, then Failed.
