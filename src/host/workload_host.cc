@@ -227,7 +227,7 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     std::string reason;
     std::optional<uint16_t> port;
     if (!running->http.empty()) port = router_.PortOf(address);
-    auto service = StartService(run, *bindings, *running->volumes, port, reason);
+    auto service = StartService(run, *bindings, *running->volumes, port, ring, reason);
     if (!service) return fail(reason, service.error());
     running->service = std::move(*service);
     state.service = running->service->status();

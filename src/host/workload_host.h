@@ -20,13 +20,13 @@
 #include "host/host_metrics.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
+#include "host/log_ring.h"
 #include "host/restart_policy.h"
 #include "host/service_runner.h"
-#include "host/log_ring.h"
 #include "plugins/keyvalue_connections.h"
 #include "plugins/plugins.h"
-#include "plugins/volumes.h"
 #include "plugins/store_metrics.h"
+#include "plugins/volumes.h"
 #include "util/mutex.h"
 #include "util/result.h"
 #include "wasi/http/wasi_http.h"
@@ -124,7 +124,8 @@ class WorkloadHost {
   // workload_service.cc: links and starts spec.service; on failure `reason` says why.
   Result<std::unique_ptr<ServiceRunner>> StartService(
       const WorkloadRun& run, const std::shared_ptr<const plugins::WorkloadBindings>& bindings,
-      plugins::WorkloadVolumes& volumes, std::optional<uint16_t> http_port, std::string& reason);
+      plugins::WorkloadVolumes& volumes, std::optional<uint16_t> http_port,
+      std::shared_ptr<LogRing> ring, std::string& reason);
 
   wasm::Engine& engine_;
   HttpService& service_;

@@ -2,9 +2,11 @@
 // the workload's host interfaces, volumes and config — and run by a ServiceRunner.
 #include <algorithm>
 
+#include "host/log_output_stream.h"
 #include "host/workload_host.h"
 #include "plugins/bindings.h"
 #include "plugins/volumes.h"
+#include "wasi/fd_streams.h"
 #include "wasi/wasi.h"
 
 namespace wcloud::host {
@@ -23,7 +25,8 @@ bool ExportsCliRun(const component::Component& c) {
 
 Result<std::unique_ptr<ServiceRunner>> WorkloadHost::StartService(
     const WorkloadRun& run, const std::shared_ptr<const plugins::WorkloadBindings>& bindings,
-    plugins::WorkloadVolumes& volumes, std::optional<uint16_t> http_port, std::string& reason) {
+    plugins::WorkloadVolumes& volumes, std::optional<uint16_t> http_port,
+    std::shared_ptr<LogRing> ring, std::string& reason) {
   const api::Service& service = *run.spec.service;
   if (!run.service_image || !run.service_image->bytes) {
     reason = "ImageUnavailable";
@@ -43,8 +46,15 @@ Result<std::unique_ptr<ServiceRunner>> WorkloadHost::StartService(
     return allowed.error().Wrap("service");
   }
 
-  plugins::ComponentPlugins service_plugins = plugins::ForComponent(
-      bindings, kServiceName, service.local_resources, run.service_references, guest_logger_);
+  // Its output goes to the workload's log ring as a component's does, labelled "service".
+  plugins::GuestLogOptions log_options;
+  log_options.copy_to = [ring](plugins::GuestLevel level, std::string_view context,
+                               std::string_view text) {
+    ring->Append(kServiceName, LogStream::kLog, text, plugins::GuestLevelName(level), context);
+  };
+  plugins::ComponentPlugins service_plugins =
+      plugins::ForComponent(bindings, kServiceName, service.local_resources, run.service_references,
+                            guest_logger_, std::move(log_options));
   wasi::WasiConfig config;
   config.args.push_back(kServiceName);
   config.env = service_plugins.config->Environment();
@@ -68,11 +78,17 @@ Result<std::unique_ptr<ServiceRunner>> WorkloadHost::StartService(
       allowed.push_back(std::string(loopback) + ":" + std::to_string(*http_port));
     }
   }
-  ServiceRunner::MakeData make_data =
-      [config, http = http_, allowed, client = client_,
-       service_plugins]() -> Result<std::unique_ptr<component::InstanceData>> {
+  ServiceRunner::MakeData make_data = [config, http = http_, allowed, client = client_,
+                                       service_plugins,
+                                       ring]() -> Result<std::unique_ptr<component::InstanceData>> {
     auto data = std::make_unique<component::InstanceData>();
-    WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, config));
+    // Streams of each run's own, so that its partial lines join up.
+    wasi::WasiConfig run_config = config;
+    run_config.stdout_stream = std::make_shared<LogOutputStream>(
+        ring, kServiceName, LogStream::kStdout, std::make_shared<wasi::FdOutputStream>(1));
+    run_config.stderr_stream = std::make_shared<LogOutputStream>(
+        ring, kServiceName, LogStream::kStderr, std::make_shared<wasi::FdOutputStream>(2));
+    WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, run_config));
     WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
     plugins::AttachPlugins(*data, service_plugins);
     return data;

@@ -128,6 +128,15 @@ TEST_F(WorkloadServiceTest, AFailingServiceRunsOnePlusMaxRestartsTimesThenFails)
   EXPECT_EQ(Get("starts"), "4");
   // The components keep serving beside a failed service.
   EXPECT_TRUE(host_->State("default/fails")->ready);
+  // Each run's stdout is in the workload's log ring, labelled as the service's.
+  auto ring = host_->Logs("default/fails");
+  ASSERT_TRUE(ring);
+  LogQuery query;
+  query.component = "service";
+  LogPage page = ring->Read(query);
+  ASSERT_EQ(page.entries.size(), 4u);
+  EXPECT_EQ(page.entries[0].text, "service start");
+  EXPECT_EQ(page.entries[0].stream, LogStream::kStdout);
 }
 
 TEST_F(WorkloadServiceTest, ATrapCountsAsAFailure) {

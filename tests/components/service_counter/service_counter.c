@@ -10,6 +10,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 #define IO_POLL(name) IMPORT("wasi:io/poll@0.2.12", name)
+IMPORT("wasi:cli/stdout@0.2.12", "get-stdout") uint32_t GetStdout(void);
 #define MONOTONIC(name) IMPORT("wasi:clocks/monotonic-clock@0.2.12", name)
 #define OUTGOING_HANDLER(name) IMPORT("wasi:http/outgoing-handler@0.2.12", name)
 
@@ -116,6 +117,11 @@ static Str Fetch(Str authority, Str path) {
 
 EXPORT("wasi:cli/run@0.2.12#run")
 uint32_t CliRun(void) {
+  static const char kStarted[] = "service start\n";
+  WriteResult written;
+  OutputStreamBlockingWriteAndFlush(GetStdout(), (const uint8_t*)kStarted, sizeof kStarted - 1,
+                                    &written);
+  if (written.tag != 0) CabiTrap();
   Str bucket_name = Config("bucket", "svc");
   OpenRet opened;
   StoreOpen(bucket_name.ptr, bucket_name.len, &opened);
