@@ -16,6 +16,7 @@
 #include "hostapi/nats_transport.h"
 #include "kube/rest_client.h"
 #include "util/duration.h"
+#include "util/percent_encode.h"
 #include "util/timestamp.h"
 
 namespace wcloud::cli {
@@ -35,28 +36,13 @@ struct LogsFlags {
 
 const kube::ResourceType kWorkloads{"runtime.wasmcloud.dev", "v1alpha1", "workloads", true};
 
-std::string QueryEscape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Over the API server: one GET, streamed while following.
 Status ViaApiServer(kube::RestClient& client, const LogsFlags& flags, std::chrono::seconds since) {
   std::string path = kube::ObjectPath(kWorkloads, flags.ns, flags.workload, "log") + "?";
   if (flags.follow) path += "follow=true&";
   if (since.count() > 0) path += "sinceSeconds=" + std::to_string(since.count()) + "&";
   if (flags.tail >= 0) path += "tailLines=" + std::to_string(flags.tail) + "&";
-  if (!flags.component.empty()) path += "container=" + QueryEscape(flags.component) + "&";
+  if (!flags.component.empty()) path += "container=" + PercentEncode(flags.component) + "&";
   path.pop_back();
   return client.GetText(path, [](std::string_view data) {
     std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));

@@ -1,28 +1,14 @@
 #include "kube/informer.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "util/percent_encode.h"
 
 namespace wcloud::kube {
 namespace {
 
 constexpr int kListPageSize = 500;
 constexpr int kWatchTimeoutSeconds = 300;
-
-std::string UrlEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 WatchEvent::Type ParseType(const std::string& type) {
   if (type == "ADDED") return WatchEvent::Type::kAdded;
@@ -57,13 +43,13 @@ RestListWatch::RestListWatch(Client& client, ResourceType type, std::string ns,
 
 std::string RestListWatch::Query(const std::string& extra) const {
   std::string q = CollectionPath(type_, ns_) + "?" + extra;
-  if (!label_selector_.empty()) q += "&labelSelector=" + UrlEscape(label_selector_);
+  if (!label_selector_.empty()) q += "&labelSelector=" + PercentEncode(label_selector_);
   return q;
 }
 
 Result<Json> RestListWatch::List(const std::string& continue_token, int limit) {
   std::string extra = "limit=" + std::to_string(limit);
-  if (!continue_token.empty()) extra += "&continue=" + UrlEscape(continue_token);
+  if (!continue_token.empty()) extra += "&continue=" + PercentEncode(continue_token);
   return client_.Get(Query(extra));
 }
 
@@ -72,7 +58,7 @@ Status RestListWatch::Watch(const std::string& resource_version,
                             const std::atomic<bool>& stop) {
   std::string extra =
       "watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(kWatchTimeoutSeconds) +
-      "&resourceVersion=" + UrlEscape(resource_version);
+      "&resourceVersion=" + PercentEncode(resource_version);
   return client_.Watch(
       Query(extra),
       [&](const Json& raw) {

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -27,6 +26,7 @@
 #include "plugins/nats_backend.h"
 #include "support/subprocess.h"
 #include "test_components.h"
+#include "util/percent_encode.h"
 #include "wcloud_serve.h"
 
 namespace wcloud::testing {
@@ -124,22 +124,6 @@ std::string Interfaces(const std::string& keyvalue_entries) {
 
 std::string BackendConfig(const KvServer& server) {
   return std::string("{backend: ") + server.backend() + ", url: '" + server.url() + "'}";
-}
-
-// `text` with every byte outside [A-Za-z0-9-_.~] as %XX, '/' included.
-std::string PercentEncode(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
