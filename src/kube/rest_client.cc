@@ -126,8 +126,11 @@ Result<Json> RestClient::Do(std::string_view method, const std::string& path, co
   return parsed;
 }
 
-Status RestClient::Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
-                         const std::atomic<bool>* stop) {
+// One streamed GET: each chunk of a 200 answer goes to `on_data` as it arrives, until it returns
+// false, `stop` is set or the server ends the answer; `verb` names it in errors.
+Status RestClient::Stream(const std::string& path, const char* verb,
+                          const std::function<bool(std::string_view)>& on_data,
+                          const std::atomic<bool>* stop) {
   Handle handle = Acquire();
   CURL* curl = handle.get();
   if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
@@ -137,93 +140,16 @@ Status RestClient::Watch(const std::string& path, const std::function<bool(const
   Configure(curl, url);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
-  struct Stream {
-    const std::function<bool(const Json&)>* on_event;
-    const std::atomic<bool>* stop;
-    std::string pending;
-    std::string error_body;
-    bool stopped = false;
-    bool bad_json = false;
-    long status = 0;
-    CURL* curl;
-  } stream{&on_event, stop, "", "", false, false, 0, curl};
-
-  auto on_data = +[](char* ptr, size_t size, size_t count, void* user) -> size_t {
-    auto* s = static_cast<Stream*>(user);
-    size_t n = size * count;
-    if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
-    if (s->status != 200) {
-      if (s->error_body.size() < 65536) s->error_body.append(ptr, n);
-      return n;
-    }
-    s->pending.append(ptr, n);
-    // Events are JSON objects, one per line.
-    size_t start = 0;
-    for (size_t nl; (nl = s->pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-      std::string_view line(s->pending.data() + start, nl - start);
-      if (line.empty()) continue;
-      Json event = Json::parse(line, nullptr, false);
-      if (event.is_discarded()) {
-        s->bad_json = true;
-        return 0;
-      }
-      if (!(*s->on_event)(event)) {
-        s->stopped = true;
-        return 0;
-      }
-    }
-    s->pending.erase(0, start);
-    if (s->pending.size() > kMaxResponseBytes) {
-      s->bad_json = true;
-      return 0;
-    }
-    return n;
-  };
-  auto on_progress = +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
-    auto* s = static_cast<Stream*>(user);
-    if (s->stop != nullptr && s->stop->load()) {
-      s->stopped = true;
-      return 1;
-    }
-    return 0;
-  };
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stream);
-  CURLcode rc = curl_easy_perform(curl);
-  if (stream.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &stream.status);
-  // A watch connection is not reused: the server may still be streaming on it.
-  if (stream.stopped) return Ok();
-  if (stream.bad_json) return Error("watch " + url + ": malformed event");
-  if (rc != CURLE_OK) return curl::TransferError("watch " + url, rc);
-  if (stream.status != 200) return ApiError(stream.status, "WATCH", path, stream.error_body);
-  return Ok();
-}
-
-Status RestClient::GetText(const std::string& path,
-                           const std::function<bool(std::string_view)>& on_data) {
-  Handle handle = Acquire();
-  CURL* curl = handle.get();
-  if (curl == nullptr) return Error("kube client: libcurl failed to initialise");
-  WCLOUD_ASSIGN_OR_RETURN(auto header_lines, Headers("application/json"));
-  curl_slist* list = nullptr;
-  for (const auto& h : header_lines) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(list, &curl_slist_free_all);
-  std::string url = config_.server + path;
-  Configure(curl, url);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-
-  struct Stream {
+  struct State {
     const std::function<bool(std::string_view)>* on_data;
+    const std::atomic<bool>* stop;
     std::string error_body;
     bool stopped = false;
     long status = 0;
     CURL* curl;
-  } stream{&on_data, "", false, 0, curl};
+  } state{&on_data, stop, "", false, 0, curl};
   auto write = +[](char* ptr, size_t size, size_t count, void* user) -> size_t {
-    auto* s = static_cast<Stream*>(user);
+    auto* s = static_cast<State*>(user);
     size_t n = size * count;
     if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
     if (s->status != 200) {
@@ -236,14 +162,63 @@ Status RestClient::GetText(const std::string& path,
     }
     return n;
   };
+  auto on_progress = +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+    auto* s = static_cast<State*>(user);
+    if (s->stop != nullptr && s->stop->load()) {
+      s->stopped = true;
+      return 1;
+    }
+    return 0;
+  };
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
   CURLcode rc = curl_easy_perform(curl);
-  if (stream.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &stream.status);
-  if (stream.stopped) return Ok();
-  if (rc != CURLE_OK) return Error("GET " + url + ": " + curl_easy_strerror(rc));
-  if (stream.status != 200) return ApiError(stream.status, "GET", path, stream.error_body);
+  if (state.status == 0) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &state.status);
+  // A streamed connection is not reused: the server may still be sending on it.
+  if (state.stopped) return Ok();
+  if (rc != CURLE_OK) return curl::TransferError(std::string(verb) + " " + url, rc);
+  if (state.status != 200) return ApiError(state.status, verb, path, state.error_body);
   return Ok();
+}
+
+Status RestClient::Watch(const std::string& path, const std::function<bool(const Json&)>& on_event,
+                         const std::atomic<bool>* stop) {
+  // Events are JSON objects, one per line.
+  std::string pending;
+  bool bad_json = false;
+  Status streamed = Stream(
+      path, "WATCH",
+      [&](std::string_view chunk) {
+        pending.append(chunk);
+        size_t start = 0;
+        for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+          std::string_view line(pending.data() + start, nl - start);
+          if (line.empty()) continue;
+          Json event = Json::parse(line, nullptr, false);
+          if (event.is_discarded()) {
+            bad_json = true;
+            return false;
+          }
+          if (!on_event(event)) return false;
+        }
+        pending.erase(0, start);
+        if (pending.size() > kMaxResponseBytes) {
+          bad_json = true;
+          return false;
+        }
+        return true;
+      },
+      stop);
+  if (bad_json) return Error("watch " + config_.server + path + ": malformed event");
+  return streamed;
+}
+
+Status RestClient::GetText(const std::string& path,
+                           const std::function<bool(std::string_view)>& on_data) {
+  return Stream(path, "GET", on_data, nullptr);
 }
 
 }  // namespace wcloud::kube

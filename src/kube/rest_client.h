@@ -41,6 +41,9 @@ class RestClient : public Client {
   void Release(Handle handle);
   Result<std::vector<std::string>> Headers(std::string_view content_type) const;
   void Configure(CURL* curl, const std::string& url) const;
+  Status Stream(const std::string& path, const char* verb,
+                const std::function<bool(std::string_view)>& on_data,
+                const std::atomic<bool>* stop);
 
   RestConfig config_;
   Mutex mu_;
