@@ -195,6 +195,11 @@ class Store {
   // Guest code running past `deadline` is terminated with ErrorCode::kDeadlineExceeded. Applies to
   // every call until changed; std::nullopt clears it.
   virtual void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) = 0;
+  // Caps each memory of what is instantiated (and each memory made) from now on at
+  // `max_memory_bytes`, in place of StoreOptions::max_memory_bytes; std::nullopt: back to that.
+  // What was instantiated before keeps the cap it was made with. One store serves components
+  // with caps of their own this way.
+  virtual void SetMemoryLimit(std::optional<uint64_t> max_memory_bytes) = 0;
   // Thread-safe: terminates whatever guest code this store is running now (ErrorCode::kCancelled).
   virtual void Interrupt() = 0;
   // Gives the system back the memory of instances and memories no longer referenced, which an

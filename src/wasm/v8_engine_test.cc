@@ -484,6 +484,36 @@ TEST(V8EngineTest, MemoryCapMakesGrowFail) {
   EXPECT_FALSE(capped->NewMemory({5, std::nullopt}));
 }
 
+TEST(V8EngineTest, MemoryLimitPerInstantiationInOneStore) {
+  auto module = Compile(R"((module
+    (memory (export "memory") 1)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))))");
+  auto store = NewStore({.max_memory_bytes = 4 * 65536});
+  store->SetMemoryLimit(8 * 65536);
+  auto larger = Instantiate(*store, *module);
+  store->SetMemoryLimit(2 * 65536);
+  auto smaller = Instantiate(*store, *module);
+  store->SetMemoryLimit(std::nullopt);  // back to the store's own cap
+  auto by_default = Instantiate(*store, *module);
+
+  EXPECT_EQ((*CallI32(*Get<Func>(*larger, "grow"), {7}))[0], 1u);  // 8 pages
+  EXPECT_EQ((*CallI32(*Get<Func>(*larger, "grow"), {1}))[0], 0xffffffffu);
+  EXPECT_EQ((*CallI32(*Get<Func>(*smaller, "grow"), {2}))[0], 0xffffffffu);  // 3 > 2
+  EXPECT_EQ((*CallI32(*Get<Func>(*smaller, "grow"), {1}))[0], 1u);
+  EXPECT_EQ((*CallI32(*Get<Func>(*by_default, "grow"), {4}))[0], 0xffffffffu);  // 5 > 4
+  EXPECT_EQ((*CallI32(*Get<Func>(*by_default, "grow"), {3}))[0], 1u);
+
+  // Each limit's lowered module is cached apart: the larger one again still grows to 8 pages.
+  store->SetMemoryLimit(8 * 65536);
+  auto larger_again = Instantiate(*store, *module);
+  EXPECT_EQ((*CallI32(*Get<Func>(*larger_again, "grow"), {7}))[0], 1u);
+  // Memories the host makes follow the limit set.
+  auto host_memory = store->NewMemory({1, std::nullopt});
+  ASSERT_TRUE(host_memory);
+  EXPECT_EQ(*(*host_memory)->Grow(7), 1u);
+  EXPECT_FALSE((*host_memory)->Grow(1));
+}
+
 TEST(V8EngineTest, ExportsOfOneInstanceWireIntoAnother) {
   auto a = Compile(R"((module
     (memory (export "memory") 1)

@@ -16,6 +16,13 @@ namespace {
 constexpr uint64_t kPageSize = 65536;
 // The most pages a 32-bit memory can declare; a larger cap means no cap.
 constexpr uint64_t kMaxPages = 65536;
+
+// A byte limit in whole pages; none when it is no lower than what a 32-bit memory can hold.
+std::optional<uint64_t> PagesFor(std::optional<uint64_t> max_memory_bytes) {
+  if (!max_memory_bytes || *max_memory_bytes / kPageSize >= kMaxPages) return std::nullopt;
+  return *max_memory_bytes / kPageSize;
+}
+
 // V8 posts foreground tasks (finalizers, memory reduction) that run only when the store pumps
 // its message loop: every this many outermost guest entries.
 constexpr uint64_t kPumpInterval = 256;
@@ -124,9 +131,8 @@ Result<std::unique_ptr<V8Store>> V8Store::Create(const V8Runtime& runtime,
 
 V8Store::V8Store(const V8Runtime& runtime, const StoreOptions& options, v8::Isolate* isolate)
     : runtime_(runtime),
-      max_pages_(options.max_memory_bytes && *options.max_memory_bytes / kPageSize < kMaxPages
-                     ? std::optional<uint64_t>(*options.max_memory_bytes / kPageSize)
-                     : std::nullopt),
+      default_max_pages_(PagesFor(options.max_memory_bytes)),
+      max_pages_(default_max_pages_),
       isolate_(isolate) {}
 
 Status V8Store::Init() {
@@ -238,6 +244,10 @@ void V8Store::ReleaseFreedMemory() {
   // A full, compacting collection: unreferenced WebAssembly.Memory objects release their
   // backing stores, which unmaps them.
   isolate_->LowMemoryNotification();
+}
+
+void V8Store::SetMemoryLimit(std::optional<uint64_t> max_memory_bytes) {
+  max_pages_ = max_memory_bytes ? PagesFor(max_memory_bytes) : default_max_pages_;
 }
 
 void V8Store::SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
@@ -416,7 +426,8 @@ Result<std::shared_ptr<Table>> V8Store::NewTable(Limits limits) {
 }
 
 Result<v8::Local<v8::WasmModuleObject>> V8Store::ModuleObject(const V8Module& module) {
-  if (auto it = modules_.find(module.id()); it != modules_.end()) {
+  const std::pair<uint64_t, uint64_t> key(module.id(), max_pages_.value_or(~uint64_t{0}));
+  if (auto it = modules_.find(key); it != modules_.end()) {
     return it->second.object.Get(isolate_);
   }
   WCLOUD_ASSIGN_OR_RETURN(auto compiled, module.CompiledFor(max_pages_));
@@ -428,8 +439,8 @@ Result<v8::Local<v8::WasmModuleObject>> V8Store::ModuleObject(const V8Module& mo
   for (auto it = modules_.begin(); it != modules_.end();) {
     it = it->second.module.expired() ? modules_.erase(it) : std::next(it);
   }
-  modules_.emplace(module.id(), CachedModule{module.weak_from_this(),
-                                             v8::Global<v8::WasmModuleObject>(isolate_, object)});
+  modules_.emplace(key, CachedModule{module.weak_from_this(),
+                                     v8::Global<v8::WasmModuleObject>(isolate_, object)});
   return object;
 }
 

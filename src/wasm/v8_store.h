@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -49,6 +51,7 @@ class V8Store final : public Store, private DeadlineTarget {
   Result<std::shared_ptr<Memory>> NewMemory(Limits limits) override;
   Result<std::shared_ptr<Table>> NewTable(Limits limits) override;
   void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override;
+  void SetMemoryLimit(std::optional<uint64_t> max_memory_bytes) override;
   void Interrupt() override;
   void ReleaseFreedMemory() override;
 
@@ -158,7 +161,8 @@ class V8Store final : public Store, private DeadlineTarget {
   Result<Extern> WrapExport(const ExportType& type, v8::Local<v8::Value> value);
 
   const V8Runtime runtime_;
-  const std::optional<uint64_t> max_pages_;
+  const std::optional<uint64_t> default_max_pages_;  // StoreOptions'
+  std::optional<uint64_t> max_pages_;                // SetMemoryLimit's, else the default
   v8::Isolate* const isolate_;
   const std::thread::id home_thread_ = std::this_thread::get_id();
   mutable bool uses_locker_ = false;
@@ -176,7 +180,8 @@ class V8Store final : public Store, private DeadlineTarget {
 
   std::unordered_map<const HostFuncData*, std::unique_ptr<HostFuncData>> host_funcs_;
   std::vector<const HostFuncData*> collected_host_funcs_;
-  std::unordered_map<uint64_t, CachedModule> modules_;
+  // By module id and the page limit it was loaded with (nullopt: the module's own, as ~0).
+  std::map<std::pair<uint64_t, uint64_t>, CachedModule> modules_;
 
   v8::Global<v8::Function> instance_ctor_;
   v8::Global<v8::Function> memory_ctor_;

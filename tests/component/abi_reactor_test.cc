@@ -253,6 +253,9 @@ class MemoryWatchingStore final : public wasm::Store {
   void SetDeadline(std::optional<std::chrono::steady_clock::time_point> deadline) override {
     inner_->SetDeadline(deadline);
   }
+  void SetMemoryLimit(std::optional<uint64_t> max_memory_bytes) override {
+    inner_->SetMemoryLimit(max_memory_bytes);
+  }
   void Interrupt() override { inner_->Interrupt(); }
   void ReleaseFreedMemory() override { inner_->ReleaseFreedMemory(); }
 
