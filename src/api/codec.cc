@@ -559,7 +559,17 @@ struct Describe<LocalResources> {
           {.description = "Outgoing HTTP destinations: *, host[:port], scheme://host[:port] or "
                           "*.suffix[:port]. Empty denies all egress.",
            .max_length = 512}),
-        F("volumeMounts", &LocalResources::volume_mounts, {.list_map_keys = {"mountPath"}}));
+        F("volumeMounts", &LocalResources::volume_mounts, {.list_map_keys = {"mountPath"}}),
+        F("memoryLimitMb", &LocalResources::memory_limit_mb,
+          {.description = "The most linear memory, in MiB, each memory of an instance may grow "
+                          "to; growing past it fails. Unset: the host's default.",
+           .minimum = 1,
+           .maximum = 4096}),
+        F("cpuLimit", &LocalResources::cpu_limit,
+          {.description = "CPUs the component may use at once. Each request runs on one, so at "
+                          "most this many of its requests run at once; more wait their turn.",
+           .minimum = 1,
+           .maximum = 1024}));
     return fields;
   }
 };
@@ -685,6 +695,27 @@ struct Describe<WorkloadSpec> {
 };
 
 template <>
+struct Describe<GuestFailures> {
+  static const char* Description() {
+    return "Requests the workload's components failed on its host since it started there.";
+  }
+  static const auto& Fields() {
+    static const auto fields = std::make_tuple(
+        F("traps", &GuestFailures::traps,
+          {.description = "Requests whose guest trapped (answered 500).", .minimum = 0}),
+        F("deadlineExceeded", &GuestFailures::deadline_exceeded,
+          {.description = "Requests stopped at the request deadline (answered 504).",
+           .minimum = 0}),
+        F("memoryLimit", &GuestFailures::memory_limit,
+          {.description = "Of the traps, those with the guest's memory at its limit.",
+           .minimum = 0}),
+        F("lastFailureTime", &GuestFailures::last_failure_time),
+        F("lastFailureMessage", &GuestFailures::last_failure_message));
+    return fields;
+  }
+};
+
+template <>
 struct Describe<WorkloadStatus> {
   static const char* Description() { return "Where the workload runs and how it is doing."; }
   static const auto& Fields() {
@@ -694,7 +725,8 @@ struct Describe<WorkloadStatus> {
         F("conditions", &WorkloadStatus::conditions, {.list_map_keys = {"type"}}),
         F("serviceRestarts", &WorkloadStatus::service_restarts,
           {.description = "How often the host restarted the workload's service after it failed.",
-           .minimum = 0}));
+           .minimum = 0}),
+        F("guestFailures", &WorkloadStatus::guest_failures));
     return fields;
   }
 };

@@ -125,7 +125,9 @@ TEST(CodecTest, FullyPopulatedObjectsRoundTrip) {
   c.local_resources = LocalResources{EnvironmentSource{{{"k", "v"}}, {{"cm"}}, {{"sec"}}},
                                      {{"ck", "cv"}},
                                      {"*"},
-                                     {{"data", "/data", true}}};
+                                     {{"data", "/data", true}},
+                                     64,
+                                     2};
   d.spec.template_.spec.components.push_back(c);
   d.spec.template_.spec.volumes.push_back({"data", std::nullopt, HostPathVolume{"/srv"}});
   d.spec.template_.spec.service =

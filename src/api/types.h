@@ -89,6 +89,11 @@ struct LocalResources {
   StringMap config;
   std::vector<std::string> allowed_hosts;
   std::vector<VolumeMount> volume_mounts;
+  // Caps each linear memory of each instance (unset: the host's default, --max-memory-mb).
+  std::optional<int32_t> memory_limit_mb;
+  // CPUs the component may use at once: each request runs on one, so at most this many run at
+  // once (with maxConcurrency, the lower of the two).
+  std::optional<int32_t> cpu_limit;
   bool operator==(const LocalResources&) const = default;
 };
 
@@ -150,12 +155,23 @@ struct WorkloadSpec {
   bool operator==(const WorkloadSpec&) const = default;
 };
 
+// Requests the workload's guests failed on its host (wcloud's; as the host reports them).
+struct GuestFailures {
+  int64_t traps = 0;              // a trap, answered 500
+  int64_t deadline_exceeded = 0;  // past the request deadline, answered 504
+  int64_t memory_limit = 0;       // of the traps, those with the guest's memory at its cap
+  std::string last_failure_time;
+  std::string last_failure_message;
+  bool operator==(const GuestFailures&) const = default;
+};
+
 struct WorkloadStatus {
   std::string host_id;
   std::string phase;
   std::optional<int64_t> observed_generation;
   std::vector<Condition> conditions;
   std::optional<int64_t> service_restarts;  // how often the host restarted spec.service
+  std::optional<GuestFailures> guest_failures;
   bool operator==(const WorkloadStatus&) const = default;
 };
 

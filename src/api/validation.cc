@@ -7,6 +7,7 @@
 #include "api/image_reference.h"
 #include "api/names.h"
 #include "api/object_url.h"
+#include "api/request_timeout.h"
 
 namespace wcloud::api {
 namespace {
@@ -205,10 +206,20 @@ void CheckMeta(Errors& errs, const T& o) {
   }
 }
 
+// The annotations wcloud reads from a Workload (request_timeout.h).
+void CheckWorkloadAnnotations(Errors& errs, const std::string& path, const StringMap& annotations) {
+  auto it = annotations.find(kRequestTimeoutAnnotation);
+  if (it == annotations.end()) return;
+  if (auto timeout = ParseRequestTimeout(it->second); !timeout) {
+    errs.Add(path + "[" + kRequestTimeoutAnnotation + "]", timeout.error().message());
+  }
+}
+
 void CheckTemplate(Errors& errs, const WorkloadTemplate& t, bool allow_artifacts) {
   if (t.metadata) {
     CheckLabels(errs, "spec.template.metadata.labels", t.metadata->labels, true);
     CheckLabels(errs, "spec.template.metadata.annotations", t.metadata->annotations, false);
+    CheckWorkloadAnnotations(errs, "spec.template.metadata.annotations", t.metadata->annotations);
   }
   errs.AddAll(ValidateWorkloadSpec(t.spec, "spec.template.spec", allow_artifacts));
 }
@@ -407,6 +418,7 @@ FieldErrors Validate(const AnyObject& object) {
           if (!o.spec.image.empty()) CheckImage(errs, "spec.image", o.spec.image, false);
           CheckSecretRef(errs, "spec.imagePullSecret", o.spec.image_pull_secret);
         } else if constexpr (std::is_same_v<T, Workload>) {
+          CheckWorkloadAnnotations(errs, "metadata.annotations", o.metadata.annotations);
           errs.AddAll(ValidateWorkloadSpec(o.spec, "spec", false));
         } else if constexpr (std::is_same_v<T, WorkloadReplicaSet>) {
           CheckTemplate(errs, o.spec.template_, false);

@@ -128,6 +128,49 @@ TEST(ValidationTest, ReplicasAndCountsNonNegative) {
   EXPECT_TRUE(Check([](Json& j) { j["spec"]["replicas"] = 0; }).empty());
 }
 
+TEST(ValidationTest, ResourceLimitsInRange) {
+  auto lr = [](Json& j) -> Json& { return Tmpl(j)["components"][0]["localResources"]; };
+  EXPECT_TRUE(Check([&](Json& j) {
+                lr(j)["memoryLimitMb"] = 64;
+                lr(j)["cpuLimit"] = 2;
+              }).empty());
+  EXPECT_EQ(Check([&](Json& j) { lr(j)["memoryLimitMb"] = 0; }),
+            std::vector<std::string>{
+                "spec.template.spec.components[0].localResources.memoryLimitMb: must be greater "
+                "than or equal to 1"});
+  EXPECT_EQ(Check([&](Json& j) { lr(j)["memoryLimitMb"] = 5000; }).size(), 1u);
+  EXPECT_EQ(Check([&](Json& j) { lr(j)["cpuLimit"] = 0; }).size(), 1u);
+}
+
+TEST(ValidationTest, RequestTimeoutAnnotation) {
+  EXPECT_TRUE(Check([](Json& j) {
+                j["spec"]["template"]["metadata"]["annotations"]["wcloud.dev/request-timeout"] =
+                    "2s";
+              }).empty());
+  EXPECT_EQ(Check([](Json& j) {
+              j["spec"]["template"]["metadata"]["annotations"]["wcloud.dev/request-timeout"] =
+                  "soon";
+            }),
+            std::vector<std::string>{
+                "spec.template.metadata.annotations[wcloud.dev/request-timeout]: duration "
+                "\"soon\": expected a number at offset 0 (a number and a unit, as 500ms, 2s, "
+                "1m30s)"});
+  // On a Workload itself.
+  const char* workload = R"(
+apiVersion: runtime.wasmcloud.dev/v1alpha1
+kind: Workload
+metadata: {name: w, namespace: default, annotations: {wcloud.dev/request-timeout: 2h}}
+spec:
+  components: [{name: c, image: ghcr.io/x/y:1}]
+)";
+  auto d = DecodeObject(*ParseYaml(workload));
+  ASSERT_TRUE(d.object);
+  auto errors = Validate(*d.object);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].ToString(),
+            "metadata.annotations[wcloud.dev/request-timeout]: \"2h\": must be at most 1h");
+}
+
 TEST(ValidationTest, DeployPolicyKnown) {
   EXPECT_EQ(Check([](Json& j) { j["spec"]["deployPolicy"] = "BlueGreen"; }),
             std::vector<std::string>{

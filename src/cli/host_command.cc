@@ -12,6 +12,7 @@
 #include "api/names.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
+#include "cli/host_limit_flags.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
 #include "cli/observability.h"
@@ -34,7 +35,7 @@ struct HostFlags {
   std::string data_dir;
   std::string heartbeat_interval = "2s";
   std::string drain_timeout = "30s";
-  uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  HostLimitFlags limits;
   host::LogRing::Limits log_limits = {};
   std::string metrics_listen;  // empty: no endpoint
 };
@@ -52,6 +53,8 @@ int Host(const HostFlags& flags) {
   }
   auto drain = ParseDuration(flags.drain_timeout);
   if (!drain) return usage("--drain-timeout: " + drain.error().message());
+  auto limits = ParseHostLimits(flags.limits);
+  if (!limits) return usage(limits.error().message());
   std::map<std::string, std::string> labels = {{"hostgroup", flags.hostgroup}};
   for (const std::string& label : flags.labels) {
     const size_t eq = label.find('=');
@@ -89,7 +92,9 @@ int Host(const HostFlags& flags) {
   if (!endpoint) return usage(endpoint.error().message());
   auto runtime = HostRuntime::Start({.data_dir = dir,
                                      .http_listen = flags.http_listen,
-                                     .max_memory_mb = flags.max_memory_mb,
+                                     .max_memory_mb = limits->max_memory_mb,
+                                     .request_timeout = limits->request_timeout,
+                                     .max_request_timeout = limits->max_request_timeout,
                                      .labels = labels,
                                      .log_limits = flags.log_limits,
                                      .nats = nats->get(),
@@ -160,8 +165,7 @@ void AddHostCommand(CLI::App& app, int& exit_code) {
                   "how often the host tells the operator it is alive (2s)");
   cmd->add_option("--drain-timeout", flags->drain_timeout,
                   "how long SIGTERM waits for the operator to move the Workloads away (30s)");
-  cmd->add_option("--max-memory-mb", flags->max_memory_mb,
-                  "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddHostLimitFlags(*cmd, flags->limits);
   AddLogRingFlags(*cmd, flags->log_limits);
   AddMetricsListenFlag(*cmd, flags->metrics_listen);
   cmd->callback([flags, &exit_code] {

@@ -34,9 +34,15 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   }
   WCLOUD_ASSIGN_OR_RETURN(rt->workers_, host::WorkerPool::Start(*rt->engine_, worker_options));
   rt->http_ = std::make_unique<host::HttpService>(*rt->workers_);
-  rt->router_ = std::make_unique<host::HttpRouter>(*rt->http_, host::HttpRouter::Options{});
+  host::HttpRouter::Options router_options;
+  // The listeners' own limit, a backstop behind each component's deadline, allows the longest.
+  router_options.request_timeout = std::max(options.request_timeout, options.max_request_timeout);
+  rt->router_ = std::make_unique<host::HttpRouter>(*rt->http_, router_options);
   host::WorkloadHost::Options host_options;
   host_options.http_address = options.http_listen;
+  host_options.request_timeout = options.request_timeout;
+  host_options.max_request_timeout = options.max_request_timeout;
+  host_options.memory_limit_bytes = worker_options.store.max_memory_bytes;
   host_options.data_dir = dir / "host";
   host_options.service_store = worker_options.store;  // services get the workers' memory cap
   host_options.metrics = rt->host_metrics_.get();

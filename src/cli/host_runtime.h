@@ -4,6 +4,7 @@
 // protocol (HostService). Built in dependency order, stopped in reverse.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -30,6 +31,9 @@ struct HostRuntimeOptions {
   std::filesystem::path data_dir;  // host.nk, host.xk, components/, host/
   std::string http_listen;
   uint64_t max_memory_mb = 0;  // 0: the module's own limits
+  // Each request's deadline unless its Workload asks for another, up to the maximum.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds max_request_timeout{std::chrono::minutes(5)};
   std::map<std::string, std::string> labels;
   host::LogRing::Limits log_limits = {};  // each workload's log ring
   // The host's NATS connection: nats-object:// images (staged Artifacts) are fetched over it.

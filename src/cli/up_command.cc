@@ -16,6 +16,7 @@
 #include "apiserver/request_metrics.h"
 #include "cli/commands.h"
 #include "cli/data_dir_lock.h"
+#include "cli/host_limit_flags.h"
 #include "cli/host_log_source.h"
 #include "cli/host_runtime.h"
 #include "cli/nats_flags.h"
@@ -44,7 +45,7 @@ struct UpFlags {
   std::string api_listen = "127.0.0.1:6443";
   // Where Workloads routed by Host header (config.host) and those naming no address are served.
   std::string http_listen = "127.0.0.1:4000";
-  uint64_t max_memory_mb = kDefaultMaxMemoryMb;
+  HostLimitFlags limits;
   host::LogRing::Limits log_limits = {};
   NatsFlags nats;  // hosts on other machines, when given
   bool no_operator = false;
@@ -126,6 +127,11 @@ int Up(const UpFlags& flags) {
     if (!hint.empty()) std::cerr << "  " << hint << "\n";
     return 1;
   };
+  auto limits = ParseHostLimits(flags.limits);
+  if (!limits) {
+    std::cerr << "error: " << limits.error().message() << "\n";
+    return 2;
+  }
   fs::path dir = flags.data_dir;
   if (dir.empty()) {
     const char* home = std::getenv("HOME");
@@ -214,7 +220,9 @@ int Up(const UpFlags& flags) {
   // The host of this machine: a stable identity, its runtime, and its side of the protocol.
   auto runtime = HostRuntime::Start({.data_dir = dir,
                                      .http_listen = flags.http_listen,
-                                     .max_memory_mb = flags.max_memory_mb,
+                                     .max_memory_mb = limits->max_memory_mb,
+                                     .request_timeout = limits->request_timeout,
+                                     .max_request_timeout = limits->max_request_timeout,
                                      .labels = {{"hostgroup", "default"}},
                                      .log_limits = flags.log_limits,
                                      .nats = nats.get(),
@@ -302,8 +310,7 @@ void AddUpCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<UpFlags>();
   cmd->add_option("--data-dir", flags->data_dir, "State, certificates and kubeconfig (~/.wcloud)");
   cmd->add_option("--api-listen", flags->api_listen, "API server address (127.0.0.1:6443)");
-  cmd->add_option("--max-memory-mb", flags->max_memory_mb,
-                  "cap each guest linear memory at this size; 0: the module's own limits (256)");
+  AddHostLimitFlags(*cmd, flags->limits);
   AddLogRingFlags(*cmd, flags->log_limits);
   cmd->add_option("--http-listen", flags->http_listen,
                   "the host's HTTP address for workloads routed by Host header (127.0.0.1:4000)");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "api/request_timeout.h"
 #include "host/workload_logs.h"
 #include "util/sha256.h"
 #include "util/version.h"
@@ -150,6 +151,13 @@ Result<WorkloadRun> HostService::Prepare(const hostapi::WorkloadStartRequest& re
     run.service_references = std::move(prepared->references);
     run.spec.service = std::move(service);
   }
+  auto timeout = api::RequestTimeoutOf(w.annotations);
+  if (!timeout) {
+    reason = "InvalidConfiguration";
+    return timeout.error();
+  }
+  run.request_timeout = *timeout;
+  if (*timeout) hashed += "timeout" + std::string(1, '\0') + std::to_string((*timeout)->count());
   run.revision = Sha256Hex(hashed + id).substr(0, 16);
   return run;
 }
@@ -168,6 +176,10 @@ Result<HostService::PreparedComponent> HostService::PrepareComponent(
   const hostapi::LocalResources& lr = c.local_resources;
   api::LocalResources local;
   local.allowed_hosts = lr.allowed_hosts;
+  if (lr.memory_limit_mb > 0) local.memory_limit_mb = lr.memory_limit_mb;
+  if (lr.cpu_limit > 0) local.cpu_limit = lr.cpu_limit;
+  hashed += "limits" + std::string(1, '\0') + std::to_string(lr.memory_limit_mb) + '\0' +
+            std::to_string(lr.cpu_limit) + '\0';
   for (const hostapi::VolumeMount& m : lr.volume_mounts) {
     local.volume_mounts.push_back({m.name, m.mount_path, m.read_only});
   }
@@ -265,8 +277,19 @@ hostapi::WorkloadStatus HostService::Start(const hostapi::WorkloadStartRequest& 
     return Answer(id, Wire::kCompleted, "stopped while it was starting");
   }
   hostapi::WorkloadStatus status = Answer(id, Wire::kRunning, message);
-  if (extensions) status.service = ServiceOf(id);
+  if (extensions) AddExtensions(status);
   return status;
+}
+
+void HostService::AddExtensions(hostapi::WorkloadStatus& status) const {
+  status.service = ServiceOf(status.workload_id);
+  if (auto counts = workloads_.Failures(status.workload_id)) {
+    status.guest_failures = hostapi::GuestFailures{.traps = counts->traps,
+                                                   .deadline_exceeded = counts->deadline_exceeded,
+                                                   .memory_limit = counts->memory_limit,
+                                                   .last_time = counts->last_time,
+                                                   .last_message = counts->last_message};
+  }
 }
 
 std::optional<hostapi::ServiceStatus> HostService::ServiceOf(const std::string& workload_id) const {
@@ -297,7 +320,7 @@ hostapi::WorkloadStatus HostService::Status(const std::string& workload_id) {
   auto it = live_.find(workload_id);
   if (it == live_.end()) return Answer(workload_id, Wire::kNotFound);
   hostapi::WorkloadStatus status = Answer(workload_id, Wire::kRunning, it->second.message);
-  if (it->second.extensions) status.service = ServiceOf(workload_id);
+  if (it->second.extensions) AddExtensions(status);
   return status;
 }
 

@@ -64,6 +64,9 @@ class HostService final : public hostapi::HostHandler {
                                              std::set<std::string>& digests, std::string& hashed);
   // The service's status on the wire, when the workload has one.
   std::optional<hostapi::ServiceStatus> ServiceOf(const std::string& workload_id) const;
+  // wcloud's extensions of a status answer (the service, failed requests), for an operator that
+  // asked for them.
+  void AddExtensions(hostapi::WorkloadStatus& status) const;
   Result<std::string> OpenValue(const std::string& value, const std::string& workload_id) const;
   void RetainImages();
 

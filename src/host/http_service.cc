@@ -93,6 +93,15 @@ void LogFailure(const HttpComponent& component, const ingress::Request& request,
                 what + "\n");
 }
 
+// For the workload's status: what failed, and where.
+void CountFailure(const HttpComponent& component, const ingress::Request& request,
+                  GuestFailure failure, const std::string& what) {
+  if (!component.failures) return;
+  const std::string& name = component.name.substr(component.name.rfind('/') + 1);
+  component.failures->Record(
+      failure, "component " + name + ": " + request.method + " " + request.target + ": " + what);
+}
+
 void CountFinished(const HttpComponent& component, int status,
                    std::chrono::steady_clock::time_point arrived) {
   if (component.metrics) {
@@ -178,6 +187,8 @@ void HttpService::Serve(Worker& worker, InstancePool& pool, ingress::Exchange ex
   if (!lease) {
     ++stats_.guest_failures;
     LogFailure(component, exchange.request(), "instantiation failed: " + lease.error().message());
+    CountFailure(component, exchange.request(), GuestFailure::kTrap,
+                 "instantiation failed: " + lease.error().message());
     ExchangeSink(exchange).Complete(500);
     CountFinished(component, 500, arrived);
     return;
@@ -249,6 +260,12 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
       }
     }
     LogFailure(component, request, outcome.error().message());
+    CountFailure(component, request,
+                 timed_out ? GuestFailure::kDeadline
+                 : NearMemoryLimit(instance.memory_bytes(), component.pool.max_memory_bytes)
+                     ? GuestFailure::kTrapAtMemoryLimit
+                     : GuestFailure::kTrap,
+                 outcome.error().message());
     sink->Complete(timed_out ? 504 : 500);
   } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {
     ++stats_.guest_failures;

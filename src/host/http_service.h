@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "host/guest_failures.h"
 #include "host/host_metrics.h"
 #include "host/instance_pool.h"
 #include "host/worker_pool.h"
@@ -34,6 +35,8 @@ struct HttpComponent {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   // Where its requests and instances are counted; none: not counted.
   std::shared_ptr<ComponentMetrics> metrics;
+  // Where its failed requests are counted for the workload's status; none: not counted.
+  std::shared_ptr<GuestFailureCounter> failures;
   // Set by HttpService::Forget: a request still queued drops the pool it used afterwards.
   mutable std::atomic<bool> retired{false};
 };

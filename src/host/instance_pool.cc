@@ -36,7 +36,11 @@ Result<InstancePool::Lease> InstancePool::NewLease() {
   component::InstantiateOptions instantiate;
   instantiate.resettable =
       fresh_per_use() && pre_->resettable() && failed_resets_ < kMaxFailedResets;
-  WCLOUD_ASSIGN_OR_RETURN(auto instance, pre_->Instantiate(store_, std::move(data), instantiate));
+  // The store serves other components too: the cap is this pool's for this instantiation only.
+  store_.SetMemoryLimit(options_.max_memory_bytes);
+  auto instantiated = pre_->Instantiate(store_, std::move(data), instantiate);
+  store_.SetMemoryLimit(std::nullopt);
+  WCLOUD_ASSIGN_OR_RETURN(auto instance, std::move(instantiated));
   ++instantiated_;
   Lease lease;
   lease.instance_ = std::move(instance);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "component/component_instance.h"
@@ -26,6 +27,9 @@ struct PoolOptions {
   uint32_t max_invocations = 0;  // 0: unlimited (pooled instances only)
   // Pooled instances unused this long are dropped, down to none; the next use refills.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  // Each linear memory of an instance grows at most this far (memoryLimitMb); unset: the
+  // store's own cap.
+  std::optional<uint64_t> max_memory_bytes = {};
 };
 
 // The per-instance host state (WASI, HTTP, ...), made for each new instance.

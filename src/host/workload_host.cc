@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "api/request_timeout.h"
 #include "component/component_instance.h"
 #include "host/log_output_stream.h"
 #include "plugins/bindings.h"
@@ -100,12 +101,16 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
   running->key = run.key;
   running->revision = run.revision;
   std::shared_ptr<LogRing> ring;
+  std::shared_ptr<GuestFailureCounter> failures;
   {
     MutexLock lock(mu_);
     running->owner = run.key + "#" + std::to_string(++generation_);
     std::shared_ptr<LogRing>& logs = logs_[run.key];
     if (!logs) logs = std::make_shared<LogRing>(options_.log_limits);
     ring = logs;
+    std::shared_ptr<GuestFailureCounter>& counter = failures_[run.key];
+    if (!counter) counter = std::make_shared<GuestFailureCounter>();
+    failures = counter;
   }
   // What this revision set up so far goes with it.
   auto fail = [&](const std::string& reason, const Error& e) -> Error {
@@ -119,6 +124,14 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
   // Volumes: ephemeral ones are made now and removed with this revision.
   std::string leaf = run.key + "-" + running->owner.substr(running->owner.find('#') + 1);
   std::replace(leaf.begin(), leaf.end(), '/', '_');
+  if (run.request_timeout && *run.request_timeout > options_.max_request_timeout) {
+    return fail("InvalidConfiguration",
+                Error("annotation " + std::string(api::kRequestTimeoutAnnotation) + ": " +
+                      std::to_string(run.request_timeout->count()) + "ms is longer than this " +
+                      "host allows (--max-request-timeout " +
+                      std::to_string(options_.max_request_timeout.count()) + "ms)"));
+  }
+
   auto volumes = plugins::WorkloadVolumes::Create(run.spec.volumes, options_.data_dir / leaf);
   if (!volumes) return fail("InvalidVolume", volumes.error().Wrap("spec"));
   running->volumes = std::move(*volumes);
@@ -186,7 +199,20 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
     if (c.max_concurrency) {
       served->max_concurrency = static_cast<uint32_t>(std::max(0, *c.max_concurrency));
     }
-    served->request_timeout = options_.request_timeout;
+    served->request_timeout = run.request_timeout.value_or(options_.request_timeout);
+    served->pool.max_memory_bytes = options_.memory_limit_bytes;
+    if (c.local_resources) {
+      // Each request runs on one CPU: a CPU limit bounds how many run at once.
+      if (const auto cpus = c.local_resources->cpu_limit; cpus && *cpus > 0) {
+        const auto limit = static_cast<uint32_t>(*cpus);
+        served->max_concurrency =
+            served->max_concurrency == 0 ? limit : std::min(served->max_concurrency, limit);
+      }
+      if (const auto mb = c.local_resources->memory_limit_mb; mb && *mb > 0) {
+        served->pool.max_memory_bytes = static_cast<uint64_t>(*mb) << 20;
+      }
+    }
+    served->failures = failures;
     if (options_.metrics) {
       served->metrics = options_.metrics->ForComponent({run.namespace_, run.name, c.name});
     }
@@ -284,6 +310,7 @@ void WorkloadHost::Remove(const std::string& key) {
       logs->second->Close();
       logs_.erase(logs);
     }
+    failures_.erase(key);
     auto it = running_.find(key);
     if (it == running_.end()) return;
     running = std::move(it->second);
@@ -310,6 +337,17 @@ std::optional<WorkloadState> WorkloadHost::State(const std::string& key) const {
     state.service = r->second->service->status();
   }
   return state;
+}
+
+std::optional<GuestFailureCounts> WorkloadHost::Failures(const std::string& key) const {
+  std::shared_ptr<GuestFailureCounter> counter;
+  {
+    MutexLock lock(mu_);
+    auto it = failures_.find(key);
+    if (it == failures_.end()) return std::nullopt;
+    counter = it->second;
+  }
+  return counter->Counts();
 }
 
 int WorkloadHost::workload_count() const {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "api/types.h"
 #include "component/component.h"
 #include "component/linker.h"
+#include "host/guest_failures.h"
 #include "host/host_metrics.h"
 #include "host/http_router.h"
 #include "host/http_service.h"
@@ -57,6 +59,8 @@ struct WorkloadRun {
   // With spec.service: its image and its values (as `references` holds a component's).
   std::optional<ComponentImage> service_image;
   plugins::ResolvedReferences service_references;
+  // Each wasi:http request's deadline (api/request_timeout.h); unset: the host's default.
+  std::optional<std::chrono::milliseconds> request_timeout = {};
 };
 
 struct WorkloadState {
@@ -79,8 +83,13 @@ class WorkloadHost {
     std::string http_address = "0.0.0.0:4000";
     // Ephemeral volumes live under here (DIR/volumes/...), one directory per workload.
     std::filesystem::path data_dir = "/tmp/wcloud-host";
-    // How long a request may run before it is answered with 504.
+    // How long a request may run before it is answered with 504, unless its workload says
+    // otherwise (WorkloadRun::request_timeout), which may not be longer than the maximum.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+    std::chrono::milliseconds max_request_timeout{std::chrono::minutes(5)};
+    // The workers' cap on each linear memory (their StoreOptions'), which a component's
+    // memoryLimitMb replaces; unset: none.
+    std::optional<uint64_t> memory_limit_bytes = {};
     // How long a failed service waits before each restart, and the store it runs in.
     RestartPolicy::Backoff service_backoff = {};
     wasm::StoreOptions service_store = {};
@@ -107,6 +116,9 @@ class WorkloadHost {
   std::shared_ptr<const LogRing> Logs(const std::string& key) const;
   // The last state Apply reported, if the key is known.
   std::optional<WorkloadState> State(const std::string& key) const;
+  // The workload's failed requests since its first Apply (kept until Remove); none while
+  // nothing failed or for an unknown key.
+  std::optional<GuestFailureCounts> Failures(const std::string& key) const;
 
   // Workloads this host holds, counting one that Remove is still stopping: at 0 nothing of
   // them listens any more.
@@ -142,6 +154,7 @@ class WorkloadHost {
   std::map<std::string, std::unique_ptr<Running>> running_ GUARDED_BY(mu_);  // by key
   std::map<std::string, WorkloadState> states_ GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<LogRing>> logs_ GUARDED_BY(mu_);  // by key
+  std::map<std::string, std::shared_ptr<GuestFailureCounter>> failures_ GUARDED_BY(mu_);
   int stopping_ GUARDED_BY(mu_) = 0;  // removed from running_, listeners not yet closed
   // By digest.
   std::map<std::string, std::shared_ptr<const component::InstancePre>> compiled_ GUARDED_BY(mu_);

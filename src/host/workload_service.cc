@@ -103,6 +103,10 @@ Result<std::unique_ptr<ServiceRunner>> WorkloadHost::StartService(
   options.max_restarts = static_cast<uint64_t>(std::max(0, service.max_restarts.value_or(0)));
   options.backoff = options_.service_backoff;
   options.store = options_.service_store;
+  if (service.local_resources && service.local_resources->memory_limit_mb.value_or(0) > 0) {
+    options.store.max_memory_bytes =
+        static_cast<uint64_t>(*service.local_resources->memory_limit_mb) << 20;
+  }
   auto runner = ServiceRunner::Start(engine_, *pre, std::move(make_data), std::move(options));
   if (!runner) reason = "ServiceFailed";
   return runner;

@@ -381,12 +381,22 @@ Status DecodeStatus(const Reader& r, WorkloadStatus& s) {
   WCLOUD_TRY_STATUS(r.Str("workloadId", s.workload_id));
   WCLOUD_TRY_STATUS(r.Enum("workloadState", kStates, s.state));
   WCLOUD_TRY_STATUS(r.Str("message", s.message));
-  return r.Optional("serviceStatus", s.service, [](const Reader& v, ServiceStatus& out) -> Status {
-    WCLOUD_TRY_STATUS(v.Check());
-    WCLOUD_TRY_STATUS(v.Str("phase", out.phase));
-    WCLOUD_TRY_STATUS(v.Integer("restarts", out.restarts));
-    return v.Str("message", out.message);
-  });
+  WCLOUD_TRY_STATUS(
+      r.Optional("serviceStatus", s.service, [](const Reader& v, ServiceStatus& out) -> Status {
+        WCLOUD_TRY_STATUS(v.Check());
+        WCLOUD_TRY_STATUS(v.Str("phase", out.phase));
+        WCLOUD_TRY_STATUS(v.Integer("restarts", out.restarts));
+        return v.Str("message", out.message);
+      }));
+  return r.Optional("guestFailures", s.guest_failures,
+                    [](const Reader& v, GuestFailures& out) -> Status {
+                      WCLOUD_TRY_STATUS(v.Check());
+                      WCLOUD_TRY_STATUS(v.Integer("traps", out.traps));
+                      WCLOUD_TRY_STATUS(v.Integer("deadlineExceeded", out.deadline_exceeded));
+                      WCLOUD_TRY_STATUS(v.Integer("memoryLimit", out.memory_limit));
+                      WCLOUD_TRY_STATUS(v.Str("lastTime", out.last_time));
+                      return v.Str("lastMessage", out.last_message);
+                    });
 }
 
 template <typename T, typename F>
@@ -450,6 +460,15 @@ Json Encode(const WorkloadStatus& status) {
     PutU64(service, "restarts", status.service->restarts);
     Put(service, "message", status.service->message);
     s["serviceStatus"] = std::move(service);
+  }
+  if (status.guest_failures) {
+    Json failures = Json::object();
+    PutU64(failures, "traps", status.guest_failures->traps);
+    PutU64(failures, "deadlineExceeded", status.guest_failures->deadline_exceeded);
+    PutU64(failures, "memoryLimit", status.guest_failures->memory_limit);
+    Put(failures, "lastTime", status.guest_failures->last_time);
+    Put(failures, "lastMessage", status.guest_failures->last_message);
+    s["guestFailures"] = std::move(failures);
   }
   return Json{{"workloadStatus", std::move(s)}};
 }

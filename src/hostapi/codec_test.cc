@@ -152,6 +152,29 @@ TEST(HostApiCodecTest, ServiceStatusIsAnOptionalExtension) {
   EXPECT_FALSE(DecodeStatusResponse(json));
 }
 
+TEST(HostApiCodecTest, GuestFailuresAreAnOptionalExtension) {
+  WorkloadStatus s{.workload_id = "w1", .state = WorkloadState::kRunning, .message = "serving"};
+  s.guest_failures = GuestFailures{.traps = 4,
+                                   .deadline_exceeded = 2,
+                                   .memory_limit = 1,
+                                   .last_time = "2026-12-07T21:00:00Z",
+                                   .last_message = "component hog: GET /hog: trapped"};
+  Json json = Encode(s);
+  EXPECT_EQ(json["workloadStatus"]["guestFailures"],
+            Json({{"traps", "4"},
+                  {"deadlineExceeded", "2"},
+                  {"memoryLimit", "1"},
+                  {"lastTime", "2026-12-07T21:00:00Z"},
+                  {"lastMessage", "component hog: GET /hog: trapped"}}));
+  auto back = DecodeStatusResponse(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, s);
+  s.guest_failures.reset();
+  EXPECT_FALSE(Encode(s)["workloadStatus"].contains("guestFailures"));
+  json = {{"workloadStatus", {{"guestFailures", {{"traps", -1}}}}}};
+  EXPECT_FALSE(DecodeStatusResponse(json));
+}
+
 TEST(HostApiCodecTest, LogsRequestsAndRepliesRoundTrip) {
   WorkloadLogsRequest request{.workload_id = "default/web-7f9c",
                               .component = "http",

@@ -159,12 +159,26 @@ struct ServiceStatus {
   bool operator==(const ServiceStatus&) const = default;
 };
 
+// wcloud's extension of WorkloadStatus ("guestFailures", sent only to an operator that asked for
+// extensions and only once something failed): requests the workload's guests failed since it
+// started on this host — a trap (500; `memory_limit` of them with the guest's memory at its cap)
+// or the request deadline (504) — and the last one.
+struct GuestFailures {
+  uint64_t traps = 0;
+  uint64_t deadline_exceeded = 0;
+  uint64_t memory_limit = 0;
+  std::string last_time = {};     // RFC 3339
+  std::string last_message = {};  // "component hello: GET /: …"
+  bool operator==(const GuestFailures&) const = default;
+};
+
 // What every workload command answers ({"workloadStatus": …} on the wire).
 struct WorkloadStatus {
   std::string workload_id;
   WorkloadState state = WorkloadState::kUnspecified;
   std::string message;
   std::optional<ServiceStatus> service = {};
+  std::optional<GuestFailures> guest_failures = {};
   bool operator==(const WorkloadStatus&) const = default;
 };
 

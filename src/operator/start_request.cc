@@ -35,6 +35,8 @@ Result<hostapi::LocalResources> Resolve(kube::Client& client, const std::string&
   if (!spec) return out;
   out.config = spec->config;
   out.allowed_hosts = spec->allowed_hosts;
+  out.memory_limit_mb = spec->memory_limit_mb.value_or(0);
+  out.cpu_limit = spec->cpu_limit.value_or(0);
   for (const api::VolumeMount& m : spec->volume_mounts) {
     out.volume_mounts.push_back({m.name, m.mount_path, m.read_only.value_or(false)});
   }

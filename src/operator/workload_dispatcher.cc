@@ -5,6 +5,7 @@
 
 #include "api/codec.h"
 #include "hostapi/sealing.h"
+#include "operator/guest_failures.h"
 #include "operator/object_types.h"
 #include "operator/service_condition.h"
 
@@ -139,6 +140,7 @@ WorkloadDispatcher::Outcome WorkloadDispatcher::Run(const api::Workload& w,
       case WorkloadState::kCompleted: {
         Outcome outcome = running(st->message);
         outcome.service = st->service;
+        outcome.guest_failures = st->guest_failures;
         return outcome;
       }
       case WorkloadState::kStarting:
@@ -326,6 +328,9 @@ Status WorkloadDispatcher::Report(const api::Workload& w, const Outcome& outcome
   const ServiceReport service = ReportService(w, outcome.service);
   if (service.condition) conditions.push_back(*service.condition);
   updated.status.service_restarts = service.restarts;
+  const GuestFailureReport failures =
+      ReportGuestFailures(w, outcome.phase == "Running", outcome.guest_failures);
+  updated.status.guest_failures = failures.failures;
   updated.status.conditions = std::move(conditions);
   if (updated.status == w.status) return Ok();
 
@@ -347,6 +352,10 @@ Status WorkloadDispatcher::Report(const api::Workload& w, const Outcome& outcome
   if (service.event) {
     events_.Record(api::EncodeObject(w), service.event->type, service.event->reason,
                    service.event->message);
+  }
+  if (failures.event) {
+    events_.Record(api::EncodeObject(w), "Warning", failures.event->reason,
+                   failures.event->message);
   }
   return Ok();
 }

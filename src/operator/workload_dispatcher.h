@@ -73,6 +73,7 @@ class WorkloadDispatcher {
     // Set when Run changed the Workload's metadata: the version its status is written against.
     std::string resource_version = {};
     std::optional<hostapi::ServiceStatus> service = {};  // what the host said of spec.service
+    std::optional<hostapi::GuestFailures> guest_failures = {};  // what the host counted
   };
 
   static std::optional<Placement> PlacementOf(const api::Workload& w);

@@ -54,7 +54,7 @@ class RecordingHosts final : public hostapi::HostClient {
     if (down_.count(host_id))
       return Error("host " + host_id + ": no answer", ErrorCode::kUnavailable);
     return hostapi::WorkloadStatus{workload_id, hostapi::WorkloadState::kRunning, "serving",
-                                   service_};
+                                   service_, guest_failures_};
   }
   Result<hostapi::HostHeartbeat> Heartbeat(const std::string& host_id) override {
     return Error("host " + host_id + ": not asked in these tests");
@@ -86,6 +86,11 @@ class RecordingHosts final : public hostapi::HostClient {
     MutexLock lock(mu_);
     service_ = std::move(service);
   }
+  // What Status says of the workload's failed requests from now on.
+  void SetGuestFailures(std::optional<hostapi::GuestFailures> failures) {
+    MutexLock lock(mu_);
+    guest_failures_ = std::move(failures);
+  }
   void FailStarts(std::string message) {
     MutexLock lock(mu_);
     start_error_ = std::move(message);
@@ -98,6 +103,7 @@ class RecordingHosts final : public hostapi::HostClient {
   std::string start_error_ GUARDED_BY(mu_);
   std::map<std::string, std::vector<std::string>> running_ GUARDED_BY(mu_);
   std::optional<hostapi::ServiceStatus> service_ GUARDED_BY(mu_);
+  std::optional<hostapi::GuestFailures> guest_failures_ GUARDED_BY(mu_);
 };
 
 // A heartbeat of one of our hosts (it advertises a seal key) running `workloads`.
@@ -219,6 +225,54 @@ TEST_F(WorkloadDispatcherTest, TheServiceShowsAsAConditionARestartCountAndBackOf
     }
     return reasons.count("BackOff") && reasons.count("Failed");
   }));
+}
+
+TEST_F(WorkloadDispatcherTest, LimitsTravelAndFailedRequestsShowInStatusAndEvents) {
+  SeedHost("a", kA);
+  api::Workload w = Placed("hog", kA);
+  w.spec.components[0].local_resources = api::LocalResources{};
+  w.spec.components[0].local_resources->memory_limit_mb = 32;
+  w.spec.components[0].local_resources->cpu_limit = 2;
+  w.metadata.annotations["wcloud.dev/request-timeout"] = "2s";
+  cluster_.Seed(w);
+  MakeDispatcher();
+  ASSERT_TRUE(cluster_.Sync());
+  ASSERT_TRUE(dispatcher_->Reconcile("default/hog"));
+  auto calls = hosts_.Take();
+  ASSERT_EQ(calls.size(), 1u);
+  const hostapi::WorkloadStartRequest& request = *calls[0].start;
+  const auto& lr = request.workload.wit_world.components.at(0).local_resources;
+  EXPECT_EQ(lr.memory_limit_mb, 32);
+  EXPECT_EQ(lr.cpu_limit, 2);
+  EXPECT_EQ(request.workload.annotations.at("wcloud.dev/request-timeout"), "2s");
+  EXPECT_FALSE(Fetch("hog")["status"].contains("guestFailures"));
+
+  hosts_.SetGuestFailures(hostapi::GuestFailures{.traps = 3,
+                                                 .deadline_exceeded = 1,
+                                                 .memory_limit = 2,
+                                                 .last_time = "2026-12-07T21:00:00Z",
+                                                 .last_message = "component c: GET /: trapped"});
+  ASSERT_TRUE(ReconcileFresh("hog"));
+  const Json failures = Fetch("hog")["status"]["guestFailures"];
+  EXPECT_EQ(failures, Json({{"traps", 3},
+                            {"deadlineExceeded", 1},
+                            {"memoryLimit", 2},
+                            {"lastFailureTime", "2026-12-07T21:00:00Z"},
+                            {"lastFailureMessage", "component c: GET /: trapped"}}));
+  EXPECT_EQ(Ready(Fetch("hog"))["status"], "True") << "failed requests do not make it unready";
+
+  std::string message;
+  EXPECT_TRUE(testing::FakeCluster::WaitFor([&] {
+    auto events = cluster_.client.Get("/api/v1/namespaces/default/events");
+    if (!events) return false;
+    for (const auto& e : (*events).value("items", Json::array())) {
+      if (e.value("reason", "") == "MemoryLimitExceeded") message = e.value("message", "");
+    }
+    return !message.empty();
+  }));
+  EXPECT_EQ(message,
+            "2 request(s) trapped with the guest's memory at its limit; the last: component c: "
+            "GET /: trapped");
 }
 
 TEST_F(WorkloadDispatcherTest, SecretValuesTravelSealedForTheHostAndNothingElseDoes) {

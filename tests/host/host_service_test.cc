@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "api/request_timeout.h"
 #include "hostapi/codec.h"
 #include "hostapi/sealing.h"
 #include "support/subprocess.h"
@@ -218,6 +219,50 @@ TEST_F(HostServiceTest, TheServiceRunsWithTheWorkloadAndItsStatusTravelsInStatus
   auto [reason, message] = hostapi::SplitReason(missing.message, "");
   EXPECT_EQ(reason, "ImagePullFailed");
   EXPECT_EQ(message.rfind("service", 0), 0u) << message;
+}
+
+TEST_F(HostServiceTest, LimitsAndTheRequestTimeoutTravelAndFailuresComeBackWhenAsked) {
+  const std::string address = Address();
+  hostapi::WorkloadStartRequest request =
+      Request("w-limits", address, "file://" + wcloud::testing::TestComponentPath("http_hog"));
+  request.workload.wit_world.components[0].local_resources.memory_limit_mb = 16;
+  request.workload.wit_world.components[0].local_resources.cpu_limit = 1;
+  request.workload.annotations[api::kRequestTimeoutAnnotation] = "soon";
+  auto refused = service_.Start(request);
+  EXPECT_EQ(refused.state, WorkloadState::kError);
+  EXPECT_EQ(hostapi::SplitReason(refused.message, "").reason, "InvalidConfiguration");
+  EXPECT_NE(refused.message.find("annotation wcloud.dev/request-timeout"), std::string::npos)
+      << refused.message;
+
+  // Without the extension, a failure is counted but the answer stays wasmCloud's.
+  request.workload.annotations[api::kRequestTimeoutAnnotation] = "5s";
+  ASSERT_EQ(service_.Start(request).state, WorkloadState::kRunning);
+  auto code = [&](const std::string& path) {
+    return RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+                       "http://" + address + path})
+        .out;
+  };
+  EXPECT_EQ(code("/grow/32"), "500");
+  EXPECT_TRUE(workloads_.Failures("w-limits"));
+  EXPECT_FALSE(service_.Status("w-limits").guest_failures);
+  EXPECT_FALSE(
+      hostapi::Encode(service_.Status("w-limits"))["workloadStatus"].contains("guestFailures"));
+  ASSERT_EQ(service_.Stop("w-limits").state, WorkloadState::kCompleted);
+
+  request.workload.annotations[hostapi::kExtensionsAnnotation] = hostapi::kExtensionsVersion;
+  auto started = service_.Start(request);
+  ASSERT_EQ(started.state, WorkloadState::kRunning) << started.message;
+  EXPECT_FALSE(started.guest_failures) << "a new start counts from nothing";
+  EXPECT_EQ(code("/grow/4"), "200");
+  EXPECT_EQ(code("/grow/32"), "500");
+  auto status = service_.Status("w-limits");
+  ASSERT_TRUE(status.guest_failures);
+  EXPECT_EQ(status.guest_failures->traps, 1u);
+  EXPECT_EQ(status.guest_failures->memory_limit, 1u);
+  EXPECT_NE(status.guest_failures->last_message.find("component web: GET /grow/32"),
+            std::string::npos)
+      << status.guest_failures->last_message;
+  EXPECT_EQ(service_.Stop("w-limits").state, WorkloadState::kCompleted);
 }
 
 }  // namespace

@@ -374,5 +374,98 @@ TEST_F(WorkloadHostTest, MetricsCountEachComponentsRequestsAndGoWithItsWorkload)
   EXPECT_EQ(SeriesOf(registry, "spin"), "");
 }
 
+// Limits per workload: a component's memoryLimitMb and cpuLimit, a workload's request timeout,
+// each replacing the host's default for that workload only, and the failures they cause counted
+// for the Workload's status while the host and the other workloads go on serving.
+TEST_F(WorkloadHostTest, AComponentsMemoryLimitReplacesTheHostsForItAlone) {
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.memory_limit_bytes = uint64_t{256} << 20;  // the workers' cap, as a host has it
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string small = "127.0.0.1:" + std::to_string(FreePort());
+  const std::string roomy = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadRun capped = Run("default/small", "http_hog", small);
+  capped.spec.components[0].local_resources = api::LocalResources{};
+  capped.spec.components[0].local_resources->memory_limit_mb = 16;
+  ASSERT_TRUE(host.Apply(capped).ready);
+  ASSERT_TRUE(host.Apply(Run("default/roomy", "http_hog", roomy)).ready);
+  EXPECT_FALSE(host.Failures("default/small"));
+
+  std::string status;
+  GetInBackground("http://" + small + "/grow/8", status).join();
+  EXPECT_EQ(status, "200") << "within its 16 MiB";
+  GetInBackground("http://" + small + "/grow/32", status).join();
+  EXPECT_EQ(status, "500") << "past its 16 MiB";
+  GetInBackground("http://" + roomy + "/grow/32", status).join();
+  EXPECT_EQ(status, "200") << "the host's 256 MiB still holds for another workload";
+  GetInBackground("http://" + small + "/grow/8", status).join();
+  EXPECT_EQ(status, "200") << "the failed instance was discarded; a new one serves";
+
+  auto failures = host.Failures("default/small");
+  ASSERT_TRUE(failures);
+  EXPECT_EQ(failures->traps, 1u);
+  EXPECT_EQ(failures->memory_limit, 1u);
+  EXPECT_EQ(failures->deadline_exceeded, 0u);
+  EXPECT_THAT(failures->last_message, HasSubstr("component web: GET /grow/32: "));
+  EXPECT_FALSE(host.Failures("default/roomy"));
+  host.Remove("default/small");
+  EXPECT_FALSE(host.Failures("default/small")) << "the counts go with the workload";
+}
+
+TEST_F(WorkloadHostTest, AWorkloadsRequestTimeoutReplacesTheHostsUpToItsMaximum) {
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 30s;
+  options.max_request_timeout = 60s;
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string quick = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadRun run = Run("default/quick", "http_loop", quick);
+  run.request_timeout = 300ms;
+  ASSERT_TRUE(host.Apply(run).ready);
+
+  // Were the host's 30 s the deadline, curl would give up first (000).
+  const std::string status = RunCommand({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                         "--max-time", "10", "http://" + quick + "/loop"})
+                                 .out;
+  EXPECT_EQ(status, "504");
+  EXPECT_EQ(Get("http://" + quick + "/"), "http_loop ok\n");
+  auto failures = host.Failures("default/quick");
+  ASSERT_TRUE(failures);
+  EXPECT_EQ(failures->deadline_exceeded, 1u);
+  EXPECT_EQ(failures->traps, 0u);
+
+  WorkloadRun greedy =
+      Run("default/greedy", "http_loop", "127.0.0.1:" + std::to_string(FreePort()));
+  greedy.request_timeout = 120s;
+  WorkloadState state = host.Apply(greedy);
+  EXPECT_FALSE(state.ready);
+  EXPECT_EQ(state.reason, "InvalidConfiguration");
+  EXPECT_THAT(state.message, HasSubstr("--max-request-timeout"));
+}
+
+TEST_F(WorkloadHostTest, ACpuLimitHoldsAComponentsRequestsAsMaxConcurrencyDoes) {
+  WorkloadHost::Options options;
+  options.data_dir = dir_.path();
+  options.request_timeout = 3s;
+  WorkloadHost host(*engine_, *service_, *router_, options);
+  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+  WorkloadRun run = Run("default/one-cpu", "http_loop", address);
+  run.spec.components[0].local_resources = api::LocalResources{};
+  run.spec.components[0].local_resources->cpu_limit = 1;
+  ASSERT_TRUE(host.Apply(run).ready);
+
+  const uint64_t before = service_->stats().requests;
+  const uint64_t failures = service_->stats().guest_failures;
+  std::string status;
+  std::thread spinning = GetInBackground("http://" + address + "/loop", status);
+  WaitForRequests(*service_, before + 1);
+  // A worker is free, but the component already uses its one CPU.
+  EXPECT_EQ(Get("http://" + address + "/"), "http_loop ok\n");
+  EXPECT_EQ(service_->stats().guest_failures.load(), failures + 1)
+      << "cpuLimit 1 let a second request run beside the spinning one";
+  spinning.join();
+  EXPECT_EQ(status, "504");
+}
+
 }  // namespace
 }  // namespace wcloud::host
