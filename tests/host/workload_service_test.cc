@@ -155,6 +155,19 @@ TEST_F(WorkloadServiceTest, ExitZeroCompletesWithoutRestart) {
   EXPECT_EQ(Get("starts"), "1");
 }
 
+TEST_F(WorkloadServiceTest, TheServicesMemoryLimitCapsItsMemory) {
+  ASSERT_TRUE(host_->Apply(Run("default/roomy", {{"exit", "ok"}, {"grow", "32"}}, 0)).ready);
+  ASSERT_TRUE(WaitFor([&] { return Service("default/roomy").phase == "Completed"; }));
+  EXPECT_EQ(Get("grow"), "ok") << "32 MiB more fit without a limit";
+  host_->Remove("default/roomy");
+
+  WorkloadRun run = Run("default/capped", {{"exit", "ok"}, {"grow", "32"}}, 0);
+  run.spec.service->local_resources->memory_limit_mb = 16;
+  ASSERT_TRUE(host_->Apply(run).ready);
+  ASSERT_TRUE(WaitFor([&] { return Service("default/capped").phase == "Completed"; }));
+  EXPECT_EQ(Get("grow"), "refused") << "memory.grow past its 16 MiB";
+}
+
 TEST_F(WorkloadServiceTest, RemovingTheWorkloadStopsAServiceWaitingOnATimer) {
   ASSERT_TRUE(host_->Apply(Run("default/sleeps", {{"exit", "sleep"}}, 5)).ready);
   ASSERT_TRUE(WaitFor([&] { return Get("starts") == "1"; }));

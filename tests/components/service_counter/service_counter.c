@@ -133,6 +133,17 @@ uint32_t CliRun(void) {
 
   Str authority = Config("fetch", "");
   if (authority.len > 0) Set(bucket, "fetched", Fetch(authority, Config("fetch-path", "/")));
+  // "grow": that many MiB more linear memory; the key "grow" says "ok" or "refused".
+  Str grow = Config("grow", "");
+  if (grow.len > 0) {
+    uint32_t mib = 0;
+    for (uint32_t i = 0; i < grow.len; i++) {
+      if (grow.ptr[i] < '0' || grow.ptr[i] > '9') CabiTrap();
+      mib = mib * 10 + (grow.ptr[i] - '0');
+    }
+    const int refused = __builtin_wasm_memory_grow(0, mib * 16) == (size_t)-1;
+    Set(bucket, "grow", Text(refused ? "refused" : "ok"));
+  }
   BucketDrop(bucket);
 
   Str exit = Config("exit", "");
