@@ -5,6 +5,8 @@
 # Usage: bench/http/instructions.sh [BUILD_DIR] [REQUESTS] [SERVE_ARGS...]
 # SERVE_ARGS default to --pool-size 4 (pooled); `fresh` stands for none (the default: a fresh
 # instance per request). Prints the total per request, then the functions (inclusive) above 2%.
+# CACHE_SIM=1 also simulates the caches (callgrind --cache-sim=yes) and prints each event per
+# request: data reads and writes and their first-level and last-level misses.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,7 +28,10 @@ source "$here/lib.sh"
 
 port="$(free_port)"
 # One guest worker and one network loop, so that the counts add up per request.
-valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file="$tmp/callgrind.out" \
+cache_args=()
+[[ -z "${CACHE_SIM:-}" ]] || cache_args=(--cache-sim=yes)
+valgrind --tool=callgrind "${cache_args[@]}" --smc-check=all-non-file \
+  --callgrind-out-file="$tmp/callgrind.out" \
   "$wcloud" serve "$component" --listen "127.0.0.1:$port" --threads 1 "${serve_args[@]}" \
   >"$tmp/serve.log" 2>&1 &
 server=$!
@@ -39,6 +44,16 @@ python3 "$here/keepalive_client.py" "$port" "$requests" "$body"
 callgrind_control -d "$server" >/dev/null
 dump="$(ls -t "$tmp"/callgrind.out.* | head -1)"
 
+if [[ -n "${CACHE_SIM:-}" ]]; then
+  callgrind_annotate "$dump" 2>/dev/null | awk -v n="$requests" '
+    /^Events shown:/ { for (i = 3; i <= NF; i++) event[i - 2] = $i }
+    /PROGRAM TOTALS/ {  # each count is followed by its "(100.0%)"
+      for (i = 1; i < NF - 1; i += 2) {
+        v = $i; gsub(",", "", v); printf "%s %.1f  ", event[(i + 1) / 2], v / n
+      }
+      printf "per request\n"
+    }'
+fi
 callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | awk -v n="$requests" '
   /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1; printf "%d instructions per request\n", total / n; next }
   total && $1 ~ /^[0-9,]+$/ {

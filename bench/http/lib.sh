@@ -3,6 +3,7 @@
 # in it, removed and stopped on exit, free ports, and wrk measurements.
 
 tmp="$(mktemp -d)"
+wrk_prefix=()  # a command wrk runs under (taskset -c N, to keep it off the server's cores)
 pids=()    # stopped on exit
 groups=()  # process groups ended on exit (jco serve runs its server in a child process)
 cleanup() {
@@ -32,7 +33,8 @@ wait_port() {
 measure() {
   local url="$1" out
   shift
-  out="$(wrk -t"${threads:-1}" -c"$connections" -d"${seconds}s" --latency "$@" "$url")"
+  out="$("${wrk_prefix[@]}" wrk -t"${threads:-1}" -c"$connections" -d"${seconds}s" --latency "$@" \
+    "$url")"
   if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
     echo "$out" >&2
     echo "wrk saw errors against $url" >&2

@@ -70,10 +70,10 @@ ComponentMetrics::~ComponentMetrics() {
 }
 
 void ComponentMetrics::RequestFinished(int status, std::chrono::steady_clock::duration elapsed) {
-  in_flight_.Decrement();
+  hot_.in_flight.fetch_sub(1, std::memory_order_relaxed);
   // Status codes outside 200..599 never reach a client (ingress refuses them); 1xx is interim.
   const int klass = status / 100;
-  if (klass >= 2 && klass <= 5) requests_[klass - 2]->Increment();
+  if (klass >= 2 && klass <= 5) hot_.requests[klass - 2].fetch_add(1, std::memory_order_relaxed);
   duration_.Observe(Seconds(elapsed));
 }
 
@@ -92,6 +92,17 @@ void ComponentMetrics::InstanceDropped(size_t memory_bytes, bool used) {
 }
 
 void ComponentMetrics::Flush() {
+  // Taken, not read, so that two scrapes at once count each request once.
+  for (int i = 0; i < 4; ++i) {
+    if (const uint64_t n = hot_.requests[i].exchange(0, std::memory_order_relaxed)) {
+      requests_[i]->Increment(static_cast<double>(n));
+    }
+  }
+  if (const uint64_t n = hot_.resets.exchange(0, std::memory_order_relaxed)) {
+    resets_.Increment(static_cast<double>(n));
+  }
+  in_flight_.Set(static_cast<double>(hot_.in_flight.load(std::memory_order_relaxed)));
+  idle_.Set(static_cast<double>(hot_.idle.load(std::memory_order_relaxed)));
   duration_.Flush();
   instantiation_.Flush();
 }
