@@ -250,27 +250,36 @@ TEST_F(WorkloadHostTest, ASpinningWorkloadLeavesAWorkerForAnother) {
   EXPECT_EQ(status[1], "504");
 }
 
-TEST_F(WorkloadHostTest, MaxConcurrencyHoldsAComponentsRequests) {
-  WorkloadHost::Options options;
-  options.data_dir = dir_.path();
-  options.request_timeout = 3s;
-  WorkloadHost host(*engine_, *service_, *router_, options);
-  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  WorkloadRun run = Run("default/one-at-a-time", "http_loop", address);
-  run.spec.components[0].max_concurrency = 1;
-  ASSERT_TRUE(host.Apply(run).ready);
+// A cpuLimit bounds a component's requests as maxConcurrency does: each runs on one CPU.
+TEST_F(WorkloadHostTest, MaxConcurrencyOrACpuLimitHoldsAComponentsRequests) {
+  for (const char* limit : {"maxConcurrency", "cpuLimit"}) {
+    SCOPED_TRACE(limit);
+    WorkloadHost::Options options;
+    options.data_dir = dir_.path();
+    options.request_timeout = 3s;
+    WorkloadHost host(*engine_, *service_, *router_, options);
+    const std::string address = "127.0.0.1:" + std::to_string(FreePort());
+    WorkloadRun run = Run("default/one-at-a-time", "http_loop", address);
+    if (std::string(limit) == "maxConcurrency") {
+      run.spec.components[0].max_concurrency = 1;
+    } else {
+      run.spec.components[0].local_resources = api::LocalResources{};
+      run.spec.components[0].local_resources->cpu_limit = 1;
+    }
+    ASSERT_TRUE(host.Apply(run).ready);
 
-  const uint64_t before = service_->stats().requests;
-  const uint64_t failures = service_->stats().guest_failures;
-  std::string status;
-  std::thread spinning = GetInBackground("http://" + address + "/loop", status);
-  WaitForRequests(*service_, before + 1);
-  // A worker is free, but the component already runs its one request.
-  EXPECT_EQ(Get("http://" + address + "/"), "http_loop ok\n");
-  EXPECT_EQ(service_->stats().guest_failures.load(), failures + 1)
-      << "maxConcurrency 1 let a second request run beside the spinning one";
-  spinning.join();
-  EXPECT_EQ(status, "504");
+    const uint64_t before = service_->stats().requests;
+    const uint64_t failures = service_->stats().guest_failures;
+    std::string status;
+    std::thread spinning = GetInBackground("http://" + address + "/loop", status);
+    WaitForRequests(*service_, before + 1);
+    // A worker is free, but the component already runs its one request.
+    EXPECT_EQ(Get("http://" + address + "/"), "http_loop ok\n");
+    EXPECT_EQ(service_->stats().guest_failures.load(), failures + 1)
+        << "a limit of 1 let a second request run beside the spinning one";
+    spinning.join();
+    EXPECT_EQ(status, "504");
+  }
 }
 
 TEST_F(WorkloadHostTest, AFullQueueIsAnswered503WithRetryAfter) {
@@ -374,7 +383,7 @@ TEST_F(WorkloadHostTest, MetricsCountEachComponentsRequestsAndGoWithItsWorkload)
   EXPECT_EQ(SeriesOf(registry, "spin"), "");
 }
 
-// Limits per workload: a component's memoryLimitMb and cpuLimit, a workload's request timeout,
+// Limits per workload: a component's memoryLimitMb, a workload's request timeout,
 // each replacing the host's default for that workload only, and the failures they cause counted
 // for the Workload's status while the host and the other workloads go on serving.
 TEST_F(WorkloadHostTest, AComponentsMemoryLimitReplacesTheHostsForItAlone) {
@@ -441,30 +450,6 @@ TEST_F(WorkloadHostTest, AWorkloadsRequestTimeoutReplacesTheHostsUpToItsMaximum)
   EXPECT_FALSE(state.ready);
   EXPECT_EQ(state.reason, "InvalidConfiguration");
   EXPECT_THAT(state.message, HasSubstr("--max-request-timeout"));
-}
-
-TEST_F(WorkloadHostTest, ACpuLimitHoldsAComponentsRequestsAsMaxConcurrencyDoes) {
-  WorkloadHost::Options options;
-  options.data_dir = dir_.path();
-  options.request_timeout = 3s;
-  WorkloadHost host(*engine_, *service_, *router_, options);
-  const std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  WorkloadRun run = Run("default/one-cpu", "http_loop", address);
-  run.spec.components[0].local_resources = api::LocalResources{};
-  run.spec.components[0].local_resources->cpu_limit = 1;
-  ASSERT_TRUE(host.Apply(run).ready);
-
-  const uint64_t before = service_->stats().requests;
-  const uint64_t failures = service_->stats().guest_failures;
-  std::string status;
-  std::thread spinning = GetInBackground("http://" + address + "/loop", status);
-  WaitForRequests(*service_, before + 1);
-  // A worker is free, but the component already uses its one CPU.
-  EXPECT_EQ(Get("http://" + address + "/"), "http_loop ok\n");
-  EXPECT_EQ(service_->stats().guest_failures.load(), failures + 1)
-      << "cpuLimit 1 let a second request run beside the spinning one";
-  spinning.join();
-  EXPECT_EQ(status, "504");
 }
 
 }  // namespace
