@@ -42,7 +42,6 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::Start(const HostRuntimeOptions
   host_options.http_address = options.http_listen;
   host_options.request_timeout = options.request_timeout;
   host_options.max_request_timeout = options.max_request_timeout;
-  host_options.memory_limit_bytes = worker_options.store.max_memory_bytes;
   host_options.data_dir = dir / "host";
   host_options.service_store = worker_options.store;  // services get the workers' memory cap
   host_options.metrics = rt->host_metrics_.get();

@@ -93,6 +93,13 @@ Result<WorkloadRun> HostService::Prepare(const hostapi::WorkloadStartRequest& re
   run.key = id;
   run.namespace_ = w.namespace_.empty() ? "default" : w.namespace_;
   run.name = w.name.empty() ? id : w.name;
+  // Before any image is pulled.
+  auto timeout = api::RequestTimeoutOf(w.annotations);
+  if (!timeout) {
+    reason = "InvalidConfiguration";
+    return timeout.error();
+  }
+  run.request_timeout = *timeout;
 
   for (const hostapi::WitInterface& wit : w.wit_world.host_interfaces) {
     api::HostInterface hi;
@@ -151,13 +158,9 @@ Result<WorkloadRun> HostService::Prepare(const hostapi::WorkloadStartRequest& re
     run.service_references = std::move(prepared->references);
     run.spec.service = std::move(service);
   }
-  auto timeout = api::RequestTimeoutOf(w.annotations);
-  if (!timeout) {
-    reason = "InvalidConfiguration";
-    return timeout.error();
+  if (run.request_timeout) {
+    hashed += "timeout" + std::string(1, '\0') + std::to_string(run.request_timeout->count());
   }
-  run.request_timeout = *timeout;
-  if (*timeout) hashed += "timeout" + std::string(1, '\0') + std::to_string((*timeout)->count());
   run.revision = Sha256Hex(hashed + id).substr(0, 16);
   return run;
 }

@@ -97,7 +97,7 @@ void LogFailure(const HttpComponent& component, const ingress::Request& request,
 void CountFailure(const HttpComponent& component, const ingress::Request& request,
                   GuestFailure failure, const std::string& what) {
   if (!component.failures) return;
-  const std::string& name = component.name.substr(component.name.rfind('/') + 1);
+  const std::string name = component.name.substr(component.name.rfind('/') + 1);
   component.failures->Record(
       failure, "component " + name + ": " + request.method + " " + request.target + ": " + what);
 }
@@ -260,12 +260,16 @@ bool HttpService::Respond(Worker& worker, component::ComponentInstance& instance
       }
     }
     LogFailure(component, request, outcome.error().message());
-    CountFailure(component, request,
-                 timed_out ? GuestFailure::kDeadline
-                 : NearMemoryLimit(instance.memory_bytes(), component.pool.max_memory_bytes)
-                     ? GuestFailure::kTrapAtMemoryLimit
-                     : GuestFailure::kTrap,
-                 outcome.error().message());
+    // The component's own memory cap, or else the workers'.
+    const std::optional<uint64_t> cap = component.pool.max_memory_bytes
+                                            ? component.pool.max_memory_bytes
+                                            : workers_.store_options().max_memory_bytes;
+    GuestFailure failure = GuestFailure::kDeadline;
+    if (!timed_out) {
+      failure = NearMemoryLimit(instance.memory_bytes(), cap) ? GuestFailure::kTrapAtMemoryLimit
+                                                              : GuestFailure::kTrap;
+    }
+    CountFailure(component, request, failure, outcome.error().message());
     sink->Complete(timed_out ? 504 : 500);
   } else if (outcome->kind != http::ServeOutcome::Kind::kResponded) {
     ++stats_.guest_failures;

@@ -28,6 +28,7 @@ Result<std::unique_ptr<WorkerPool>> WorkerPool::Start(wasm::Engine& engine, Opti
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::unique_ptr<WorkerPool> pool(new WorkerPool(n, options.max_queued_per_workload));
   pool->reclaim_interval_ = options.reclaim_interval;
+  pool->store_options_ = options.store;
   // Every slot exists before any thread starts: the threads wake each other through them.
   for (int i = 0; i < n; ++i) pool->slots_.push_back(std::make_unique<Slot>());
   std::vector<std::future<Status>> started;

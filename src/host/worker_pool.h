@@ -112,6 +112,8 @@ class WorkerPool {
   void Stop();
 
   int threads() const { return static_cast<int>(slots_.size()); }
+  // What every worker's Store was made with (its memory cap, for one).
+  const wasm::StoreOptions& store_options() const { return store_options_; }
 
  private:
   // One worker thread. Its state under mu_ is in the pool's vectors, where the analysis can
@@ -127,6 +129,7 @@ class WorkerPool {
 
   std::vector<std::unique_ptr<Slot>> slots_;  // fixed once the threads start
   std::chrono::milliseconds reclaim_interval_{0};
+  wasm::StoreOptions store_options_;  // fixed once the threads start
   Mutex mu_;
   FairQueue<Job> queue_ GUARDED_BY(mu_);
   std::vector<std::deque<Job>> own_ GUARDED_BY(mu_);  // RunOnAll's jobs, by worker

@@ -200,7 +200,6 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       served->max_concurrency = static_cast<uint32_t>(std::max(0, *c.max_concurrency));
     }
     served->request_timeout = run.request_timeout.value_or(options_.request_timeout);
-    served->pool.max_memory_bytes = options_.memory_limit_bytes;
     if (c.local_resources) {
       // Each request runs on one CPU: a CPU limit bounds how many run at once.
       if (const auto cpus = c.local_resources->cpu_limit; cpus && *cpus > 0) {

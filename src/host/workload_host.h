@@ -87,9 +87,6 @@ class WorkloadHost {
     // otherwise (WorkloadRun::request_timeout), which may not be longer than the maximum.
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
     std::chrono::milliseconds max_request_timeout{std::chrono::minutes(5)};
-    // The workers' cap on each linear memory (their StoreOptions'), which a component's
-    // memoryLimitMb replaces; unset: none.
-    std::optional<uint64_t> memory_limit_bytes = {};
     // How long a failed service waits before each restart, and the store it runs in.
     RestartPolicy::Backoff service_backoff = {};
     wasm::StoreOptions service_store = {};
