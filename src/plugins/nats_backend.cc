@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/percent_encode.h"
+
 namespace wcloud::plugins {
 namespace {
 
@@ -32,20 +34,7 @@ bool LostRace(natsStatus s) {
 
 }  // namespace
 
-std::string EncodeNatsKey(const std::string& key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : key) {
-    if (IsPlainKeyByte(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '=';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EncodeNatsKey(const std::string& key) { return HexEscape(key, '=', IsPlainKeyByte); }
 
 std::optional<std::string> DecodeNatsKey(const std::string& encoded) {
   std::string out;
