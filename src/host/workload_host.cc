@@ -95,6 +95,28 @@ Result<std::shared_ptr<const component::InstancePre>> WorkloadHost::Compile(
   return *pre;
 }
 
+InstanceDataFactory WorkloadHost::InstanceDataOf(wasi::WasiConfig config,
+                                                 std::vector<std::string> allowed,
+                                                 plugins::ComponentPlugins attached,
+                                                 std::shared_ptr<LogRing> ring,
+                                                 std::string name) const {
+  return [config = std::move(config), http = http_, allowed = std::move(allowed), client = client_,
+          attached = std::move(attached), ring = std::move(ring),
+          name = std::move(name)]() -> Result<std::unique_ptr<component::InstanceData>> {
+    auto data = std::make_unique<component::InstanceData>();
+    // Streams of this instance's own, so that its partial lines join up.
+    wasi::WasiConfig instance_config = config;
+    instance_config.stdout_stream = std::make_shared<LogOutputStream>(
+        ring, name, LogStream::kStdout, std::make_shared<wasi::FdOutputStream>(1));
+    instance_config.stderr_stream = std::make_shared<LogOutputStream>(
+        ring, name, LogStream::kStderr, std::make_shared<wasi::FdOutputStream>(2));
+    WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, instance_config));
+    WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
+    plugins::AttachPlugins(*data, attached);
+    return data;
+  };
+}
+
 Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const WorkloadRun& run,
                                                                    WorkloadState& state) {
   auto running = std::make_unique<Running>();
@@ -221,20 +243,7 @@ Result<std::unique_ptr<WorkloadHost::Running>> WorkloadHost::Build(const Workloa
       served->pool.max_invocations =
           static_cast<uint32_t>(std::max<int64_t>(0, *c.max_invocations));
     }
-    served->make_data = [config, http = http_, allowed, client = client_, component_plugins, ring,
-                         name = c.name]() -> Result<std::unique_ptr<component::InstanceData>> {
-      auto data = std::make_unique<component::InstanceData>();
-      // Streams of this instance's own, so that its partial lines join up.
-      wasi::WasiConfig instance_config = config;
-      instance_config.stdout_stream = std::make_shared<LogOutputStream>(
-          ring, name, LogStream::kStdout, std::make_shared<wasi::FdOutputStream>(1));
-      instance_config.stderr_stream = std::make_shared<LogOutputStream>(
-          ring, name, LogStream::kStderr, std::make_shared<wasi::FdOutputStream>(2));
-      WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, instance_config));
-      WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
-      plugins::AttachPlugins(*data, component_plugins);
-      return data;
-    };
+    served->make_data = InstanceDataOf(config, allowed, component_plugins, ring, c.name);
     // A bad allowedHosts pattern or preopen shows now, not on the first request.
     if (auto probe = served->make_data(); !probe) {
       return fail("InvalidConfiguration", probe.error().Wrap("component " + c.name));

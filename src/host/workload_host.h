@@ -130,6 +130,11 @@ class WorkloadHost {
   Result<std::shared_ptr<const component::InstancePre>> Compile(const std::string& name,
                                                                 const ComponentImage& image);
   void Stop(Running& running);
+  // Makes each instance's host state (a component's or the service's): WASI with its own
+  // stdout and stderr into the log ring as `name`, wasi:http with the egress policy, plugins.
+  InstanceDataFactory InstanceDataOf(wasi::WasiConfig config, std::vector<std::string> allowed,
+                                     plugins::ComponentPlugins attached,
+                                     std::shared_ptr<LogRing> ring, std::string name) const;
   // workload_service.cc: links and starts spec.service; on failure `reason` says why.
   Result<std::unique_ptr<ServiceRunner>> StartService(
       const WorkloadRun& run, const std::shared_ptr<const plugins::WorkloadBindings>& bindings,

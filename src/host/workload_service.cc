@@ -2,11 +2,9 @@
 // the workload's host interfaces, volumes and config — and run by a ServiceRunner.
 #include <algorithm>
 
-#include "host/log_output_stream.h"
 #include "host/workload_host.h"
 #include "plugins/bindings.h"
 #include "plugins/volumes.h"
-#include "wasi/fd_streams.h"
 #include "wasi/wasi.h"
 
 namespace wcloud::host {
@@ -78,21 +76,9 @@ Result<std::unique_ptr<ServiceRunner>> WorkloadHost::StartService(
       allowed.push_back(std::string(loopback) + ":" + std::to_string(*http_port));
     }
   }
-  ServiceRunner::MakeData make_data = [config, http = http_, allowed, client = client_,
-                                       service_plugins,
-                                       ring]() -> Result<std::unique_ptr<component::InstanceData>> {
-    auto data = std::make_unique<component::InstanceData>();
-    // Streams of each run's own, so that its partial lines join up.
-    wasi::WasiConfig run_config = config;
-    run_config.stdout_stream = std::make_shared<LogOutputStream>(
-        ring, kServiceName, LogStream::kStdout, std::make_shared<wasi::FdOutputStream>(1));
-    run_config.stderr_stream = std::make_shared<LogOutputStream>(
-        ring, kServiceName, LogStream::kStderr, std::make_shared<wasi::FdOutputStream>(2));
-    WCLOUD_TRY_STATUS(wasi::AttachWasi(*data, run_config));
-    WCLOUD_TRY_STATUS(wasi::http::AttachWasiHttp(*data, http, {allowed, client}));
-    plugins::AttachPlugins(*data, service_plugins);
-    return data;
-  };
+  ServiceRunner::MakeData make_data =
+      InstanceDataOf(config, allowed, service_plugins, ring, kServiceName);
+
   // A bad allowedHosts pattern or preopen shows now, not in the service's first run.
   if (auto probe = make_data(); !probe) {
     reason = "InvalidConfiguration";
